@@ -1,0 +1,1 @@
+//! Two-party validity check (to be filled).
