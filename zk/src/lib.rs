@@ -1,1 +1,24 @@
-//! placeholder
+//! # zkagg-zk
+//!
+//! The zero-knowledge core of zkagg: the field F (ristretto255's scalar field)
+//! and its encodings, Poseidon, Pedersen vector commitments, merlin transcripts,
+//! an R1CS builder with gadgets, and a hardened Spartan backend.
+//!
+//! **Not audited.** See SPEC.md at the repository root for the normative
+//! description.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![allow(non_snake_case)]
+
+pub mod encoding;
+pub mod error;
+pub mod field;
+pub mod gadgets;
+pub mod pedersen;
+pub mod poseidon;
+pub mod r1cs;
+pub mod spartan;
+pub mod transcript;
+
+pub use error::{EncodingError, ProofError, SynthesisError};
+pub use field::{FixedPoint, Fr};

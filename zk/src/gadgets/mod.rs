@@ -1,0 +1,1 @@
+//! Gadgets (to be filled).

@@ -1,0 +1,1 @@
+//! Pedersen (to be filled).

@@ -1,0 +1,1 @@
+//! Poseidon over F (to be filled).

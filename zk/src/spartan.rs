@@ -1,0 +1,1 @@
+//! Spartan (to be filled).
