@@ -1,0 +1,1 @@
+//! Chou-Orlandi base OT (to be filled).
