@@ -1,0 +1,367 @@
+//! Arithmetic gadgets over [`Fancy`]: little-endian bit vectors (bit 0 first).
+//!
+//! | gadget | AND gates (n-bit operands) |
+//! | --- | --- |
+//! | [`add`] (with carry out) / [`add_wrapping`] | n / n - 1 |
+//! | [`sub`] (with borrow out) / [`sub_wrapping`] | n / n - 1 |
+//! | [`lt_unsigned`], [`lt_signed`] | n |
+//! | [`le_const`], [`add_const`] (public constant) | at most n, fewer for trailing constant bits |
+//! | [`mux`] | n |
+//! | [`add_mod`] / [`add_mod_l`] | about 3n |
+//! | [`and_all`] | (number of bits) - 1 |
+//!
+//! The ripple-carry adder uses one AND per bit with the majority identity
+//! `maj(a, b, c) = c xor ((a xor c) and (b xor c))` and `sum = a xor b xor c`
+//! (Boyar-Peralta style; as in Kolesnikov-Schneider-Sadeghi "Improved garbled
+//! circuit building blocks", CANS 2009). Subtraction is `a + not(b) + 1`; the
+//! borrow out is the negated carry out, and `a < b` (unsigned) is that borrow,
+//! computed without the sum bits. Signed comparison flips both sign bits
+//! (free) and compares unsigned. Public constants are folded at circuit
+//! construction time, so a gadget with a constant operand spends no AND on a
+//! bit where the constant decides the result.
+//!
+//! [`add_mod_l`] adds modulo `l = 2^252 + 27742317777372353535851937790883648493`
+//! (the ristretto255 scalar field order): for `a, b < l`, `s = a + b` (254
+//! bits), `t = s - l` with carry `c` (`c = 1` iff `s >= l`), result
+//! `c ? t : s`.
+//!
+//! Not audited.
+
+use super::error::GarbleError;
+use super::fancy::Fancy;
+
+/// The ristretto255 scalar field order `l` in little-endian bytes.
+pub const L_BYTES: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Bit width of elements of `Z_l` (`l < 2^253`).
+pub const L_BITS: usize = 253;
+
+/// The `n` low bits of little-endian `bytes` (bit 0 first); bits past the end are 0.
+pub fn bits_from_le_bytes(bytes: &[u8], n: usize) -> Vec<bool> {
+    (0..n)
+        .map(|i| bytes.get(i / 8).is_some_and(|b| (b >> (i % 8)) & 1 == 1))
+        .collect()
+}
+
+/// The `n` low bits of `x` (bit 0 first).
+pub fn bits_from_u128(x: u128, n: usize) -> Vec<bool> {
+    (0..n).map(|i| i < 128 && (x >> i) & 1 == 1).collect()
+}
+
+/// The value of up to 128 little-endian bits.
+pub fn u128_from_bits(bits: &[bool]) -> u128 {
+    bits.iter()
+        .take(128)
+        .enumerate()
+        .fold(0u128, |acc, (i, &b)| acc | (u128::from(b) << i))
+}
+
+/// `l` as [`L_BITS`] little-endian bits.
+pub fn l_bits() -> Vec<bool> {
+    bits_from_le_bytes(&L_BYTES, L_BITS)
+}
+
+/// A bit that is either a public constant or a wire; gadgets fold constants.
+#[derive(Clone, Debug)]
+enum Bit<T> {
+    Const(bool),
+    Wire(T),
+}
+
+fn b_xor<F: Fancy>(
+    f: &mut F,
+    x: &Bit<F::Item>,
+    y: &Bit<F::Item>,
+) -> Result<Bit<F::Item>, F::Error> {
+    Ok(match (x, y) {
+        (Bit::Const(a), Bit::Const(b)) => Bit::Const(a ^ b),
+        (Bit::Const(false), w) | (w, Bit::Const(false)) => w.clone(),
+        (Bit::Const(true), Bit::Wire(w)) | (Bit::Wire(w), Bit::Const(true)) => Bit::Wire(f.not(w)?),
+        (Bit::Wire(a), Bit::Wire(b)) => Bit::Wire(f.xor(a, b)?),
+    })
+}
+
+fn b_and<F: Fancy>(
+    f: &mut F,
+    x: &Bit<F::Item>,
+    y: &Bit<F::Item>,
+) -> Result<Bit<F::Item>, F::Error> {
+    Ok(match (x, y) {
+        (Bit::Const(a), Bit::Const(b)) => Bit::Const(a & b),
+        (Bit::Const(false), _) | (_, Bit::Const(false)) => Bit::Const(false),
+        (Bit::Const(true), w) | (w, Bit::Const(true)) => w.clone(),
+        (Bit::Wire(a), Bit::Wire(b)) => Bit::Wire(f.and(a, b)?),
+    })
+}
+
+fn b_not<F: Fancy>(f: &mut F, x: &Bit<F::Item>) -> Result<Bit<F::Item>, F::Error> {
+    Ok(match x {
+        Bit::Const(a) => Bit::Const(!a),
+        Bit::Wire(w) => Bit::Wire(f.not(w)?),
+    })
+}
+
+fn materialize<F: Fancy>(f: &mut F, x: Bit<F::Item>) -> Result<F::Item, F::Error> {
+    match x {
+        Bit::Const(b) => f.constant(b),
+        Bit::Wire(w) => Ok(w),
+    }
+}
+
+fn materialize_all<F: Fancy>(f: &mut F, xs: Vec<Bit<F::Item>>) -> Result<Vec<F::Item>, F::Error> {
+    xs.into_iter().map(|x| materialize(f, x)).collect()
+}
+
+fn wires<T: Clone>(xs: &[T]) -> Vec<Bit<T>> {
+    xs.iter().cloned().map(Bit::Wire).collect()
+}
+
+fn consts<T>(xs: &[bool]) -> Vec<Bit<T>> {
+    xs.iter().map(|&b| Bit::Const(b)).collect()
+}
+
+fn same_width(gadget: &'static str, l: usize, r: usize) -> Result<(), GarbleError> {
+    if l == r {
+        Ok(())
+    } else {
+        Err(GarbleError::WidthMismatch {
+            gadget,
+            left: l,
+            right: r,
+        })
+    }
+}
+
+/// `maj(a, b, c)` with one AND (or none when constants decide).
+fn maj<F: Fancy>(
+    f: &mut F,
+    a: &Bit<F::Item>,
+    b: &Bit<F::Item>,
+    c: &Bit<F::Item>,
+) -> Result<Bit<F::Item>, F::Error> {
+    let ac = b_xor(f, a, c)?;
+    let bc = b_xor(f, b, c)?;
+    let t = b_and(f, &ac, &bc)?;
+    b_xor(f, c, &t)
+}
+
+/// Ripple-carry addition of equal-width vectors with carry in. Returns the
+/// sum bits and, if `carry_out`, the carry out of the top bit.
+fn add_bits<F: Fancy>(
+    f: &mut F,
+    a: &[Bit<F::Item>],
+    b: &[Bit<F::Item>],
+    carry_in: Bit<F::Item>,
+    carry_out: bool,
+    sum: bool,
+) -> Result<(Vec<Bit<F::Item>>, Option<Bit<F::Item>>), F::Error> {
+    let n = a.len();
+    let mut c = carry_in;
+    let mut s = Vec::with_capacity(if sum { n } else { 0 });
+    for i in 0..n {
+        if sum {
+            let t = b_xor(f, &a[i], &b[i])?;
+            s.push(b_xor(f, &t, &c)?);
+        }
+        if i + 1 < n || carry_out {
+            c = maj(f, &a[i], &b[i], &c)?;
+        }
+    }
+    Ok((s, if carry_out { Some(c) } else { None }))
+}
+
+/// `a + b` for equal-width `a`, `b`: the `n` sum bits and the carry out (n ANDs).
+pub fn add<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+) -> Result<(Vec<F::Item>, F::Item), F::Error> {
+    same_width("add", a.len(), b.len())?;
+    let (s, c) = add_bits(f, &wires(a), &wires(b), Bit::Const(false), true, true)?;
+    let c = c.unwrap_or(Bit::Const(false));
+    Ok((materialize_all(f, s)?, materialize(f, c)?))
+}
+
+/// `a + b mod 2^n` (n - 1 ANDs).
+pub fn add_wrapping<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+) -> Result<Vec<F::Item>, F::Error> {
+    same_width("add_wrapping", a.len(), b.len())?;
+    let (s, _) = add_bits(f, &wires(a), &wires(b), Bit::Const(false), false, true)?;
+    materialize_all(f, s)
+}
+
+/// `a + k mod 2^n` for a public constant `k` (given as `n` bits).
+pub fn add_const<F: Fancy>(f: &mut F, a: &[F::Item], k: &[bool]) -> Result<Vec<F::Item>, F::Error> {
+    same_width("add_const", a.len(), k.len())?;
+    let (s, _) = add_bits(f, &wires(a), &consts(k), Bit::Const(false), false, true)?;
+    materialize_all(f, s)
+}
+
+fn negate<F: Fancy>(f: &mut F, b: &[Bit<F::Item>]) -> Result<Vec<Bit<F::Item>>, F::Error> {
+    b.iter().map(|x| b_not(f, x)).collect()
+}
+
+/// `a - b`: the `n` difference bits (mod 2^n) and the borrow out, which is 1
+/// iff `a < b` as unsigned integers (n ANDs).
+pub fn sub<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+) -> Result<(Vec<F::Item>, F::Item), F::Error> {
+    same_width("sub", a.len(), b.len())?;
+    let nb = negate(f, &wires(b))?;
+    let (s, c) = add_bits(f, &wires(a), &nb, Bit::Const(true), true, true)?;
+    let borrow = b_not(f, &c.unwrap_or(Bit::Const(true)))?;
+    Ok((materialize_all(f, s)?, materialize(f, borrow)?))
+}
+
+/// `a - b mod 2^n` (n - 1 ANDs).
+pub fn sub_wrapping<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+) -> Result<Vec<F::Item>, F::Error> {
+    same_width("sub_wrapping", a.len(), b.len())?;
+    let nb = negate(f, &wires(b))?;
+    let (s, _) = add_bits(f, &wires(a), &nb, Bit::Const(true), false, true)?;
+    materialize_all(f, s)
+}
+
+/// Carry out of `a + not(b) + 1`, i.e. `a >= b` (unsigned), on folded bits.
+fn ge_bits<F: Fancy>(
+    f: &mut F,
+    a: &[Bit<F::Item>],
+    b: &[Bit<F::Item>],
+) -> Result<Bit<F::Item>, F::Error> {
+    let nb = negate(f, b)?;
+    let (_, c) = add_bits(f, a, &nb, Bit::Const(true), true, false)?;
+    Ok(c.unwrap_or(Bit::Const(true)))
+}
+
+/// `a < b` as unsigned integers (n ANDs).
+pub fn lt_unsigned<F: Fancy>(f: &mut F, a: &[F::Item], b: &[F::Item]) -> Result<F::Item, F::Error> {
+    same_width("lt_unsigned", a.len(), b.len())?;
+    let ge = ge_bits(f, &wires(a), &wires(b))?;
+    let lt = b_not(f, &ge)?;
+    materialize(f, lt)
+}
+
+/// `a < b` as two's-complement signed integers (n ANDs).
+pub fn lt_signed<F: Fancy>(f: &mut F, a: &[F::Item], b: &[F::Item]) -> Result<F::Item, F::Error> {
+    same_width("lt_signed", a.len(), b.len())?;
+    if a.is_empty() {
+        return f.constant(false);
+    }
+    // a <s b  iff  a xor 2^(n-1) <u b xor 2^(n-1).
+    let mut a2 = wires(a);
+    let mut b2 = wires(b);
+    let top = a.len() - 1;
+    a2[top] = b_not(f, &a2[top])?;
+    b2[top] = b_not(f, &b2[top])?;
+    let ge = ge_bits(f, &a2, &b2)?;
+    let lt = b_not(f, &ge)?;
+    materialize(f, lt)
+}
+
+/// `a <= k` (unsigned) for a public constant `k` given as `n` bits (at most n ANDs).
+pub fn le_const<F: Fancy>(f: &mut F, a: &[F::Item], k: &[bool]) -> Result<F::Item, F::Error> {
+    same_width("le_const", a.len(), k.len())?;
+    // a <= k  iff  k >= a.
+    let ge = ge_bits(f, &consts(k), &wires(a))?;
+    materialize(f, ge)
+}
+
+/// Per bit, `sel ? b : a` (n ANDs).
+pub fn mux<F: Fancy>(
+    f: &mut F,
+    sel: &F::Item,
+    a: &[F::Item],
+    b: &[F::Item],
+) -> Result<Vec<F::Item>, F::Error> {
+    same_width("mux", a.len(), b.len())?;
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let d = f.xor(x, y)?;
+            let t = f.and(sel, &d)?;
+            f.xor(x, &t)
+        })
+        .collect()
+}
+
+/// `(a + b) mod m` for `a, b < m`, with `m` a public constant of `n` bits
+/// (`n` = width of `a` and `b`). About `3n` ANDs.
+pub fn add_mod<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+    m: &[bool],
+) -> Result<Vec<F::Item>, F::Error> {
+    same_width("add_mod", a.len(), b.len())?;
+    same_width("add_mod", a.len(), m.len())?;
+    let n = a.len();
+    // s = a + b, n + 1 bits.
+    let (mut s, c) = add_bits(f, &wires(a), &wires(b), Bit::Const(false), true, true)?;
+    s.push(c.unwrap_or(Bit::Const(false)));
+    // t = s - m over n + 1 bits; carry out = (s >= m).
+    let mut mm = consts::<F::Item>(m);
+    mm.push(Bit::Const(false));
+    let nm = negate(f, &mm)?;
+    // Only the low n difference bits are needed, but the carry runs through bit n.
+    let (t, ge) = add_bits(f, &s, &nm, Bit::Const(true), true, true)?;
+    let ge = materialize(f, ge.unwrap_or(Bit::Const(true)))?;
+    let s_low = materialize_all(f, s.into_iter().take(n).collect())?;
+    let t_low = materialize_all(f, t.into_iter().take(n).collect())?;
+    mux(f, &ge, &s_low, &t_low)
+}
+
+/// `(a + b) mod l` for `a, b < l` given as [`L_BITS`]-bit vectors, with `l`
+/// the ristretto255 scalar field order.
+pub fn add_mod_l<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+) -> Result<Vec<F::Item>, F::Error> {
+    same_width("add_mod_l", a.len(), L_BITS)?;
+    add_mod(f, a, b, &l_bits())
+}
+
+/// The AND of all bits (balanced tree, `len - 1` ANDs); `true` for no bits.
+pub fn and_all<F: Fancy>(f: &mut F, bits: &[F::Item]) -> Result<F::Item, F::Error> {
+    if bits.is_empty() {
+        return f.constant(true);
+    }
+    let mut layer: Vec<F::Item> = bits.to_vec();
+    while layer.len() > 1 {
+        let mut next = Vec::with_capacity(layer.len().div_ceil(2));
+        for pair in layer.chunks(2) {
+            match pair {
+                [x, y] => next.push(f.and(x, y)?),
+                [x] => next.push(x.clone()),
+                _ => {}
+            }
+        }
+        layer = next;
+    }
+    Ok(layer.swap_remove(0))
+}
+
+/// `a == b` (n - 1 ANDs... plus XORs): all bits of `a xor b` are zero.
+pub fn eq<F: Fancy>(f: &mut F, a: &[F::Item], b: &[F::Item]) -> Result<F::Item, F::Error> {
+    same_width("eq", a.len(), b.len())?;
+    let same: Vec<F::Item> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let d = f.xor(x, y)?;
+            f.not(&d)
+        })
+        .collect::<Result<_, _>>()?;
+    and_all(f, &same)
+}
