@@ -1,1 +1,0 @@
-//! Spartan (to be filled).
