@@ -39,13 +39,25 @@ enum Op {
     Const,
 }
 
-/// One gate: `out = op(a, b)`; for `Const`, `a` is the bit.
+/// One recorded gate: `out = op(a, b)`; for `Const`, `a` is the bit.
 #[derive(Clone, Copy, Debug)]
 struct Gate {
     op: Op,
     a: u32,
     b: u32,
     out: u32,
+}
+
+/// A compiled gate. In an AND run: `out = a and b`. In a linear run, every
+/// gate is branch-free `out = a xor b xor neg` (on labels: `xor neg*delta`):
+/// NOT reads the all-zero wire as `b` with `neg = 1`, a constant reads the
+/// constant wire and the zero wire with `neg` = the bit.
+#[derive(Clone, Copy, Debug)]
+struct CGate {
+    a: u32,
+    b: u32,
+    out: u32,
+    neg: u32,
 }
 
 /// A contiguous range of the gate array: all ANDs (independent) or all linear.
@@ -76,11 +88,15 @@ impl CircuitBuilder {
     }
 
     fn fresh(&mut self) -> Result<u32, GarbleError> {
+        // Keep two ids free for the compiled circuit's zero and constant wires.
         let w = self.n_wires;
-        self.n_wires = w.checked_add(1).ok_or(GarbleError::InvalidWire {
-            wire: u64::from(u32::MAX),
-            wires: u64::from(u32::MAX),
-        })?;
+        if w >= u32::MAX - 2 {
+            return Err(GarbleError::InvalidWire {
+                wire: u64::from(w),
+                wires: u64::from(w),
+            });
+        }
+        self.n_wires = w + 1;
         Ok(w)
     }
 
@@ -113,7 +129,7 @@ impl CircuitBuilder {
         Ok(Wire(out))
     }
 
-    /// Schedules the recorded gates into a [`Circuit`].
+    /// Schedules the recorded gates into a [`Circuit`] and assigns storage slots.
     pub fn build(self) -> Circuit {
         let n = self.n_wires as usize;
         let mut level = vec![0u32; n];
@@ -129,7 +145,32 @@ impl CircuitBuilder {
             keyed.push((l, g.op != Op::And, *g));
         }
         keyed.sort_by_key(|&(l, linear, _)| (l, linear));
-        let gates: Vec<Gate> = keyed.iter().map(|k| k.2).collect();
+        // Two extra wires after the recorded ones: all-zero, and the constant wire.
+        let zero = self.n_wires;
+        let cst = self.n_wires + 1;
+        let gates: Vec<CGate> = keyed
+            .iter()
+            .map(|&(_, _, g)| match g.op {
+                Op::Xor | Op::And => CGate {
+                    a: g.a,
+                    b: g.b,
+                    out: g.out,
+                    neg: 0,
+                },
+                Op::Not => CGate {
+                    a: g.a,
+                    b: zero,
+                    out: g.out,
+                    neg: 1,
+                },
+                Op::Const => CGate {
+                    a: cst,
+                    b: zero,
+                    out: g.out,
+                    neg: g.a,
+                },
+            })
+            .collect();
         let mut runs: Vec<Run> = Vec::new();
         for (i, &(l, linear, _)) in keyed.iter().enumerate() {
             let i = i as u32;
@@ -148,18 +189,100 @@ impl CircuitBuilder {
                 }),
             }
         }
-        let and_count = gates.iter().filter(|g| g.op == Op::And).count();
+        let and_count = keyed.iter().filter(|k| k.2.op == Op::And).count();
         let depth = keyed.iter().map(|k| k.0).max().unwrap_or(0);
+        let (n_slots, gates, inputs, outputs) =
+            allocate_slots(n + 2, gates, &self.inputs, &self.outputs, zero, cst);
         Circuit {
-            n_wires: n,
-            inputs: self.inputs,
-            outputs: self.outputs,
+            n_wires: n_slots,
+            inputs,
+            outputs,
             gates,
             runs,
             and_count,
             and_depth: depth as usize,
         }
     }
+}
+
+/// Register allocation: maps wires to storage slots, reusing the slot of a
+/// wire after its last read, so the working set of a large circuit stays in
+/// L1/L2. Slot 0 is the zero wire, slot 1 the constant wire; inputs follow.
+///
+/// Safe with batched AND runs: a gate's inputs are read when its batch is
+/// gathered, before any output of the batch is written, and a slot is only
+/// reused after the last read of its previous wire.
+fn allocate_slots(
+    n_wires: usize,
+    mut gates: Vec<CGate>,
+    inputs: &[u32],
+    outputs: &[u32],
+    zero: u32,
+    cst: u32,
+) -> (usize, Vec<CGate>, Vec<u32>, Vec<u32>) {
+    const NEVER: u32 = u32::MAX;
+    const FOREVER: u32 = u32::MAX - 1;
+    let mut last = vec![NEVER; n_wires];
+    for (i, g) in gates.iter().enumerate() {
+        last[g.a as usize] = i as u32;
+        last[g.b as usize] = i as u32;
+    }
+    for &o in outputs {
+        last[o as usize] = FOREVER;
+    }
+    last[zero as usize] = FOREVER;
+    last[cst as usize] = FOREVER;
+    let mut slot = vec![u32::MAX; n_wires];
+    let mut free: Vec<u32> = Vec::new();
+    let mut next = 0u32;
+    let mut alloc = |free: &mut Vec<u32>| {
+        free.pop().unwrap_or_else(|| {
+            next += 1;
+            next - 1
+        })
+    };
+    slot[zero as usize] = alloc(&mut free);
+    slot[cst as usize] = alloc(&mut free);
+    let mut new_inputs = Vec::with_capacity(inputs.len());
+    for &i in inputs {
+        if slot[i as usize] == u32::MAX {
+            slot[i as usize] = alloc(&mut free);
+        }
+        new_inputs.push(slot[i as usize]);
+    }
+    // Inputs that are never read can be recycled at once (not if outputs).
+    for &i in inputs {
+        if last[i as usize] == NEVER {
+            free.push(slot[i as usize]);
+            last[i as usize] = FOREVER; // do not free twice
+        }
+    }
+    for (idx, g) in gates.iter_mut().enumerate() {
+        let idx = idx as u32;
+        let (a, b) = (g.a as usize, g.b as usize);
+        let (sa, sb) = (slot[a], slot[b]);
+        if last[a] == idx {
+            free.push(sa);
+            last[a] = FOREVER;
+        }
+        if b != a && last[b] == idx {
+            free.push(sb);
+            last[b] = FOREVER;
+        }
+        let so = alloc(&mut free);
+        slot[g.out as usize] = so;
+        if last[g.out as usize] == NEVER {
+            free.push(so);
+        }
+        *g = CGate {
+            a: sa,
+            b: sb,
+            out: so,
+            neg: g.neg,
+        };
+    }
+    let new_outputs = outputs.iter().map(|&o| slot[o as usize]).collect();
+    (next as usize, gates, new_inputs, new_outputs)
 }
 
 impl Fancy for CircuitBuilder {
@@ -194,11 +317,14 @@ pub struct Circuit {
     n_wires: usize,
     inputs: Vec<u32>,
     outputs: Vec<u32>,
-    gates: Vec<Gate>,
+    gates: Vec<CGate>,
     runs: Vec<Run>,
     and_count: usize,
     and_depth: usize,
 }
+
+/// Storage slot of the constant wire (slot 0 is the all-zero wire).
+const CONST_SLOT: usize = 1;
 
 /// (gate, lane) pairs per hash batch: 8 pairs = 32 AES blocks for the garbler.
 const G_BATCH: usize = 8;
@@ -246,14 +372,12 @@ impl Circuit {
         for (&i, &v) in self.inputs.iter().zip(inputs) {
             w[i as usize] = v;
         }
-        for g in &self.gates {
-            let (a, b) = (g.a as usize, g.b as usize);
-            w[g.out as usize] = match g.op {
-                Op::Xor => w[a] ^ w[b],
-                Op::And => w[a] & w[b],
-                Op::Not => !w[a],
-                Op::Const => g.a != 0,
-            };
+        // The zero and constant wires are `false` in the clear.
+        for run in &self.runs {
+            for g in &self.gates[run.start as usize..run.end as usize] {
+                let (a, b) = (w[g.a as usize], w[g.b as usize]);
+                w[g.out as usize] = if run.and { a & b } else { a ^ b ^ (g.neg != 0) };
+            }
         }
         Ok(self.outputs.iter().map(|&o| w[o as usize]).collect())
     }
@@ -284,7 +408,10 @@ impl Circuit {
         }
         gb.reserve_and_gates(self.and_count * k);
         let delta = gb.delta;
-        let constant = gb.constant;
+        let cst = CONST_SLOT * k;
+        for lane in 0..k {
+            w[cst + lane] = gb.constant;
+        }
         // Batch buffers (on the stack).
         let mut h = [Block::ZERO; 4 * G_BATCH];
         let mut tw = [0u128; 4 * G_BATCH];
@@ -292,7 +419,7 @@ impl Circuit {
         for run in &self.runs {
             let gates = &self.gates[run.start as usize..run.end as usize];
             if !run.and {
-                linear_garble(gates, &mut w, k, delta, constant);
+                linear_garble(gates, &mut w, k, delta);
                 continue;
             }
             let mut n = 0usize;
@@ -362,14 +489,17 @@ impl Circuit {
                 w[iw as usize * k + lane] = input_labels[lane * self.inputs.len() + i];
             }
         }
-        let constant = ev.constant;
+        let cst = CONST_SLOT * k;
+        for lane in 0..k {
+            w[cst + lane] = ev.constant;
+        }
         let mut h = [Block::ZERO; 2 * E_BATCH];
         let mut tw = [0u128; 2 * E_BATCH];
         let mut pend = [(Block::ZERO, Block::ZERO, 0usize); E_BATCH];
         for run in &self.runs {
             let gates = &self.gates[run.start as usize..run.end as usize];
             if !run.and {
-                linear_eval(gates, &mut w, k, constant);
+                linear_eval(gates, &mut w, k);
                 continue;
             }
             let mut n = 0usize;
@@ -409,60 +539,40 @@ impl Circuit {
 }
 
 #[inline]
-fn linear_garble(gates: &[Gate], w: &mut [Block], k: usize, delta: Block, constant: Block) {
+fn linear_garble(gates: &[CGate], w: &mut [Block], k: usize, delta: Block) {
+    // `delta` is picked from a table rather than masked: a masked u128 is
+    // computed in general-purpose registers and stored as two halves, and the
+    // next gate's 128-bit load of it then misses store forwarding.
+    let dm = [Block::ZERO, delta];
+    if k == 1 {
+        for g in gates {
+            w[g.out as usize] = w[g.a as usize] ^ w[g.b as usize] ^ dm[(g.neg & 1) as usize];
+        }
+        return;
+    }
     for g in gates {
         let (a, b, o) = (g.a as usize * k, g.b as usize * k, g.out as usize * k);
-        match g.op {
-            Op::Xor => {
-                for lane in 0..k {
-                    w[o + lane] = w[a + lane] ^ w[b + lane];
-                }
-            }
-            Op::Not => {
-                for lane in 0..k {
-                    w[o + lane] = w[a + lane] ^ delta;
-                }
-            }
-            Op::Const => {
-                for lane in 0..k {
-                    w[o + lane] = constant ^ delta.select(g.a != 0);
-                }
-            }
-            Op::And => unreachable_and(),
+        let d = dm[(g.neg & 1) as usize];
+        for lane in 0..k {
+            w[o + lane] = w[a + lane] ^ w[b + lane] ^ d;
         }
     }
 }
 
 #[inline]
-fn linear_eval(gates: &[Gate], w: &mut [Block], k: usize, constant: Block) {
+fn linear_eval(gates: &[CGate], w: &mut [Block], k: usize) {
+    if k == 1 {
+        for g in gates {
+            w[g.out as usize] = w[g.a as usize] ^ w[g.b as usize];
+        }
+        return;
+    }
     for g in gates {
         let (a, b, o) = (g.a as usize * k, g.b as usize * k, g.out as usize * k);
-        match g.op {
-            Op::Xor => {
-                for lane in 0..k {
-                    w[o + lane] = w[a + lane] ^ w[b + lane];
-                }
-            }
-            Op::Not => {
-                for lane in 0..k {
-                    w[o + lane] = w[a + lane];
-                }
-            }
-            Op::Const => {
-                for lane in 0..k {
-                    w[o + lane] = constant;
-                }
-            }
-            Op::And => unreachable_and(),
+        for lane in 0..k {
+            w[o + lane] = w[a + lane] ^ w[b + lane];
         }
     }
-}
-
-/// Runs are built so that linear runs hold no AND gate; reaching this is a
-/// bug in [`CircuitBuilder::build`], not an input error.
-#[cold]
-fn unreachable_and() {
-    debug_assert!(false, "AND gate in a linear run");
 }
 
 #[inline]

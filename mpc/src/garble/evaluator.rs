@@ -100,8 +100,8 @@ impl Evaluator {
 /// Half-gates evaluation given `[H(A), H(B)]` and the two table blocks.
 #[inline(always)]
 pub(crate) fn eval_half_gates(a: Block, b: Block, h: [Block; 2], tg: Block, te: Block) -> Block {
-    let wg = h[0] ^ tg.select(a.lsb());
-    let we = h[1] ^ (te ^ a).select(b.lsb());
+    let wg = h[0] ^ (tg & super::garbler::mask(a.lsb()));
+    let we = h[1] ^ ((te ^ a) & super::garbler::mask(b.lsb()));
     wg ^ we
 }
 

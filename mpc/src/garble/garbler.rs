@@ -181,13 +181,21 @@ pub(crate) fn half_gates(
     b0: Block,
     h: [Block; 4],
 ) -> (Block, Block, Block) {
-    let pa = a0.lsb();
-    let pb = b0.lsb();
-    let tg = h[0] ^ h[1] ^ delta.select(pb);
-    let wg0 = h[0] ^ tg.select(pa);
+    let pa = mask(a0.lsb());
+    let pb = mask(b0.lsb());
+    let tg = h[0] ^ h[1] ^ (delta & pb);
+    let wg0 = h[0] ^ (tg & pa);
     let te = h[2] ^ h[3] ^ a0;
-    let we0 = h[2] ^ (te ^ a0).select(pb);
+    let we0 = h[2] ^ ((te ^ a0) & pb);
     (wg0 ^ we0, tg, te)
+}
+
+/// All-zero or all-one block, by table lookup (keeps the half-gates formulas
+/// in vector registers; see `circuit::linear_garble`).
+#[inline(always)]
+pub(crate) fn mask(bit: bool) -> Block {
+    const MASKS: [Block; 2] = [Block::ZERO, Block::ONES];
+    MASKS[bit as usize]
 }
 
 impl Fancy for Garbler {

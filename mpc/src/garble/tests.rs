@@ -617,3 +617,14 @@ fn malformed_tables_are_errors() {
     circ.evaluate(&mut ev, &zeros, 2).unwrap();
     assert!(matches!(ev.finish(), Err(GarbleError::ExtraTables { .. })));
 }
+
+#[test]
+fn aes_schedule_shape() {
+    let c = load("aes_128.txt").to_circuit().unwrap();
+    println!(
+        "ands {} gates {} depth {}",
+        c.and_count(),
+        c.gate_count(),
+        c.and_depth()
+    );
+}
