@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 #![allow(non_snake_case)]
 
+pub mod circuits;
 pub mod encoding;
 pub mod error;
 pub mod field;
