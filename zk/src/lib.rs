@@ -15,6 +15,7 @@ pub mod encoding;
 pub mod error;
 pub mod field;
 pub mod gadgets;
+pub mod model;
 pub mod pedersen;
 pub mod poseidon;
 pub mod r1cs;

@@ -1,0 +1,1 @@
+//! Data sets: loading, standardising, quantising and sharding (being written).
