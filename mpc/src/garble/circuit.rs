@@ -386,8 +386,8 @@ impl Circuit {
     ///
     /// `input_zero_labels` holds each instance's input zero-labels
     /// contiguously (instance-major: `lanes * num_inputs` blocks). Appends the
-    /// tables to `gb`, records the outputs as garbler outputs (instance-major)
-    /// and returns the output zero-labels (instance-major).
+    /// tables to `gb` and returns the output zero-labels (instance-major); the
+    /// caller marks the ones it reveals with [`Fancy::output`].
     pub fn garble(
         &self,
         gb: &mut Garbler,
@@ -453,9 +453,7 @@ impl Circuit {
         let mut out = Vec::with_capacity(k * self.outputs.len());
         for lane in 0..k {
             for &o in &self.outputs {
-                let z = w[o as usize * k + lane];
-                gb.push_output(z);
-                out.push(z);
+                out.push(w[o as usize * k + lane]);
             }
         }
         Ok(out)
@@ -463,8 +461,8 @@ impl Circuit {
 
     /// Evaluates `lanes` garbled instances side by side, mirroring
     /// [`Circuit::garble`]. `input_labels` are the active input labels
-    /// (instance-major). Consumes tables from `ev`, records the outputs as
-    /// evaluator outputs and returns the active output labels (instance-major).
+    /// (instance-major). Consumes tables from `ev` and returns the active
+    /// output labels (instance-major).
     pub fn evaluate(
         &self,
         ev: &mut Evaluator,
@@ -529,9 +527,7 @@ impl Circuit {
         let mut out = Vec::with_capacity(k * self.outputs.len());
         for lane in 0..k {
             for &o in &self.outputs {
-                let l = w[o as usize * k + lane];
-                ev.push_output(l);
-                out.push(l);
+                out.push(w[o as usize * k + lane]);
             }
         }
         Ok(out)

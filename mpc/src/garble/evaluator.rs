@@ -59,11 +59,6 @@ impl Evaluator {
         Ok(self.outputs)
     }
 
-    /// Records an output label (used by the compiled path).
-    pub(crate) fn push_output(&mut self, label: Block) {
-        self.outputs.push(label);
-    }
-
     /// Takes the next `2 * gates` table blocks, or reports truncation.
     #[inline]
     pub(crate) fn take_tables(&mut self, gates: usize) -> Result<usize, GarbleError> {

@@ -152,11 +152,6 @@ impl Garbler {
         )
     }
 
-    /// Records an output wire by its zero-label (used by the compiled path).
-    pub(crate) fn push_output(&mut self, zero: Block) {
-        self.outputs.push(zero);
-    }
-
     /// Garbles one AND gate with the next gate index; pushes `[T_G, T_E]`.
     #[inline]
     pub(crate) fn garble_and(&mut self, a0: Block, b0: Block) -> Block {

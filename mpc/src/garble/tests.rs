@@ -93,11 +93,15 @@ fn compiled<C: Circ>(c: &C, n_in: usize, inputs: &[Vec<bool>], seed: u64) -> Vec
         .zip(&flat)
         .map(|(&z, &x)| gb.encode(z, x))
         .collect();
-    circ.garble(&mut gb, &zeros, lanes).unwrap();
+    for o in circ.garble(&mut gb, &zeros, lanes).unwrap() {
+        gb.output(&o).unwrap();
+    }
     let (tables, decoding, keep) = gb.finish();
     assert_eq!(tables.blocks.len(), 2 * lanes * circ.and_count());
     let mut ev = Evaluator::new(tables);
-    circ.evaluate(&mut ev, &active, lanes).unwrap();
+    for o in circ.evaluate(&mut ev, &active, lanes).unwrap() {
+        ev.output(&o).unwrap();
+    }
     let labels = ev.finish().unwrap();
     let bits = decode(&labels, &decoding).unwrap();
     assert_eq!(keep.decode(&labels).unwrap(), bits);
