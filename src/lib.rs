@@ -1,1 +1,16 @@
-//! placeholder
+//! # zkagg
+//!
+//! Privacy-preserving, verifiable collaborative machine learning. This facade
+//! re-exports the workspace crates:
+//! - [`zk`]: field and encodings, Poseidon, Pedersen, R1CS builder and gadgets,
+//!   hardened Spartan backend;
+//! - [`mpc`]: oblivious transfer, garbled circuits, two-party validity check;
+//! - [`aggregation`]: roles, protocol driver, networking and storage.
+//!
+//! See SPEC.md for the protocol. Not audited.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use zkagg_aggregation as aggregation;
+pub use zkagg_mpc as mpc;
+pub use zkagg_zk as zk;
