@@ -31,6 +31,11 @@
 //! ([`mds_subspace_checks`]) at its first draw. Each width's instance is
 //! computed once, on first use ([`params`]).
 //!
+//! The partial rounds are evaluated in an equivalent sparse form (each linear
+//! layer rewritten as a sparse matrix with 2T - 1 non-trivial entries, as in
+//! the paper's Appendix B), checked against the round-by-round definition
+//! ([`Params::permute_plain`]) and the reference vectors.
+//!
 //! **Round numbers.** Two sources give round numbers for x^5, a ~254-bit prime
 //! and 128-bit security. The PyPI package `poseidon-hash` 0.1.4, which
 //! evaluates the paper's bounds (statistical, interpolation and Groebner-basis
@@ -45,14 +50,14 @@
 //!
 //! **Wide instance: T = 5 (rate 4).** It absorbs four elements per
 //! permutation, so a long message (e.g. a data commitment of ~3,000 elements)
-//! costs 75 constraints and about 430 field multiplications per element,
-//! against 121.5 constraints and 400 multiplications for T = 3. T = 9 (R_P = 63)
-//! would cut constraints per element to about 51, but costs more native work
-//! per element (81 multiplications per MDS product), lets the partial-round
-//! linear combinations grow to T + R_P terms (more R1CS non-zeros), and a
-//! 3,000-element commitment stays within the same power-of-two circuit size
-//! (2^18) at T = 5; so T = 5 is the better default. Other widths can be derived
-//! with [`Params::generate`] when a use needs them.
+//! costs 75 R1CS constraints and about 265 native field multiplications per
+//! element, against 121.5 constraints and about 300 multiplications at T = 3.
+//! T = 9 (R_P = 63 by the same rule) would cut constraints to about 51 per
+//! element, but its partial-round linear combinations grow to T + R_P terms
+//! (more R1CS non-zeros and slower synthesis), and a 3,000-element commitment
+//! needs fewer than 2^18 constraints at either width (225k at T = 5, 152k at
+//! T = 9), so the padded Spartan instance is the same size. T = 5 is the
+//! default; [`Params::generate`] is generic in T if T = 9 is ever needed.
 //!
 //! **Security.** 128 bits against the attacks the paper's round-number
 //! inequalities cover, with the paper's margin; we did not re-derive the

@@ -143,6 +143,35 @@ pub struct Params<const T: usize> {
     spec: ParamsSpec,
     round_constants: Vec<[Fr; T]>,
     mds: [[Fr; T]; T],
+    sparse: SparsePartial<T>,
+}
+
+/// The partial rounds rewritten with sparse matrices (see
+/// [`Params::permute`]). Write M = \[\[a, b^T\], \[c, D\]\] with D the lower
+/// right (T-1) x (T-1) block, and P_j = diag(1, D^j). A diagonal block
+/// diag(1, Q) commutes with the partial S-box layer S (it fixes element 0),
+/// and M P_j = P_(j+1) M''_j with
+/// M''_j = \[\[a, b^T D^j\], \[D^-(j+1) c, I\]\]. So with s = P_j u, the
+/// partial round s <- M S(s + k_j) becomes u <- M''_j S(u + P_j^-1 k_j);
+/// starting from u = s (P_0 = I), after R_P rounds s = P_(R_P) u. Each M''_j
+/// costs 2T - 1 multiplications instead of T^2.
+#[derive(Clone, Debug)]
+pub(crate) struct SparsePartial<const T: usize> {
+    /// One entry per partial round.
+    pub(crate) rounds: Vec<SparseRound<T>>,
+    /// P_(R_P) = diag(1, D^R_P): maps u back to the state after the partial rounds.
+    pub(crate) exit: [[Fr; T]; T],
+}
+
+/// The constants of one partial round in sparse form.
+#[derive(Clone, Debug)]
+pub(crate) struct SparseRound<const T: usize> {
+    /// P_j^-1 k_j = (k_0, D^-j k_rest).
+    pub(crate) constants: [Fr; T],
+    /// Row 0 of M''_j: (a, b^T D^j).
+    pub(crate) row: [Fr; T],
+    /// Column 0 of M''_j below the diagonal: D^-(j+1) c (index 0 unused, zero).
+    pub(crate) col: [Fr; T],
 }
 
 impl<const T: usize> Params<T> {
@@ -203,11 +232,19 @@ impl<const T: usize> Params<T> {
                 m
             }
         };
+        let half = spec.full_rounds / 2;
+        let sparse = SparsePartial::new(&mds, &round_constants[half..half + spec.partial_rounds])
+            .ok_or(ParamsError::MdsRejected("singular lower-right block of M"))?;
         Ok(Params {
             spec: *spec,
             round_constants,
             mds,
+            sparse,
         })
+    }
+
+    pub(crate) fn sparse(&self) -> &SparsePartial<T> {
+        &self.sparse
     }
 
     /// The specification this instance was derived from.
@@ -241,7 +278,46 @@ impl<const T: usize> Params<T> {
     /// full rounds. Each round adds its round constants, applies x^5 to every
     /// element (full rounds) or to element 0 only (partial rounds), then
     /// multiplies by M.
+    ///
+    /// The partial rounds are evaluated in an equivalent sparse form. Write
+    /// M = \[\[a, b^T\], \[c, D\]\] (D the lower-right block) and
+    /// P_j = diag(1, D^j). A block diag(1, Q) commutes with the partial S-box
+    /// layer S, and M P_j = P_(j+1) M''_j with
+    /// M''_j = \[\[a, b^T D^j\], \[D^-(j+1) c, I\]\]; so on s = P_j u the round
+    /// s <- M S(s + k_j) is u <- M''_j S(u + P_j^-1 k_j), and after R_P rounds
+    /// s = P_(R_P) u. Each M''_j costs 2T - 1 multiplications instead of T^2.
+    /// [`Params::permute_plain`] is the round-by-round definition.
     pub fn permute(&self, state: &mut [Fr; T]) {
+        let half = self.spec.full_rounds / 2;
+        let partial_end = half + self.spec.partial_rounds;
+        for rc in &self.round_constants[..half] {
+            self.full_round(state, rc);
+        }
+        let sp = &self.sparse;
+        for round in &sp.rounds {
+            for (s, c) in state.iter_mut().zip(round.constants.iter()) {
+                *s += c;
+            }
+            let y = pow5(state[0]);
+            let mut acc = round.row[0] * y;
+            for ((s, r), c) in state.iter_mut().zip(&round.row).zip(&round.col).skip(1) {
+                acc += r * *s;
+                *s += c * y;
+            }
+            state[0] = acc;
+        }
+        if self.spec.partial_rounds > 0 {
+            *state = mat_vec_arr(&sp.exit, state);
+        }
+        for rc in &self.round_constants[partial_end..] {
+            self.full_round(state, rc);
+        }
+    }
+
+    /// The permutation evaluated round by round exactly as defined (T^2
+    /// multiplications per linear layer); slower than [`Params::permute`],
+    /// which it equals.
+    pub fn permute_plain(&self, state: &mut [Fr; T]) {
         let half = self.spec.full_rounds / 2;
         let partial_end = half + self.spec.partial_rounds;
         for (r, rc) in self.round_constants.iter().enumerate() {
@@ -257,6 +333,13 @@ impl<const T: usize> Params<T> {
             }
             *state = self.mul_mds(state);
         }
+    }
+
+    fn full_round(&self, state: &mut [Fr; T], rc: &[Fr; T]) {
+        for (s, c) in state.iter_mut().zip(rc.iter()) {
+            *s = pow5(*s + c);
+        }
+        *state = self.mul_mds(state);
     }
 
     fn mul_mds(&self, state: &[Fr; T]) -> [Fr; T] {
@@ -278,6 +361,57 @@ pub(crate) fn pow5(x: Fr) -> Fr {
     let x2 = x * x;
     let x4 = x2 * x2;
     x4 * x
+}
+
+fn mat_vec_arr<const T: usize>(m: &[[Fr; T]; T], v: &[Fr; T]) -> [Fr; T] {
+    std::array::from_fn(|i| {
+        let mut acc = m[i][0] * v[0];
+        for j in 1..T {
+            acc += m[i][j] * v[j];
+        }
+        acc
+    })
+}
+
+impl<const T: usize> SparsePartial<T> {
+    /// Precomputes the sparse form for the given partial-round constants;
+    /// `None` if D is singular (impossible for a Cauchy matrix).
+    fn new(mds: &[[Fr; T]; T], partial_constants: &[[Fr; T]]) -> Option<Self> {
+        let n = T - 1;
+        let d: Mat = (1..T).map(|i| mds[i][1..].to_vec()).collect();
+        let d_inv = mat_inv(&d)?;
+        let b: Vec<Fr> = mds[0][1..].to_vec();
+        let c: Vec<Fr> = (1..T).map(|i| mds[i][0]).collect();
+        let mut d_pow = identity(n); // D^j
+        let mut d_inv_pow = identity(n); // D^-j
+        let mut rounds = Vec::with_capacity(partial_constants.len());
+        for k in partial_constants {
+            let mut constants = [Fr::ZERO; T];
+            constants[0] = k[0];
+            constants[1..].copy_from_slice(&mat_vec(&d_inv_pow, &k[1..]));
+            let mut row = [Fr::ZERO; T];
+            row[0] = mds[0][0];
+            for j in 0..n {
+                // (b^T D^j)_j = sum_i b_i (D^j)_{i, j}
+                row[1 + j] = (0..n).fold(Fr::ZERO, |acc, i| acc + b[i] * d_pow[i][j]);
+            }
+            d_pow = mat_mul(&d, &d_pow);
+            d_inv_pow = mat_mul(&d_inv, &d_inv_pow);
+            let mut col = [Fr::ZERO; T];
+            col[1..].copy_from_slice(&mat_vec(&d_inv_pow, &c));
+            rounds.push(SparseRound {
+                constants,
+                row,
+                col,
+            });
+        }
+        let mut exit = [[Fr::ZERO; T]; T];
+        exit[0][0] = Fr::ONE;
+        for i in 0..n {
+            exit[1 + i][1..].copy_from_slice(&d_pow[i]);
+        }
+        Some(SparsePartial { rounds, exit })
+    }
 }
 
 /// The reference script's `create_mds_p`: 2t samples reduced mod l, resampled
@@ -399,6 +533,21 @@ fn kernel(a: &[Vec<Fr>], n: usize) -> Mat {
         .collect()
 }
 
+/// The inverse of a square matrix, if it is invertible.
+fn mat_inv(m: &Mat) -> Option<Mat> {
+    let n = m.len();
+    let aug: Mat = m
+        .iter()
+        .zip(identity(n))
+        .map(|(r, e)| r.iter().copied().chain(e).collect())
+        .collect();
+    let (red, pivots) = rref(&aug, 2 * n);
+    if pivots.len() < n || pivots[n - 1] != n - 1 {
+        return None;
+    }
+    Some(red.iter().take(n).map(|r| r[n..].to_vec()).collect())
+}
+
 /// The acceptance test of the Poseidon reference script for an MDS candidate
 /// (its algorithms 1, 2 and 3, for one S-box in the partial rounds), with
 /// algorithm 1's eigenvector test replaced by a stronger one, so that a matrix
@@ -498,6 +647,37 @@ mod tests {
             g.step();
         }
         assert_eq!(g.bits, Grain::new(0, 253, 3, 8, 57).bits);
+    }
+
+    #[test]
+    fn sparse_partial_rounds_equal_the_definition() {
+        fn check<const T: usize>(r_p: usize) {
+            let p = Params::<T>::generate(&ParamsSpec::paper(8, r_p)).unwrap();
+            let mut a: [Fr; T] = std::array::from_fn(|i| Fr::from(i as u64 * 1000 + 7));
+            for _ in 0..5 {
+                let mut b = a;
+                p.permute(&mut a);
+                p.permute_plain(&mut b);
+                assert_eq!(a, b);
+            }
+        }
+        check::<3>(57);
+        check::<5>(60);
+        check::<4>(56);
+        check::<3>(0);
+        check::<2>(3);
+    }
+
+    #[test]
+    fn matrix_inverse() {
+        let m: Mat = vec![
+            vec![Fr::from(2u8), Fr::from(3u8)],
+            vec![Fr::from(5u8), Fr::from(7u8)],
+        ];
+        let inv = mat_inv(&m).unwrap();
+        assert_eq!(mat_mul(&m, &inv), identity(2));
+        let singular: Mat = vec![vec![Fr::ONE, Fr::ONE], vec![Fr::ONE, Fr::ONE]];
+        assert!(mat_inv(&singular).is_none());
     }
 
     #[test]
