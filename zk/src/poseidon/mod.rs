@@ -42,7 +42,7 @@
 //! attacks) and adds the paper's margin (+2 full rounds, +7.5% partial rounds),
 //! gives (R_F, R_P) = (8, 56) for both T = 3 and T = 5 for this l. The table
 //! used by the widely deployed 254-bit instances lists R_P = 57 for T = 3 and
-//! 60 for T = 5 (the same 56 rounded up to a multiple of T). Where they
+//! 60 for T = 5 (its generating script rounds R_P up to a multiple of T). Where they
 //! differ we take the larger: R_F = 8 with R_P = 57 (T = 3) and R_P = 60
 //! (T = 5), one to four partial rounds above the package's count. The bounds
 //! depend on n only through min(M, n) and n/2 against M/3, so the 253-bit l
