@@ -22,6 +22,7 @@ pub mod poseidon;
 pub mod r1cs;
 pub mod spartan;
 pub mod transcript;
+pub mod update;
 
 pub use error::{EncodingError, ProofError, SynthesisError};
 pub use field::{FixedPoint, Fr};
