@@ -37,8 +37,9 @@ pub struct CiphertextPairsMsg {
 }
 
 /// KOS extension, receiver to sender: the IKNP matrix `u` of one batch and
-/// the receiver's answer to the KOS consistency check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// the receiver's answer to the KOS consistency check. (`Default` is an
+/// empty message whose buffer a receiver can fill.)
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionMatrixMsg {
     /// Index of the batch within the session (0, 1, 2, ...).
     pub batch: u64,

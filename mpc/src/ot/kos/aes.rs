@@ -4,6 +4,7 @@
 //! The `aes` crate detects AES-NI at run time and encrypts eight blocks in
 //! parallel; everything here feeds it long slices.
 
+use crate::block::Block;
 use ::aes::cipher::{generic_array::GenericArray, BlockEncrypt, KeyInit};
 use ::aes::Aes128Enc;
 
@@ -74,31 +75,31 @@ impl CrHash {
     }
 
     /// `x[k] <- H(tweak + k, x[k])`, in place.
-    pub(crate) fn hash_in_place(&self, tweak: u64, x: &mut [u128]) {
+    pub(crate) fn hash_in_place(&self, tweak: u64, x: &mut [Block]) {
         const CHUNK: usize = 64;
         let mut buf = [AesBlock::default(); CHUNK];
         for (c, xs) in x.chunks_mut(CHUNK).enumerate() {
             let base = tweak + (c * CHUNK) as u64;
             for (k, (xv, b)) in xs.iter_mut().zip(buf.iter_mut()).enumerate() {
-                *xv ^= (base + k as u64) as u128;
-                *b = to_block(*xv);
+                xv.0 ^= (base + k as u64) as u128;
+                *b = to_block(xv.0);
             }
             self.pi.encrypt_blocks(&mut buf[..xs.len()]);
             for (xv, b) in xs.iter_mut().zip(buf.iter()) {
-                *xv ^= from_block(b);
+                xv.0 ^= from_block(b);
             }
         }
     }
 
     /// The sender's pair: `out[k] = [H(tweak + k, q[k]), H(tweak + k, q[k] ^ delta)]`.
-    pub(crate) fn hash_pairs(&self, tweak: u64, q: &[u128], delta: u128, out: &mut [[u128; 2]]) {
+    pub(crate) fn hash_pairs(&self, tweak: u64, q: &[Block], delta: u128, out: &mut [[Block; 2]]) {
         const CHUNK: usize = 32;
         let mut buf = [AesBlock::default(); 2 * CHUNK];
         let mut ys = [0u128; 2 * CHUNK];
         for (c, (qs, os)) in q.chunks(CHUNK).zip(out.chunks_mut(CHUNK)).enumerate() {
             let base = tweak + (c * CHUNK) as u64;
             for (k, qv) in qs.iter().enumerate() {
-                let y0 = *qv ^ (base + k as u64) as u128;
+                let y0 = qv.0 ^ (base + k as u64) as u128;
                 let y1 = y0 ^ delta;
                 ys[2 * k] = y0;
                 ys[2 * k + 1] = y1;
@@ -108,8 +109,8 @@ impl CrHash {
             self.pi.encrypt_blocks(&mut buf[..2 * qs.len()]);
             for (k, o) in os.iter_mut().enumerate() {
                 *o = [
-                    from_block(&buf[2 * k]) ^ ys[2 * k],
-                    from_block(&buf[2 * k + 1]) ^ ys[2 * k + 1],
+                    Block(from_block(&buf[2 * k]) ^ ys[2 * k]),
+                    Block(from_block(&buf[2 * k + 1]) ^ ys[2 * k + 1]),
                 ];
             }
         }
@@ -155,13 +156,13 @@ mod tests {
     #[test]
     fn hash_pairs_matches_hash_many() {
         let h = CrHash::new();
-        let q: Vec<u128> = (0..100u128).map(|i| i * 0x1234_5678_9abc).collect();
+        let q: Vec<Block> = (0..100u128).map(|i| Block(i * 0x1234_5678_9abc)).collect();
         let delta = 0xdead_beef_u128 << 70 | 1;
-        let mut pairs = vec![[0u128; 2]; 100];
+        let mut pairs = vec![[Block::ZERO; 2]; 100];
         h.hash_pairs(77, &q, delta, &mut pairs);
         let mut h0 = q.clone();
         h.hash_in_place(77, &mut h0);
-        let mut h1: Vec<u128> = q.iter().map(|x| x ^ delta).collect();
+        let mut h1: Vec<Block> = q.iter().map(|x| Block(x.0 ^ delta)).collect();
         h.hash_in_place(77, &mut h1);
         for k in 0..100 {
             assert_eq!(pairs[k], [h0[k], h1[k]]);

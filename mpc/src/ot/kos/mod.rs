@@ -34,7 +34,7 @@
 //!    the receiver outputs `y_i^{c_i} ^ H(i, t_i)`.
 //!
 //! The per-row check products `chi_i * t_i` are batched with the method of
-//! the Four Russians (a 128x128 matrix product over GF(2) per batch, about 48
+//! the Four Russians (a 128x128 matrix product over GF(2) per batch, about 36
 //! 128-bit xors per row, portable code since the crate forbids `unsafe`); the
 //! bit-matrix transpose is Eklundh's recursive block swap.
 //!
@@ -67,7 +67,6 @@ pub use sender::{RandomOtSenderOutput, Sender, SenderAwaitingBaseSetup, SenderRe
 pub use super::msgs::{ChoiceCorrectionsMsg, ExtensionMatrixMsg, MaskedPairsMsg};
 
 use super::SessionId;
-use crate::block::Block;
 
 /// Number of base OTs and columns of the extension matrix (the computational
 /// security parameter).
@@ -146,10 +145,6 @@ impl ChiTranscript {
 #[inline(always)]
 fn bit_mask(x: u128, k: usize) -> u128 {
     0u128.wrapping_sub((x >> k) & 1)
-}
-
-fn blocks_from(v: Vec<u128>) -> Vec<Block> {
-    v.into_iter().map(Block).collect()
 }
 
 #[cfg(test)]

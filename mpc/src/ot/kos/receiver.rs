@@ -4,8 +4,8 @@ use super::aes::{AesBlock, CrHash, Prg};
 use super::gf128::CheckAccumulator;
 use super::transpose::transpose_128;
 use super::{
-    base_session_id, bit_mask, blocks_from, padded_rows, ChiTranscript, ChoiceCorrectionsMsg,
-    ExtensionMatrixMsg, MaskedPairsMsg, CHUNK_BLOCKS, KAPPA, MAX_BATCH,
+    base_session_id, padded_rows, ChiTranscript, ChoiceCorrectionsMsg, ExtensionMatrixMsg,
+    MaskedPairsMsg, CHUNK_BLOCKS, KAPPA, MAX_BATCH,
 };
 use crate::block::Block;
 use crate::ot::chou_orlandi;
@@ -103,19 +103,37 @@ impl ReceiverReady {
         count: usize,
         rng: &mut R,
     ) -> Result<(RandomOtReceiverOutput, ExtensionMatrixMsg), OtError> {
-        self.extend_with_error(count, rng, |_, _| 0)
+        let mut out = RandomOtReceiverOutput::default();
+        let mut msg = ExtensionMatrixMsg::default();
+        self.extend_with_error(count, rng, &mut out, &mut msg, |_, _| 0)?;
+        Ok((out, msg))
     }
 
-    /// [`ReceiverReady::extend_random`], with `error(b, j)` xored into the
-    /// words of `u` (row block `b`, column `j`) before hashing: an honest
-    /// receiver passes zero; tests pass nonzero errors to play a receiver
-    /// whose choice bits differ between columns.
+    /// [`ReceiverReady::extend_random`] writing into existing buffers: the
+    /// allocations of `out` and `msg.columns` are reused (their contents are
+    /// overwritten), so that a stream of batches allocates no fresh memory.
+    pub fn extend_random_into<R: RngCore + CryptoRng + ?Sized>(
+        &mut self,
+        count: usize,
+        rng: &mut R,
+        out: &mut RandomOtReceiverOutput,
+        msg: &mut ExtensionMatrixMsg,
+    ) -> Result<(), OtError> {
+        self.extend_with_error(count, rng, out, msg, |_, _| 0)
+    }
+
+    /// The batch, with `error(b, j)` xored into the words of `u` (row block
+    /// `b`, column `j`) before hashing: an honest receiver passes zero; tests
+    /// pass nonzero errors to play a receiver whose choice bits differ
+    /// between columns.
     pub(super) fn extend_with_error<R, F>(
         &mut self,
         count: usize,
         rng: &mut R,
+        out: &mut RandomOtReceiverOutput,
+        msg: &mut ExtensionMatrixMsg,
         mut error: F,
-    ) -> Result<(RandomOtReceiverOutput, ExtensionMatrixMsg), OtError>
+    ) -> Result<(), OtError>
     where
         R: RngCore + CryptoRng + ?Sized,
         F: FnMut(usize, usize) -> u128,
@@ -146,26 +164,42 @@ impl ReceiverReady {
 
         // Pass 1: columns t^j = G(k_j^0) and u^j = t^j ^ G(k_j^1) ^ r, laid out
         // per 128-row block, absorbing u into the Fiat-Shamir transcript.
-        let mut t = vec![0u128; rows];
-        let mut u = vec![0u128; rows];
+        // Every element of t and u is overwritten, so resizing suffices.
+        let t = &mut out.blocks;
+        t.resize(rows, Block::ZERO);
+        let u = &mut msg.columns;
+        u.resize(rows, Block::ZERO);
         let mut transcript = ChiTranscript::new(&self.session_id, self.batch, count as u64);
-        let mut g0 = [0u128; CHUNK_BLOCKS];
-        let mut g1 = [0u128; CHUNK_BLOCKS];
+        // PRG outputs of a chunk, per column: g[j * CHUNK_BLOCKS + b].
+        let mut g0 = vec![0u128; CHUNK_BLOCKS * KAPPA];
+        let mut g1 = vec![0u128; CHUNK_BLOCKS * KAPPA];
         let mut scratch = vec![AesBlock::default(); CHUNK_BLOCKS * 128];
         for b0 in (0..nblocks).step_by(CHUNK_BLOCKS) {
             let n = CHUNK_BLOCKS.min(nblocks - b0);
+            let ctr = self.counter + b0 as u64;
+            for (j, (g0j, g1j)) in g0
+                .chunks_exact_mut(CHUNK_BLOCKS)
+                .zip(g1.chunks_exact_mut(CHUNK_BLOCKS))
+                .enumerate()
+            {
+                self.prg0[j].fill(ctr, &mut g0j[..n], &mut scratch);
+                self.prg1[j].fill(ctr, &mut g1j[..n], &mut scratch);
+            }
             let t_chunk = &mut t[b0 * 128..(b0 + n) * 128];
             let u_chunk = &mut u[b0 * 128..(b0 + n) * 128];
-            for j in 0..KAPPA {
-                let ctr = self.counter + b0 as u64;
-                self.prg0[j].fill(ctr, &mut g0[..n], &mut scratch);
-                self.prg1[j].fill(ctr, &mut g1[..n], &mut scratch);
-                for b in 0..n {
-                    t_chunk[b * 128 + j] = g0[b];
-                    u_chunk[b * 128 + j] = g0[b] ^ g1[b] ^ r[b0 + b] ^ error(b0 + b, j);
+            for (b, (tb, ub)) in t_chunk
+                .chunks_exact_mut(128)
+                .zip(u_chunk.chunks_exact_mut(128))
+                .enumerate()
+            {
+                let rb = r[b0 + b];
+                for (j, (tv, uv)) in tb.iter_mut().zip(ub.iter_mut()).enumerate() {
+                    let x0 = g0[j * CHUNK_BLOCKS + b];
+                    tv.0 = x0;
+                    uv.0 = x0 ^ g1[j * CHUNK_BLOCKS + b] ^ rb ^ error(b0 + b, j);
                 }
             }
-            transcript.absorb(u_chunk.iter().copied());
+            transcript.absorb(u_chunk.iter().map(|b| b.0));
         }
         let chi_prg = Prg::new(transcript.finish());
 
@@ -182,12 +216,20 @@ impl ReceiverReady {
                 .zip(chi.chunks_exact(128))
                 .enumerate()
             {
-                let cols: &mut [u128; 128] = cols.try_into().expect("chunk of 128");
+                let cols: &mut [Block; 128] = cols.try_into().expect("chunk of 128");
                 let chi_b: &[u128; 128] = chi_b.try_into().expect("chunk of 128");
                 acc.absorb(cols, chi_b);
+                // x += sum_k r_k chi_k, on u64 halves to keep shifts cheap.
                 let rb = r[b0 + b];
-                for (k, c) in chi_b.iter().enumerate() {
-                    check_x ^= c & bit_mask(rb, k);
+                for (half, chis) in [rb as u64, (rb >> 64) as u64]
+                    .iter()
+                    .zip(chi_b.chunks_exact(64))
+                {
+                    let mut bits = *half;
+                    for c in chis {
+                        check_x ^= c & 0u128.wrapping_sub((bits & 1) as u128);
+                        bits >>= 1;
+                    }
                 }
                 transpose_128(cols);
             }
@@ -199,32 +241,28 @@ impl ReceiverReady {
             }
         }
         t.truncate(count);
-        let choices = (0..count)
-            .map(|i| (r[i / 128] >> (i % 128)) & 1 == 1)
-            .collect();
+        out.choices.clear();
+        out.choices
+            .extend((0..count).map(|i| (r[i / 128] >> (i % 128)) & 1 == 1));
+        out.batch = self.batch;
+        msg.batch = self.batch;
+        msg.count = count as u64;
+        msg.check_x = Block(check_x);
+        msg.check_t = Block(acc.finish());
 
-        let msg = ExtensionMatrixMsg {
-            batch: self.batch,
-            count: count as u64,
-            columns: blocks_from(u),
-            check_x: Block(check_x),
-            check_t: Block(acc.finish()),
-        };
-        let out = RandomOtReceiverOutput {
-            batch: self.batch,
-            choices,
-            blocks: blocks_from(t),
-        };
         self.batch += 1;
         self.counter = next_counter;
         self.ot_index = next_index;
-        Ok((out, msg))
+        Ok(())
     }
 }
 
 /// The receiver's output of a random-OT batch: random choice bits `r_i` and
 /// blocks `H(i, t_i)`, which equal the sender's `pairs[i][r_i]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Default` is an empty output, to be filled by
+/// [`ReceiverReady::extend_random_into`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RandomOtReceiverOutput {
     batch: u64,
     choices: Vec<bool>,

@@ -125,6 +125,30 @@ impl SenderReady {
         self,
         msg: &ExtensionMatrixMsg,
     ) -> Result<(SenderReady, RandomOtSenderOutput), OtError> {
+        let mut out = RandomOtSenderOutput::default();
+        let next = self.extend_random_into(msg, &mut out)?;
+        Ok((next, out))
+    }
+
+    /// [`SenderReady::extend_random`] writing into an existing output, whose
+    /// allocation is reused. On error `out` is emptied.
+    pub fn extend_random_into(
+        self,
+        msg: &ExtensionMatrixMsg,
+        out: &mut RandomOtSenderOutput,
+    ) -> Result<SenderReady, OtError> {
+        let result = self.extend_inner(msg, out);
+        if result.is_err() {
+            out.pairs.clear();
+        }
+        result
+    }
+
+    fn extend_inner(
+        self,
+        msg: &ExtensionMatrixMsg,
+        out: &mut RandomOtSenderOutput,
+    ) -> Result<SenderReady, OtError> {
         let blame = |fault| OtError::peer(Party::Receiver, fault);
         if msg.batch != self.batch {
             return Err(blame(PeerFault::UnexpectedBatch {
@@ -161,20 +185,29 @@ impl SenderReady {
         let chi_prg = Prg::new(transcript.finish());
 
         let delta_masks: [u128; KAPPA] = core::array::from_fn(|j| bit_mask(self.delta, j));
-        let mut pairs = vec![[0u128; 2]; count];
+        // Every pair is overwritten, so resizing suffices.
+        let pairs = &mut out.pairs;
+        pairs.resize(count, [Block::ZERO; 2]);
         let mut acc = CheckAccumulator::new();
-        let mut q = vec![0u128; CHUNK_BLOCKS * 128];
+        let mut q = vec![Block::ZERO; CHUNK_BLOCKS * 128];
         let mut chi = vec![0u128; CHUNK_BLOCKS * 128];
-        let mut g = [0u128; CHUNK_BLOCKS];
+        // PRG output of the chunk, per column: g[j * CHUNK_BLOCKS + b].
+        let mut g = vec![0u128; CHUNK_BLOCKS * 128];
         let mut scratch = vec![AesBlock::default(); CHUNK_BLOCKS * 128];
         for b0 in (0..nblocks).step_by(CHUNK_BLOCKS) {
             let n = CHUNK_BLOCKS.min(nblocks - b0);
             let u_chunk = &msg.columns[b0 * 128..(b0 + n) * 128];
-            // Columns q^j = G(k_j^{Delta_j}) ^ Delta_j * u^j.
-            for (j, (prg, dm)) in self.prg.iter().zip(delta_masks.iter()).enumerate() {
-                prg.fill(self.counter + b0 as u64, &mut g[..n], &mut scratch);
-                for b in 0..n {
-                    q[b * 128 + j] = g[b] ^ (u_chunk[b * 128 + j].0 & dm);
+            for (prg, gj) in self.prg.iter().zip(g.chunks_exact_mut(CHUNK_BLOCKS)) {
+                prg.fill(self.counter + b0 as u64, &mut gj[..n], &mut scratch);
+            }
+            // Columns q^j = G(k_j^{Delta_j}) ^ Delta_j * u^j, reading u in order.
+            for (b, (qb, ub)) in q
+                .chunks_exact_mut(128)
+                .zip(u_chunk.chunks_exact(128))
+                .enumerate()
+            {
+                for (j, ((qv, uv), dm)) in qb.iter_mut().zip(ub).zip(&delta_masks).enumerate() {
+                    qv.0 = g[j * CHUNK_BLOCKS + b] ^ (uv.0 & dm);
                 }
             }
             chi_prg.fill((b0 * 128) as u64, &mut chi[..n * 128], &mut scratch);
@@ -182,7 +215,7 @@ impl SenderReady {
                 .chunks_exact_mut(128)
                 .zip(chi.chunks_exact(128))
             {
-                let cols: &mut [u128; 128] = cols.try_into().expect("chunk of 128");
+                let cols: &mut [Block; 128] = cols.try_into().expect("chunk of 128");
                 let chi_b: &[u128; 128] = chi_b.try_into().expect("chunk of 128");
                 acc.absorb(cols, chi_b);
                 transpose_128(cols);
@@ -201,25 +234,21 @@ impl SenderReady {
         if acc.finish() != msg.check_t.0 ^ gf128::mul(msg.check_x.0, self.delta) {
             return Err(blame(PeerFault::ConsistencyCheckFailed));
         }
-        let out = RandomOtSenderOutput {
-            batch: self.batch,
-            pairs: pairs
-                .into_iter()
-                .map(|[a, b]| [Block(a), Block(b)])
-                .collect(),
-        };
-        let next = SenderReady {
+        out.batch = self.batch;
+        Ok(SenderReady {
             batch: self.batch + 1,
             counter: next_counter,
             ot_index: next_index,
             ..self
-        };
-        Ok((next, out))
+        })
     }
 }
 
 /// The sender's output of a random-OT batch: one random pair per OT.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Default` is an empty output, to be filled by
+/// [`SenderReady::extend_random_into`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RandomOtSenderOutput {
     batch: u64,
     pairs: Vec<[Block; 2]>,

@@ -1,6 +1,7 @@
 use super::aes::Prg;
 use super::gf128;
 use super::*;
+use crate::block::Block;
 use crate::ot::msgs::{ChoicePointsMsg, SetupPointMsg, WireMessage};
 use crate::ot::{OtError, Party, PeerFault};
 use proptest::prelude::*;
@@ -151,8 +152,13 @@ fn challenges(msg: &ExtensionMatrixMsg) -> Vec<u128> {
 fn cheat(seed: u64, rows_by_col: &[(usize, Vec<usize>)], guess: u128) -> Result<(), OtError> {
     let (sender, mut recv, _, mut rng_r) = setup(seed);
     let count = 1000;
-    let (_, mut msg) = recv
-        .extend_with_error(count, &mut rng_r, |b, j| {
+    let mut msg = ExtensionMatrixMsg::default();
+    recv.extend_with_error(
+        count,
+        &mut rng_r,
+        &mut Default::default(),
+        &mut msg,
+        |b, j| {
             let mut e = 0u128;
             for (col, rows) in rows_by_col {
                 if *col == j {
@@ -164,8 +170,9 @@ fn cheat(seed: u64, rows_by_col: &[(usize, Vec<usize>)], guess: u128) -> Result<
                 }
             }
             e
-        })
-        .unwrap();
+        },
+    )
+    .unwrap();
     // The error term is sum_i chi_i * (e_i & Delta); a receiver that guesses
     // the Delta bits of the tampered columns can add it to its answer.
     let chi = challenges(&msg);
@@ -398,4 +405,27 @@ fn random_choices_are_balanced() {
     let ones = r_out.choices().iter().filter(|&&c| c).count();
     assert!((7700..8700).contains(&ones), "{ones}");
     let _ = rng_r.next_u32();
+}
+
+#[test]
+fn into_variants_reuse_buffers_across_batches() {
+    let (mut sender, mut recv, _, mut rng_r) = setup(71);
+    let mut r_out = RandomOtReceiverOutput::default();
+    let mut s_out = RandomOtSenderOutput::default();
+    let mut msg = ExtensionMatrixMsg::default();
+    for count in [1000usize, 10, 0, 4000, 129] {
+        recv.extend_random_into(count, &mut rng_r, &mut r_out, &mut msg)
+            .unwrap();
+        assert_eq!(msg.columns.len(), padded_rows(count));
+        sender = sender.extend_random_into(&msg, &mut s_out).unwrap();
+        assert_eq!(r_out.batch(), s_out.batch());
+        assert_eq!(r_out.blocks().len(), count);
+        check_random(&s_out, &r_out);
+    }
+    // A failed batch empties the sender's output.
+    recv.extend_random_into(50, &mut rng_r, &mut r_out, &mut msg)
+        .unwrap();
+    msg.check_x.0 ^= 1;
+    assert!(sender.extend_random_into(&msg, &mut s_out).is_err());
+    assert!(s_out.pairs().is_empty());
 }

@@ -6,17 +6,19 @@
 //! independent `u64` lanes, contiguous in memory, which the compiler
 //! vectorises.
 
+use crate::block::Block;
+
 /// Transposes the 128x128 bit matrix whose row `i` is `m[i]` (bit `j` of row
-/// `i` is `(m[i] >> j) & 1`), in place.
-pub(crate) fn transpose_128(m: &mut [u128; 128]) {
+/// `i` is `(m[i].0 >> j) & 1`), in place.
+pub(crate) fn transpose_128(m: &mut [Block; 128]) {
     let mut w = [0u64; 256];
     for (i, r) in m.iter().enumerate() {
-        w[2 * i] = *r as u64;
-        w[2 * i + 1] = (*r >> 64) as u64;
+        w[2 * i] = r.0 as u64;
+        w[2 * i + 1] = (r.0 >> 64) as u64;
     }
     transpose_words(&mut w);
     for (i, r) in m.iter_mut().enumerate() {
-        *r = (w[2 * i] as u128) | ((w[2 * i + 1] as u128) << 64);
+        r.0 = (w[2 * i] as u128) | ((w[2 * i + 1] as u128) << 64);
     }
 }
 
@@ -58,11 +60,11 @@ mod tests {
     use rand_chacha::ChaCha12Rng;
     use rand_core::{RngCore, SeedableRng};
 
-    fn naive(m: &[u128; 128]) -> [u128; 128] {
-        let mut out = [0u128; 128];
+    fn naive(m: &[Block; 128]) -> [Block; 128] {
+        let mut out = [Block::ZERO; 128];
         for (i, row) in m.iter().enumerate() {
             for (j, o) in out.iter_mut().enumerate() {
-                *o |= ((row >> j) & 1) << i;
+                o.0 |= ((row.0 >> j) & 1) << i;
             }
         }
         out
@@ -72,9 +74,9 @@ mod tests {
     fn matches_naive_transpose() {
         let mut rng = ChaCha12Rng::seed_from_u64(9);
         for _ in 0..20 {
-            let mut m = [0u128; 128];
+            let mut m = [Block::ZERO; 128];
             for r in m.iter_mut() {
-                *r = (rng.next_u64() as u128) << 64 | rng.next_u64() as u128;
+                *r = Block((rng.next_u64() as u128) << 64 | rng.next_u64() as u128);
             }
             let expected = naive(&m);
             let orig = m;
@@ -83,9 +85,9 @@ mod tests {
             transpose_128(&mut m);
             assert_eq!(m, orig);
         }
-        let mut id = [0u128; 128];
+        let mut id = [Block::ZERO; 128];
         for (i, r) in id.iter_mut().enumerate() {
-            *r = 1u128 << i;
+            *r = Block(1u128 << i);
         }
         let copy = id;
         transpose_128(&mut id);
