@@ -15,7 +15,9 @@
 //! assigned. A parsed [`BristolCircuit`] then evaluates on any [`Fancy`]
 //! backend, or compiles to a flat [`Circuit`] for fast garbling.
 //!
-//! Not audited.
+//! Threat model: the file is untrusted input to the parser (errors, never
+//! panics, bounded allocation); the circuit's meaning is trusted by both
+//! parties. Not audited.
 
 use super::circuit::{Circuit, CircuitBuilder};
 use super::error::{BristolError, GarbleError};

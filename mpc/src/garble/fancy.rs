@@ -14,9 +14,12 @@
 //! | [`CircuitBuilder`](super::CircuitBuilder) | wire id | records a flat circuit |
 //!
 //! Only AND costs anything in the garbled backends (two ciphertexts); XOR, NOT
-//! and constants are free.
+//! and constants are free. The trait follows swanky's `Fancy` (GaloisInc
+//! swanky, `fancy-garbling`), restricted to boolean wires.
 //!
-//! Not audited.
+//! Threat model: [`Plaintext`] and [`GateCounter`] compute in the clear, for
+//! testing and cost accounting; the garbled backends are semi-honest (see
+//! [`super::garbler`]). Not audited.
 
 use super::error::GarbleError;
 

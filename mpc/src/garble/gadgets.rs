@@ -25,7 +25,8 @@
 //! bits), `t = s - l` with carry `c` (`c = 1` iff `s >= l`), result
 //! `c ? t : s`.
 //!
-//! Not audited.
+//! Threat model: gadgets only describe circuits; their privacy is that of the
+//! backend they run on (semi-honest garbling). Not audited.
 
 use super::error::GarbleError;
 use super::fancy::Fancy;
@@ -63,6 +64,15 @@ pub fn u128_from_bits(bits: &[bool]) -> u128 {
 pub fn l_bits() -> Vec<bool> {
     bits_from_le_bytes(&L_BYTES, L_BITS)
 }
+
+/// Sum (or difference) bits and the carry (or borrow) out.
+pub type WiresCarry<F> = (Vec<<F as Fancy>::Item>, <F as Fancy>::Item);
+
+/// Folded sum bits and the optional carry out.
+type BitsCarry<F> = (
+    Vec<Bit<<F as Fancy>::Item>>,
+    Option<Bit<<F as Fancy>::Item>>,
+);
 
 /// A bit that is either a public constant or a wire; gadgets fold constants.
 #[derive(Clone, Debug)]
@@ -157,7 +167,7 @@ fn add_bits<F: Fancy>(
     carry_in: Bit<F::Item>,
     carry_out: bool,
     sum: bool,
-) -> Result<(Vec<Bit<F::Item>>, Option<Bit<F::Item>>), F::Error> {
+) -> Result<BitsCarry<F>, F::Error> {
     let n = a.len();
     let mut c = carry_in;
     let mut s = Vec::with_capacity(if sum { n } else { 0 });
@@ -174,11 +184,7 @@ fn add_bits<F: Fancy>(
 }
 
 /// `a + b` for equal-width `a`, `b`: the `n` sum bits and the carry out (n ANDs).
-pub fn add<F: Fancy>(
-    f: &mut F,
-    a: &[F::Item],
-    b: &[F::Item],
-) -> Result<(Vec<F::Item>, F::Item), F::Error> {
+pub fn add<F: Fancy>(f: &mut F, a: &[F::Item], b: &[F::Item]) -> Result<WiresCarry<F>, F::Error> {
     same_width("add", a.len(), b.len())?;
     let (s, c) = add_bits(f, &wires(a), &wires(b), Bit::Const(false), true, true)?;
     let c = c.unwrap_or(Bit::Const(false));
@@ -209,11 +215,7 @@ fn negate<F: Fancy>(f: &mut F, b: &[Bit<F::Item>]) -> Result<Vec<Bit<F::Item>>, 
 
 /// `a - b`: the `n` difference bits (mod 2^n) and the borrow out, which is 1
 /// iff `a < b` as unsigned integers (n ANDs).
-pub fn sub<F: Fancy>(
-    f: &mut F,
-    a: &[F::Item],
-    b: &[F::Item],
-) -> Result<(Vec<F::Item>, F::Item), F::Error> {
+pub fn sub<F: Fancy>(f: &mut F, a: &[F::Item], b: &[F::Item]) -> Result<WiresCarry<F>, F::Error> {
     same_width("sub", a.len(), b.len())?;
     let nb = negate(f, &wires(b))?;
     let (s, c) = add_bits(f, &wires(a), &nb, Bit::Const(true), true, true)?;

@@ -1,5 +1,6 @@
 //! Messages of the garbled-circuit layer: plain serde structs named by what
-//! they carry.
+//! they carry. Receivers treat them as untrusted (lengths are checked where
+//! they are consumed). Not audited.
 
 use crate::Block;
 use serde::{Deserialize, Serialize};

@@ -424,7 +424,7 @@ fn bristol_all(c: &BristolCircuit, inputs: &[Vec<bool>], seed: u64) -> Vec<Vec<b
     let circ = c.to_circuit().unwrap();
     assert_eq!(circ.and_count(), c.and_count());
     assert_eq!(
-        compiled(&B(c), flat.len(), &[flat.clone()], seed)[0],
+        compiled(&B(c), flat.len(), std::slice::from_ref(&flat), seed)[0],
         p.concat(),
         "compiled garbled"
     );

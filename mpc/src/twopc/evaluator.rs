@@ -103,6 +103,13 @@ impl<S: BoundSharing> EvaluatorInit<S> {
         ev.output(&all).map_err(peer)?;
         let labels = ev.finish().map_err(peer)?;
         let bits = decode(&labels, &msg.decoding).map_err(peer)?;
-        Ok((bits[0], OutputLabelMsg { label: labels[0] }))
+        match (bits.first(), labels.first()) {
+            (Some(&bit), Some(&label)) => Ok((bit, OutputLabelMsg { label })),
+            _ => Err(peer(GarbleError::WrongLabelCount {
+                what: "decoding bits",
+                expected: 1,
+                got: bits.len(),
+            })),
+        }
     }
 }

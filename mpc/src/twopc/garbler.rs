@@ -116,13 +116,17 @@ impl GarblerAwaitingOutput {
     /// coordinate in bound"). A label that is neither label of the output wire
     /// is peer misbehaviour.
     pub fn finish(self, msg: OutputLabelMsg) -> Result<bool, TwoPcError> {
-        let bits = self
-            .keep
-            .decode(&[msg.label])
-            .map_err(|source| TwoPcError::PeerMisbehaved {
-                party: Role::Evaluator,
-                source,
-            })?;
-        Ok(bits[0])
+        let peer = |source| TwoPcError::PeerMisbehaved {
+            party: Role::Evaluator,
+            source,
+        };
+        let bits = self.keep.decode(&[msg.label]).map_err(peer)?;
+        bits.first().copied().ok_or_else(|| {
+            peer(crate::garble::GarbleError::WrongLabelCount {
+                what: "output labels",
+                expected: 1,
+                got: 0,
+            })
+        })
     }
 }

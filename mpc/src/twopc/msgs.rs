@@ -1,6 +1,7 @@
 //! Messages of the two-party validity check: plain serde structs named by
 //! what they carry. Byte counts are the raw sizes (16 bytes per block, bits
-//! packed), without serialization framing.
+//! packed), without serialization framing. Untrusted on receipt: the
+//! evaluator checks every length. Not audited.
 
 use crate::garble::{DecodingInfo, GarbledTables, InputLabels};
 use crate::Block;

@@ -14,7 +14,8 @@
 //! - [`Ring64Sharing`] (`m = 2^64`): wrapping add (63 ANDs) then `le_const`
 //!   (at most 64 ANDs): at most 127 ANDs per coordinate.
 //!
-//! Not audited.
+//! Threat model: semi-honest (the garbler's clear-text shift by `B` is local
+//! to its own share). Not audited.
 
 use crate::garble::gadgets::{
     add_mod_l, add_wrapping, bits_from_le_bytes, bits_from_u128, le_const, L_BITS,

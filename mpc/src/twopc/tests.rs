@@ -317,3 +317,37 @@ fn forged_output_label_blames_evaluator() {
         })
     ));
 }
+
+/// End to end with the real OT (Chou-Orlandi + KOS): public entry points.
+#[test]
+fn real_ot_end_to_end() {
+    let mut rng = ChaCha20Rng::seed_from_u64(100);
+    let b = 1000i64;
+    let xs = in_bound(20, b, &mut rng);
+    let mut ys = xs.clone();
+    ys[13] = -b - 1;
+    let mut rg = ChaCha20Rng::seed_from_u64(101);
+    let mut re = ChaCha20Rng::seed_from_u64(102);
+    let (s1, s2) = share_field(&xs, &mut rng);
+    let (ok, cost) = check_bound_field(&s1, &s2, b as u64, &mut rg, &mut re).unwrap();
+    assert!(ok);
+    assert_eq!(cost.ots, 20 * 253);
+    assert!(cost.ot.bytes_receiver_to_sender > 0 && cost.ot.bytes_sender_to_receiver > 0);
+    assert_eq!(cost.rounds, cost.ot.rounds + 1);
+    let (s1, s2) = share_field(&ys, &mut rng);
+    assert!(
+        !check_bound_field(&s1, &s2, b as u64, &mut rg, &mut re)
+            .unwrap()
+            .0
+    );
+    let (r1, r2) = share_ring(&xs, &mut rng);
+    assert!(
+        check_bound_u64(&r1, &r2, b as u64, &mut rg, &mut re)
+            .unwrap()
+            .0
+    );
+    let (r1, r2) = share_ring(&ys, &mut rng);
+    let (ok, cost) = check_bound_u64(&r1, &r2, b as u64, &mut rg, &mut re).unwrap();
+    assert!(!ok);
+    assert_eq!(cost.ots, 20 * 64);
+}
