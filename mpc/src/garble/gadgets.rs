@@ -334,6 +334,131 @@ pub fn add_mod_l<F: Fancy>(
     add_mod(f, a, b, &l_bits())
 }
 
+/// `[x == c_k]` for several public constants `c_k` (same width as `x`),
+/// sharing the AND over the positions where all constants agree.
+fn eq_consts<F: Fancy>(
+    f: &mut F,
+    x: &[Bit<F::Item>],
+    cs: &[Vec<bool>],
+) -> Result<Vec<Bit<F::Item>>, F::Error> {
+    // literal(i, c) = x_i if c_i else not x_i.
+    let lit = |f: &mut F, i: usize, c: bool| -> Result<Bit<F::Item>, F::Error> {
+        if c {
+            Ok(x[i].clone())
+        } else {
+            b_not(f, &x[i])
+        }
+    };
+    let agree = |i: usize| cs.iter().all(|c| c[i] == cs[0][i]);
+    let mut common = Vec::new();
+    for i in 0..x.len() {
+        if !cs.is_empty() && agree(i) {
+            common.push(lit(f, i, cs[0][i])?);
+        }
+    }
+    let p = and_all_bits(f, common)?;
+    cs.iter()
+        .map(|c| {
+            let mut terms = vec![p.clone()];
+            for i in 0..x.len() {
+                if !agree(i) {
+                    terms.push(lit(f, i, c[i])?);
+                }
+            }
+            and_all_bits(f, terms)
+        })
+        .collect()
+}
+
+/// Balanced AND tree over folded bits (`Const(true)` for none).
+fn and_all_bits<F: Fancy>(
+    f: &mut F,
+    mut layer: Vec<Bit<F::Item>>,
+) -> Result<Bit<F::Item>, F::Error> {
+    if layer.is_empty() {
+        return Ok(Bit::Const(true));
+    }
+    while layer.len() > 1 {
+        let mut next = Vec::with_capacity(layer.len().div_ceil(2));
+        for pair in layer.chunks(2) {
+            match pair {
+                [x, y] => next.push(b_and(f, x, y)?),
+                [x] => next.push(x.clone()),
+                _ => {}
+            }
+        }
+        layer = next;
+    }
+    Ok(layer.swap_remove(0))
+}
+
+/// `[(a + b) mod m <= k]` for `a, b < m` and a public `k < m` (all `n` bits),
+/// without computing the reduced sum.
+///
+/// With `h` the bit length of `k` (at least 1) and `S = a + b < 2m`, split
+/// `S = S_H 2^h + S_L` and `m = m_H 2^h + m_L`. Then `(a + b) mod m <= k` iff
+/// `S in [0, k]` or `S in [m, m + k]`, two disjoint cases (`k < m`), so the OR
+/// is a free XOR:
+/// - `S in [0, k]`  iff  `S_H = 0` and `S_L <= k`;
+/// - `S in [m, m + k]`  iff  `S_H = m_H + w` and `D_L <= k`, where
+///   `D_L = S_L - m_L mod 2^h` and `w` is its borrow (if the high part of
+///   `S - m` is 0 then `S - m = D_L < 2^h`; if it is positive `S - m >= 2^h > k`;
+///   if negative `S < m`).
+///
+/// The three equality tests of `S_H` (against `0`, `m_H`, `m_H + 1`) share the
+/// AND over the positions where the three constants agree. For `m = l` and a
+/// 64-bit bound this is about 740 ANDs instead of about 1,010 for
+/// [`add_mod`] followed by [`le_const`].
+pub fn add_mod_le_const<F: Fancy>(
+    f: &mut F,
+    a: &[F::Item],
+    b: &[F::Item],
+    m: &[bool],
+    k: &[bool],
+) -> Result<F::Item, F::Error> {
+    same_width("add_mod_le_const", a.len(), b.len())?;
+    same_width("add_mod_le_const", a.len(), m.len())?;
+    same_width("add_mod_le_const", a.len(), k.len())?;
+    let n = a.len();
+    if n == 0 {
+        return f.constant(true);
+    }
+    let h = k.iter().rposition(|&x| x).map_or(1, |p| p + 1);
+    // S = a + b over n + 1 bits.
+    let (mut s, c) = add_bits(f, &wires(a), &wires(b), Bit::Const(false), true, true)?;
+    s.push(c.unwrap_or(Bit::Const(false)));
+    let (s_l, s_h) = s.split_at(h);
+    let mut m1: Vec<bool> = m.to_vec();
+    m1.push(false);
+    let (m_l, m_h) = m1.split_at(h);
+    let k_l = consts::<F::Item>(&k[..h]);
+    // m_H + 1 (fits: m < 2^n, so m_H < 2^(n - h) and the width is n + 1 - h).
+    let mut m_h1 = m_h.to_vec();
+    for bit in m_h1.iter_mut() {
+        *bit = !*bit;
+        if *bit {
+            break;
+        }
+    }
+    let zeros = vec![false; m_h.len()];
+    let eqs = eq_consts(f, s_h, &[zeros, m_h.to_vec(), m_h1])?;
+    // A = [S_H == 0] and [S_L <= k].
+    let low_a = ge_bits(f, &k_l, s_l)?;
+    let in_a = b_and(f, &eqs[0], &low_a)?;
+    // D_L = S_L - m_L (h bits) with carry = not borrow.
+    let nm = negate(f, &consts::<F::Item>(m_l))?;
+    let (d_l, carry) = add_bits(f, s_l, &nm, Bit::Const(true), true, true)?;
+    let borrow = b_not(f, &carry.unwrap_or(Bit::Const(true)))?;
+    // E = borrow ? [S_H == m_H + 1] : [S_H == m_H].
+    let diff = b_xor(f, &eqs[1], &eqs[2])?;
+    let pick = b_and(f, &borrow, &diff)?;
+    let e = b_xor(f, &eqs[1], &pick)?;
+    let low_c = ge_bits(f, &k_l, &d_l)?;
+    let in_c = b_and(f, &e, &low_c)?;
+    let r = b_xor(f, &in_a, &in_c)?;
+    materialize(f, r)
+}
+
 /// The AND of all bits (balanced tree, `len - 1` ANDs); `true` for no bits.
 pub fn and_all<F: Fancy>(f: &mut F, bits: &[F::Item]) -> Result<F::Item, F::Error> {
     if bits.is_empty() {

@@ -369,6 +369,106 @@ fn add_mod_l_matches_scalar_addition() {
     }
 }
 
+/// `[(a + b) mod m <= k]` against native arithmetic, exhaustively over small
+/// moduli and bounds (odd, even, powers of two, k = 0 and k = m - 1).
+#[test]
+fn add_mod_le_const_matches_native_exhaustive() {
+    struct C(usize, u128, u128);
+    impl Circ for C {
+        fn run<F: Fancy>(&self, f: &mut F, ins: &[F::Item]) -> Result<Vec<F::Item>, F::Error> {
+            let n = self.0;
+            let m = bits_from_u128(self.1, n);
+            let k = bits_from_u128(self.2, n);
+            Ok(vec![add_mod_le_const(f, &ins[..n], &ins[n..], &m, &k)?])
+        }
+    }
+    for (n, m) in [
+        (1usize, 1u128),
+        (2, 2),
+        (2, 3),
+        (3, 5),
+        (4, 8),
+        (4, 11),
+        (5, 16),
+        (5, 29),
+        (6, 37),
+        (7, 64),
+    ] {
+        for k in [0, 1, m / 3, m / 2, m - 1].into_iter().filter(|&k| k < m) {
+            let c = C(n, m, k);
+            for a in 0..m {
+                for b in 0..m {
+                    let ins = [bits_from_u128(a, n), bits_from_u128(b, n)].concat();
+                    let want = (a + b) % m <= k;
+                    assert_eq!(plain(&c, &ins), vec![want], "n={n} m={m} k={k} a={a} b={b}");
+                }
+            }
+            // Garbled, on a few inputs.
+            let ins = [bits_from_u128(m - 1, n), bits_from_u128(m / 2, n)].concat();
+            assert_eq!(all_backends_c(&c, &ins, n as u64), plain(&c, &ins));
+        }
+    }
+}
+
+fn all_backends_c<C: Circ>(c: &C, ins: &[bool], seed: u64) -> Vec<bool> {
+    let p = plain(c, ins);
+    assert_eq!(garbled(c, ins, seed), p);
+    assert_eq!(compiled(c, ins.len(), &[ins.to_vec()], seed)[0], p);
+    p
+}
+
+/// Over `Z_l`: boundaries of both windows for a 64-bit-ish bound, vs Scalar.
+#[test]
+fn add_mod_le_const_over_l() {
+    struct C(u128);
+    impl Circ for C {
+        fn run<F: Fancy>(&self, f: &mut F, ins: &[F::Item]) -> Result<Vec<F::Item>, F::Error> {
+            let k = bits_from_u128(self.0, L_BITS);
+            Ok(vec![add_mod_le_const(
+                f,
+                &ins[..L_BITS],
+                &ins[L_BITS..],
+                &l_bits(),
+                &k,
+            )?])
+        }
+    }
+    let mut rng = ChaCha20Rng::seed_from_u64(21);
+    for k in [0u128, 1, 2 * 1000, 2 * u128::from(u64::MAX)] {
+        let c = C(k);
+        let ks = Scalar::from(k);
+        let mut cases = vec![];
+        for t in [
+            Scalar::ZERO,
+            Scalar::ONE,
+            ks,
+            ks + Scalar::ONE,
+            -Scalar::ONE,
+            ks - Scalar::ONE,
+        ] {
+            // target sum t split as (a, t - a) with a crossing l or not.
+            for a in [Scalar::ZERO, -Scalar::ONE, Scalar::random(&mut rng), t] {
+                cases.push((a, t - a));
+            }
+        }
+        for (i, (a, b)) in cases.into_iter().enumerate() {
+            let ins = [scalar_bits(&a), scalar_bits(&b)].concat();
+            let sum = u128_from_bits(&scalar_bits(&(a + b)));
+            let small = scalar_bits(&(a + b))[128..].iter().all(|&x| !x);
+            let want = small && sum <= k;
+            assert_eq!(plain(&c, &ins), vec![want], "k={k} case {i}");
+            if i % 7 == 0 {
+                assert_eq!(all_backends_c(&c, &ins, i as u64), vec![want]);
+            }
+        }
+    }
+    let mut cnt = GateCounter::new();
+    C(2 * u128::from(u64::MAX))
+        .run(&mut cnt, &vec![(); 2 * L_BITS])
+        .unwrap();
+    assert!(cnt.counts().and < 800, "{} ANDs", cnt.counts().and);
+}
+
 // ---------------------------------------------------------------- Bristol
 
 fn circuit_path(name: &str) -> String {

@@ -7,10 +7,13 @@
 //! its own share *in the clear* (free), so the circuit computes
 //! `s = (x_1' + x_2) mod m` and `s <= 2B` against a public constant:
 //!
-//! - [`FieldSharing`] (`m = l`, 253-bit shares): `add_mod_l` (253 + 253 + 253
-//!   ANDs) then `le_const` (at most 253 ANDs): about 1,010 ANDs per coordinate.
-//!   This is cheaper than reducing and testing `s <= B or s >= l - B` (two
-//!   comparisons after the reduction), and avoids any signed comparison.
+//! - [`FieldSharing`] (`m = l`, 253-bit shares): `add_mod_le_const`, which
+//!   tests `(a + b) mod l <= 2B` from the unreduced 254-bit sum (253 ANDs)
+//!   with two short comparisons on the low `h = bitlen(2B)` bits and three
+//!   equality tests of the high bits that share most of their ANDs: about
+//!   740 ANDs per coordinate for a 64-bit bound. Reducing with `add_mod_l`
+//!   and then comparing (`le_const`) costs about 1,010; reducing and testing
+//!   `s <= B or s >= l - B` costs about 1,270.
 //! - [`Ring64Sharing`] (`m = 2^64`): wrapping add (63 ANDs) then `le_const`
 //!   (at most 64 ANDs): at most 127 ANDs per coordinate.
 //!
@@ -18,7 +21,7 @@
 //! to its own share). Not audited.
 
 use crate::garble::gadgets::{
-    add_mod_l, add_wrapping, bits_from_le_bytes, bits_from_u128, le_const, L_BITS,
+    add_mod_le_const, add_wrapping, bits_from_le_bytes, bits_from_u128, l_bits, le_const, L_BITS,
 };
 use crate::garble::Fancy;
 use curve25519_dalek::Scalar;
@@ -73,8 +76,8 @@ impl BoundSharing for FieldSharing {
         evaluator: &[F::Item],
         bound: u64,
     ) -> Result<F::Item, F::Error> {
-        let s = add_mod_l(f, garbler, evaluator)?;
-        le_const(f, &s, &bits_from_u128(2 * u128::from(bound), L_BITS))
+        let k = bits_from_u128(2 * u128::from(bound), L_BITS);
+        add_mod_le_const(f, garbler, evaluator, &l_bits(), &k)
     }
     fn in_range_native(x1: &Scalar, x2: &Scalar, bound: u64) -> bool {
         let small = |s: Scalar| {
