@@ -104,9 +104,10 @@ impl core::fmt::Debug for SenderReady {
 }
 
 impl SenderReady {
-    /// Sets the largest batch the sender accepts (default [`MAX_BATCH`]).
+    /// Lowers the largest batch the sender accepts (default and upper bound
+    /// [`MAX_BATCH`], which is also the receiver's limit).
     pub fn with_max_batch(mut self, max_batch: usize) -> Self {
-        self.max_batch = max_batch;
+        self.max_batch = max_batch.min(MAX_BATCH);
         self
     }
 
