@@ -16,6 +16,7 @@
 pub mod block;
 pub mod garble;
 pub mod ot;
+pub mod sharing;
 pub mod twopc;
 
 pub use block::Block;
