@@ -16,7 +16,9 @@
 //!    chosen messages it sends `e_i^j = m_i^j ^ k_i^j`
 //!    ([`CiphertextPairsMsg`]).
 //!
-//! Correctness: `a*B_i - c_i*a*A = b_i*a*G = b_i*A`. The hash input binds the
+//! Correctness: `a*B_i - c_i*a*A = b_i*a*G = b_i*A`. (Implementation: points
+//! are computed halved and compressed in one batch with a shared inversion;
+//! the receiver multiplies by `A` through a precomputed table.) The hash input binds the
 //! session id, the OT index and both public points, so keys of different
 //! sessions and indices are domain separated.
 //!
@@ -43,7 +45,8 @@ use super::OtError;
 
 use super::SessionId;
 use crate::block::Block;
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::ristretto::CompressedRistretto;
+use curve25519_dalek::scalar::Scalar;
 
 /// blake3 key-derivation context for the OT keys (versioned).
 pub const DST_KEY: &str = "zkagg-mpc 2026 ot chou-orlandi key v1";
@@ -54,18 +57,25 @@ fn derive_key(
     index: u64,
     a: &CompressedRistretto,
     b: &CompressedRistretto,
-    shared: &RistrettoPoint,
+    shared: &CompressedRistretto,
 ) -> Block {
     let mut h = blake3::Hasher::new_derive_key(DST_KEY);
     h.update(&session_id.0);
     h.update(&index.to_le_bytes());
     h.update(a.as_bytes());
     h.update(b.as_bytes());
-    h.update(shared.compress().as_bytes());
+    h.update(shared.as_bytes());
     let out = h.finalize();
     let mut k = [0u8; 16];
     k.copy_from_slice(&out.as_bytes()[..16]);
     Block::from_bytes(k)
+}
+
+/// `1/2 mod l`. Points are computed halved and compressed with
+/// `double_and_compress_batch`, which shares one field inversion across the
+/// batch.
+fn half() -> Scalar {
+    Scalar::from(2u64).invert()
 }
 
 #[cfg(test)]

@@ -1,10 +1,10 @@
 //! The Chou-Orlandi receiver.
 
-use super::{derive_key, ChoicePointsMsg, CiphertextPairsMsg, SetupPointMsg};
+use super::{derive_key, half, ChoicePointsMsg, CiphertextPairsMsg, SetupPointMsg};
 use crate::block::Block;
 use crate::ot::{OtError, Party, PeerFault, SessionId};
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{RistrettoBasepointTable, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{Identity, IsIdentity};
 use rand_core::{CryptoRng, RngCore};
@@ -48,26 +48,31 @@ impl ReceiverAwaitingSetup {
         if point_a.is_identity() {
             return Err(invalid());
         }
+        // Halved points, compressed in batches: 2*(b/2*G + c*A/2) = B and
+        // 2*(b/2*A) = b*A.
+        let a_table = RistrettoBasepointTable::create(&point_a);
+        let half = half();
+        let half_a = &half * &a_table;
         let identity = RistrettoPoint::identity();
-        let mut keys = Vec::with_capacity(self.choices.len());
-        let mut points = Vec::with_capacity(self.choices.len());
-        for (i, &c) in self.choices.iter().enumerate() {
+        let mut half_points = Vec::with_capacity(self.choices.len());
+        let mut half_shared = Vec::with_capacity(self.choices.len());
+        for &c in &self.choices {
             let mut wide = [0u8; 64];
             rng.fill_bytes(&mut wide);
-            let b = Scalar::from_bytes_mod_order_wide(&wide);
+            let half_b = Scalar::from_bytes_mod_order_wide(&wide) * half;
             let offset =
-                RistrettoPoint::conditional_select(&identity, &point_a, Choice::from(c as u8));
-            let point_b = (&b * RISTRETTO_BASEPOINT_TABLE) + offset;
-            let compressed_b = point_b.compress();
-            keys.push(derive_key(
-                &self.session_id,
-                i as u64,
-                &msg.point,
-                &compressed_b,
-                &(b * point_a),
-            ));
-            points.push(compressed_b);
+                RistrettoPoint::conditional_select(&identity, &half_a, Choice::from(c as u8));
+            half_points.push((&half_b * RISTRETTO_BASEPOINT_TABLE) + offset);
+            half_shared.push(&half_b * &a_table);
         }
+        let points = RistrettoPoint::double_and_compress_batch(&half_points);
+        let shared = RistrettoPoint::double_and_compress_batch(&half_shared);
+        let keys = points
+            .iter()
+            .zip(&shared)
+            .enumerate()
+            .map(|(i, (b, s))| derive_key(&self.session_id, i as u64, &msg.point, b, s))
+            .collect();
         Ok((
             ReceiverKeys {
                 choices: self.choices,

@@ -1,6 +1,6 @@
 //! The Chou-Orlandi sender.
 
-use super::{derive_key, ChoicePointsMsg, CiphertextPairsMsg, SetupPointMsg};
+use super::{derive_key, half, ChoicePointsMsg, CiphertextPairsMsg, SetupPointMsg};
 use crate::block::Block;
 use crate::ot::{Misuse, OtError, Party, PeerFault, SessionId};
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
@@ -31,7 +31,7 @@ impl Sender {
             session_id,
             count,
             a,
-            a_times_a: a * point_a,
+            half_a_times_a: (a * half()) * point_a,
             compressed_a,
         };
         (
@@ -49,7 +49,8 @@ pub struct SenderAwaitingChoices {
     session_id: SessionId,
     count: usize,
     a: Scalar,
-    a_times_a: RistrettoPoint,
+    /// `(a/2)*A`.
+    half_a_times_a: RistrettoPoint,
     compressed_a: CompressedRistretto,
 }
 
@@ -69,31 +70,31 @@ impl SenderAwaitingChoices {
                 },
             ));
         }
-        let mut keys = Vec::with_capacity(self.count);
+        // Halved shared points a/2*B_i and a/2*(B_i - A), compressed in one
+        // batch (the doubling restores a*B_i and a*(B_i - A)).
+        let half_a = self.a * half();
+        let mut halves = Vec::with_capacity(2 * self.count);
         for (i, compressed_b) in msg.points.iter().enumerate() {
             let invalid = || OtError::peer(Party::Receiver, PeerFault::InvalidPoint { index: i });
             let point_b = compressed_b.decompress().ok_or_else(invalid)?;
             if point_b.is_identity() {
                 return Err(invalid());
             }
-            let a_b = self.a * point_b;
-            let index = i as u64;
-            let k0 = derive_key(
-                &self.session_id,
-                index,
-                &self.compressed_a,
-                compressed_b,
-                &a_b,
-            );
-            let k1 = derive_key(
-                &self.session_id,
-                index,
-                &self.compressed_a,
-                compressed_b,
-                &(a_b - self.a_times_a),
-            );
-            keys.push([k0, k1]);
+            let p = half_a * point_b;
+            halves.push(p);
+            halves.push(p - self.half_a_times_a);
         }
+        let shared = RistrettoPoint::double_and_compress_batch(&halves);
+        let keys = msg
+            .points
+            .iter()
+            .zip(shared.chunks_exact(2))
+            .enumerate()
+            .map(|(i, (b, s))| {
+                let key = |s| derive_key(&self.session_id, i as u64, &self.compressed_a, b, s);
+                [key(&s[0]), key(&s[1])]
+            })
+            .collect();
         Ok(SenderKeys { keys })
     }
 }
