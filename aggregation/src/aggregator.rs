@@ -1,0 +1,380 @@
+//! The aggregator role: collects contributions and shares for a round,
+//! decides which to accept, and posts its partial sum over the round's
+//! accepted set. Typestates: [`AggregatorRound`] -(decide)->
+//! [`AggregatorDecided`] -(partial_sum)-> [`PartialSum`].
+
+use crate::config::{PartyId, ValidityMode};
+use crate::error::AggError;
+use crate::msgs::{
+    AcceptedSet, Contribution, PartialSum, RoundHeader, ShareDelivery, MAX_MESSAGE_BYTES,
+};
+use crate::relation::{ProofContext, UpdateRelation};
+use crate::setup::Setup;
+use merlin::Transcript;
+use rand_core::{CryptoRng, RngCore};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use zkagg_mpc::sharing::SecretSharing;
+use zkagg_zk::link::{self, LinkStatement};
+use zkagg_zk::pedersen::Commitment;
+use zkagg_zk::Fr;
+
+/// Aggregator s collecting a round.
+pub struct AggregatorRound<Rel, S> {
+    s: u32,
+    setup: Arc<Setup<Rel, S>>,
+    header: RoundHeader,
+    registrations: BTreeMap<u32, Fr>,
+    contributions: BTreeMap<u32, Contribution>,
+    shares: BTreeMap<u32, (Vec<Fr>, Fr)>,
+    rejected: BTreeMap<u32, String>,
+    mpc_verdicts: BTreeMap<u32, bool>,
+}
+
+impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
+    /// Starts collecting round `header.round` as aggregator `s`, with the
+    /// providers' registered data commitments.
+    pub fn new(
+        s: u32,
+        setup: Arc<Setup<Rel, S>>,
+        header: RoundHeader,
+        registrations: BTreeMap<u32, Fr>,
+    ) -> Self {
+        AggregatorRound {
+            s,
+            setup,
+            header,
+            registrations,
+            contributions: BTreeMap::new(),
+            shares: BTreeMap::new(),
+            rejected: BTreeMap::new(),
+            mpc_verdicts: BTreeMap::new(),
+        }
+    }
+
+    fn reject(&mut self, provider: u32, reason: String) {
+        self.rejected.entry(provider).or_insert(reason);
+    }
+
+    /// Receives a public contribution. A second contribution from the same
+    /// provider in a round (a replay) gets the provider rejected; one for
+    /// another round is ignored and reported.
+    pub fn receive_contribution(&mut self, c: Contribution) -> Result<(), AggError> {
+        let party = PartyId::Provider(c.provider);
+        if c.provider as usize >= self.setup.config.provider_keys.len() {
+            return Err(AggError::UnknownParty(party));
+        }
+        if c.round != self.header.round {
+            self.reject(
+                c.provider,
+                format!("replayed contribution from round {}", c.round),
+            );
+            return Err(AggError::Misbehaved {
+                party,
+                reason: format!(
+                    "contribution for round {} in round {}",
+                    c.round, self.header.round
+                ),
+            });
+        }
+        if self.contributions.contains_key(&c.provider) {
+            self.reject(
+                c.provider,
+                "replayed contribution: a second contribution in the same round".into(),
+            );
+            return Err(AggError::Misbehaved {
+                party,
+                reason: "replayed contribution".into(),
+            });
+        }
+        self.contributions.insert(c.provider, c);
+        Ok(())
+    }
+
+    /// Receives this aggregator's share from a provider (decoded with caps).
+    pub fn receive_share(&mut self, d: ShareDelivery) -> Result<(), AggError> {
+        let party = PartyId::Provider(d.provider);
+        if d.aggregator != self.s || d.round != self.header.round {
+            return Err(AggError::Misbehaved {
+                party,
+                reason: "share for another aggregator or round".into(),
+            });
+        }
+        if self.shares.contains_key(&d.provider) {
+            self.reject(d.provider, "two shares in one round".into());
+            return Err(AggError::Misbehaved {
+                party,
+                reason: "two shares in one round".into(),
+            });
+        }
+        if d.share.len() > MAX_MESSAGE_BYTES {
+            self.reject(d.provider, "oversized share".into());
+            return Err(AggError::Misbehaved {
+                party,
+                reason: "oversized share".into(),
+            });
+        }
+        let len = self.setup.vec_len();
+        let expanded = self
+            .setup
+            .sharing
+            .decode_share(self.s as usize, &d.share, len)
+            .and_then(|share| self.setup.sharing.expand(self.s as usize, &share, len));
+        match expanded {
+            Ok(x) => {
+                self.shares.insert(d.provider, (x, d.blind));
+                Ok(())
+            }
+            Err(e) => {
+                self.reject(d.provider, format!("malformed share: {e}"));
+                Err(AggError::Misbehaved {
+                    party,
+                    reason: e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// The explicit share vector received from `provider` (for the MPC path).
+    pub fn share_of(&self, provider: u32) -> Option<&[Fr]> {
+        self.shares.get(&provider).map(|(x, _)| x.as_slice())
+    }
+
+    /// Records the outcome of the two-party bound check for a provider (MPC mode).
+    pub fn record_mpc_verdict(&mut self, provider: u32, in_bound: bool) {
+        self.mpc_verdicts.insert(provider, in_bound);
+    }
+
+    /// Checks every contribution: pi_zk (ZK mode) or the 2PC verdict (MPC
+    /// mode), pi_link (batched), and that the shares open this aggregator's
+    /// commitments (one batched multiscalar multiplication). Returns the
+    /// decided state and the accepted-set message.
+    pub fn decide<R: RngCore + CryptoRng>(
+        mut self,
+        rng: &mut R,
+    ) -> (AggregatorDecided<Rel, S>, AcceptedSet) {
+        let setup = self.setup.clone();
+        let nagg = setup.config.num_aggregators();
+        let mut candidates: Vec<u32> = Vec::new();
+        let providers: Vec<u32> = self.contributions.keys().copied().collect();
+        for i in providers {
+            if self.rejected.contains_key(&i) {
+                continue;
+            }
+            let c = &self.contributions[&i];
+            if c.share_commitments.len() != nagg {
+                self.reject(
+                    i,
+                    format!(
+                        "{} share commitments for {nagg} aggregators",
+                        c.share_commitments.len()
+                    ),
+                );
+                continue;
+            }
+            if !self.shares.contains_key(&i) {
+                self.reject(i, "no share received".into());
+                continue;
+            }
+            let ctx = context(&setup, &self.header, &self.registrations, c);
+            let rho = ctx.rho();
+            let verdict = match setup.config.validity {
+                ValidityMode::ZkProof => setup
+                    .relation
+                    .verify(&ctx, &rho, &c.y, &c.proof)
+                    .map_err(|e| format!("pi_zk rejected: {e}")),
+                ValidityMode::Mpc2pc => match self.mpc_verdicts.get(&i) {
+                    Some(true) => Ok(()),
+                    Some(false) => Err("2PC bound check: out of bound".to_string()),
+                    None => Err("2PC bound check not run".to_string()),
+                },
+            };
+            match verdict {
+                Ok(()) => candidates.push(i),
+                Err(reason) => self.reject(i, reason),
+            }
+        }
+        // pi_link, batched.
+        candidates = self.batch_link(&setup, candidates, rng);
+        // Share openings, batched.
+        loop {
+            let openings: Vec<(Commitment, &[Fr], Fr)> = candidates
+                .iter()
+                .map(|i| {
+                    let (x, r) = &self.shares[i];
+                    (
+                        self.contributions[i].share_commitments[self.s as usize],
+                        x.as_slice(),
+                        *r,
+                    )
+                })
+                .collect();
+            match setup.gens.pedersen.batch_verify_openings(&openings, rng) {
+                Ok(()) => break,
+                Err(zkagg_zk::pedersen::PedersenError::BadOpening { index }) => {
+                    let i = candidates.remove(index);
+                    self.reject(i, format!("share does not open commitment C_{}", self.s));
+                }
+                Err(e) => {
+                    for i in candidates.drain(..) {
+                        self.rejected.insert(i, e.to_string());
+                    }
+                    break;
+                }
+            }
+        }
+        let msg = AcceptedSet {
+            round: self.header.round,
+            aggregator: self.s,
+            accepted: candidates.clone(),
+            rejected: self.rejected.iter().map(|(i, r)| (*i, r.clone())).collect(),
+        };
+        (
+            AggregatorDecided {
+                s: self.s,
+                round: self.header.round,
+                accepted: candidates,
+                shares: self.shares,
+                _p: core::marker::PhantomData,
+            },
+            msg,
+        )
+    }
+
+    fn batch_link<R: RngCore + CryptoRng>(
+        &mut self,
+        setup: &Setup<Rel, S>,
+        mut candidates: Vec<u32>,
+        rng: &mut R,
+    ) -> Vec<u32> {
+        loop {
+            let sums: Vec<(Commitment, Fr)> = candidates
+                .iter()
+                .map(|i| {
+                    let c = &self.contributions[i];
+                    let ctx = context(setup, &self.header, &self.registrations, c);
+                    (c.share_commitments.iter().copied().sum(), ctx.rho())
+                })
+                .collect();
+            let mut items: Vec<(Transcript, LinkStatement, &zkagg_zk::link::LinkProof)> =
+                candidates
+                    .iter()
+                    .zip(&sums)
+                    .map(|(i, (csum, rho))| {
+                        let c = &self.contributions[i];
+                        let ctx = context(setup, &self.header, &self.registrations, c);
+                        (
+                            ctx.link_transcript(),
+                            LinkStatement {
+                                C: &csum.0,
+                                rho,
+                                y: &c.y,
+                                len: setup.vec_len(),
+                            },
+                            &c.link,
+                        )
+                    })
+                    .collect();
+            match link::batch_verify(&setup.gens, &mut items, rng) {
+                Ok(()) => return candidates,
+                Err(link::LinkError::Rejected { index }) => {
+                    let i = candidates.remove(index);
+                    self.reject(i, "pi_link rejected".into());
+                }
+                Err(e) => {
+                    // A structural error (wrong rounds) on some proof: check one by one.
+                    let _ = e;
+                    let mut keep = Vec::new();
+                    for i in candidates.drain(..) {
+                        let c = &self.contributions[&i];
+                        let ctx = context(setup, &self.header, &self.registrations, c);
+                        let csum: Commitment = c.share_commitments.iter().copied().sum();
+                        let rho = ctx.rho();
+                        let st = LinkStatement {
+                            C: &csum.0,
+                            rho: &rho,
+                            y: &c.y,
+                            len: setup.vec_len(),
+                        };
+                        if link::verify(&setup.gens, &mut ctx.link_transcript(), &st, &c.link)
+                            .is_ok()
+                        {
+                            keep.push(i);
+                        } else {
+                            self.rejected.insert(i, "pi_link rejected".into());
+                        }
+                    }
+                    return keep;
+                }
+            }
+        }
+    }
+}
+
+/// The proof context of a contribution, from public data.
+pub(crate) fn context<'a, Rel, S>(
+    setup: &Setup<Rel, S>,
+    header: &'a RoundHeader,
+    registrations: &BTreeMap<u32, Fr>,
+    c: &'a Contribution,
+) -> ProofContext<'a> {
+    ProofContext {
+        config_id: setup.config_id,
+        round: header.round,
+        provider: c.provider,
+        model: &header.model,
+        data_commitment: registrations.get(&c.provider).copied(),
+        h: c.h,
+        share_commitments: &c.share_commitments,
+    }
+}
+
+/// An aggregator that has posted its accepted set.
+pub struct AggregatorDecided<Rel, S> {
+    s: u32,
+    round: u64,
+    accepted: Vec<u32>,
+    shares: BTreeMap<u32, (Vec<Fr>, Fr)>,
+    #[allow(dead_code)]
+    _p: core::marker::PhantomData<(Rel, S)>,
+}
+
+impl<Rel, S> AggregatorDecided<Rel, S> {
+    /// This aggregator's accepted providers.
+    pub fn accepted(&self) -> &[u32] {
+        &self.accepted
+    }
+
+    /// The partial sum over the round's accepted set (the intersection of
+    /// every aggregator's set). Errors if that set names a provider this
+    /// aggregator did not accept.
+    pub fn partial_sum(self, round_accepted: &[u32]) -> Result<PartialSum, AggError> {
+        let len = self
+            .shares
+            .values()
+            .next()
+            .map(|(x, _)| x.len())
+            .unwrap_or(0);
+        let mut sum = vec![Fr::ZERO; len];
+        let mut blind = Fr::ZERO;
+        for i in round_accepted {
+            if !self.accepted.contains(i) {
+                return Err(AggError::Misuse(format!(
+                    "provider {i} is not in aggregator {}'s accepted set",
+                    self.s
+                )));
+            }
+            let (x, r) = &self.shares[i];
+            for (a, b) in sum.iter_mut().zip(x) {
+                *a += b;
+            }
+            blind += r;
+        }
+        Ok(PartialSum {
+            round: self.round,
+            aggregator: self.s,
+            sum,
+            blind,
+        })
+    }
+}

@@ -1,0 +1,242 @@
+//! The validity relation a provider proves, behind a trait, and the
+//! Fiat-Shamir context every proof is bound to.
+//!
+//! A new proof system or validity predicate plugs in by implementing
+//! [`UpdateRelation`]; the roles and the auditor only call the trait.
+
+use crate::error::AggError;
+use merlin::Transcript;
+use sha2::{Digest, Sha256};
+use zkagg_zk::pedersen::Commitment;
+use zkagg_zk::spartan::{NizkParams, NizkProof};
+use zkagg_zk::transcript::TranscriptProtocol;
+use zkagg_zk::update::{
+    update_hash, BoundedUpdateCircuit, BoundedUpdatePublic, BoundedUpdateWitness,
+};
+use zkagg_zk::Fr;
+
+/// Transcript labels of the round context.
+mod label {
+    pub const PROTOCOL: &[u8] = b"zkagg/v1";
+    pub const DS_ROUND: &[u8] = b"zkagg/round-context/v1";
+    pub const CONFIG: &[u8] = b"config-id";
+    pub const ROUND: &[u8] = b"round";
+    pub const PROVIDER: &[u8] = b"provider";
+    pub const MODEL: &[u8] = b"model-digest";
+    pub const DATA: &[u8] = b"data-commitment";
+    pub const H: &[u8] = b"h";
+    pub const SHARE_COMMITMENT: &[u8] = b"share-commitment";
+    pub const RHO: &[u8] = b"rho";
+    pub const PURPOSE: &[u8] = b"purpose";
+}
+
+/// The public context of one provider's contribution.
+#[derive(Clone, Debug)]
+pub struct ProofContext<'a> {
+    /// The config id.
+    pub config_id: [u8; 32],
+    /// Round t.
+    pub round: u64,
+    /// Provider i.
+    pub provider: u32,
+    /// The global model w_t.
+    pub model: &'a [i64],
+    /// The provider's registered data commitment (if the relation uses one).
+    pub data_commitment: Option<Fr>,
+    /// The update hash h.
+    pub h: Fr,
+    /// The share commitments C_1..C_S.
+    pub share_commitments: &'a [Commitment],
+}
+
+/// SHA-256 digest of a model vector.
+pub fn model_digest(model: &[i64]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"zkagg/model/v1");
+    h.update((model.len() as u64).to_le_bytes());
+    for w in model {
+        h.update(w.to_le_bytes());
+    }
+    h.finalize().into()
+}
+
+impl ProofContext<'_> {
+    fn base(&self, purpose: &'static [u8]) -> Transcript {
+        let mut t = Transcript::new(label::PROTOCOL);
+        t.domain_sep(label::DS_ROUND);
+        t.append_message(label::PURPOSE, purpose);
+        t.append_message(label::CONFIG, &self.config_id);
+        t.append_u64(label::ROUND, self.round);
+        t.append_u64(label::PROVIDER, self.provider as u64);
+        t.append_message(label::MODEL, &model_digest(self.model));
+        t.append_scalar(label::DATA, &self.data_commitment.unwrap_or(Fr::ZERO));
+        t.append_scalar(label::H, &self.h);
+        t.append_u64(b"num-shares", self.share_commitments.len() as u64);
+        for c in self.share_commitments {
+            t.append_point(label::SHARE_COMMITMENT, &c.0);
+        }
+        t
+    }
+
+    /// rho = FS(config id, t, i, digest(w_t), c_D, h, C_1..C_S).
+    pub fn rho(&self) -> Fr {
+        self.base(b"rho").challenge_scalar(label::RHO)
+    }
+
+    /// The transcript handed to the proof system (pi_zk).
+    pub fn proof_transcript(&self) -> Transcript {
+        self.base(b"pi_zk")
+    }
+
+    /// The transcript handed to the linking proof (pi_link).
+    pub fn link_transcript(&self) -> Transcript {
+        self.base(b"pi_link")
+    }
+}
+
+/// What a provider proves about its update.
+pub trait UpdateRelation {
+    /// The provider's private input (its data, or the update itself).
+    type ProverInput;
+
+    /// The model dimension d.
+    fn dim(&self) -> usize;
+
+    /// Signed bit width every update coordinate is bounded by (for the MPC
+    /// path's bound check): |Delta_j| <= bound().
+    fn bound(&self) -> u64;
+
+    /// Computes the update Delta from the global model and the private input.
+    fn compute_update(
+        &self,
+        model: &[i64],
+        input: &Self::ProverInput,
+    ) -> Result<Vec<i64>, AggError>;
+
+    /// The data commitment the relation binds to, if any.
+    fn data_commitment(&self, input: &Self::ProverInput) -> Option<Fr>;
+
+    /// h = Sponge("update", pack(Delta), beta, salt).
+    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Fr;
+
+    /// Proves the relation for public (context, rho, y).
+    #[allow(clippy::too_many_arguments)]
+    fn prove(
+        &self,
+        ctx: &ProofContext,
+        input: &Self::ProverInput,
+        delta: &[i64],
+        beta: &Fr,
+        salt: &Fr,
+        rho: &Fr,
+        y: &Fr,
+    ) -> Result<Vec<u8>, AggError>;
+
+    /// Verifies a proof for public (context, rho, y).
+    fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError>;
+
+    /// The new model from the old one, the reconstructed sum V_0..V_{d-1}
+    /// (centred lifts) and the number of accepted contributions.
+    fn update_model(
+        &self,
+        model: &[i64],
+        sum: &[i128],
+        count: usize,
+    ) -> Result<Vec<i64>, AggError> {
+        if model.len() != sum.len() || count == 0 {
+            return Err(AggError::Misuse(
+                "model/sum length mismatch or empty batch".into(),
+            ));
+        }
+        Ok(model
+            .iter()
+            .zip(sum)
+            .map(|(w, v)| w + v.div_euclid(count as i128) as i64)
+            .collect())
+    }
+}
+
+/// The bounded-vector relation: every coordinate a signed `bits`-bit value;
+/// no training (the provider's input is its update). Proven with Spartan NIZK.
+pub struct BoundedVectorRelation {
+    d: usize,
+    bits: usize,
+    params: NizkParams,
+}
+
+impl BoundedVectorRelation {
+    /// Sets up the relation for dimension d.
+    pub fn new(d: usize, bits: usize) -> Result<Self, AggError> {
+        Ok(BoundedVectorRelation {
+            d,
+            bits,
+            params: NizkParams::setup(&BoundedUpdateCircuit::shape(d, bits))?,
+        })
+    }
+}
+
+impl UpdateRelation for BoundedVectorRelation {
+    type ProverInput = Vec<i64>;
+
+    fn dim(&self) -> usize {
+        self.d
+    }
+
+    fn bound(&self) -> u64 {
+        (1u64 << (self.bits - 1)) - 1
+    }
+
+    fn compute_update(&self, _model: &[i64], input: &Vec<i64>) -> Result<Vec<i64>, AggError> {
+        Ok(input.clone())
+    }
+
+    fn data_commitment(&self, _input: &Vec<i64>) -> Option<Fr> {
+        None
+    }
+
+    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Fr {
+        update_hash(delta, self.bits, beta, salt)
+    }
+
+    fn prove(
+        &self,
+        ctx: &ProofContext,
+        _input: &Vec<i64>,
+        delta: &[i64],
+        beta: &Fr,
+        salt: &Fr,
+        rho: &Fr,
+        y: &Fr,
+    ) -> Result<Vec<u8>, AggError> {
+        let circuit = BoundedUpdateCircuit {
+            d: self.d,
+            bits: self.bits,
+            assignment: Some((
+                BoundedUpdatePublic {
+                    h: ctx.h,
+                    rho: *rho,
+                    y: *y,
+                },
+                BoundedUpdateWitness {
+                    delta: delta.to_vec(),
+                    beta: *beta,
+                    salt: *salt,
+                },
+            )),
+        };
+        let (proof, _) = self.params.prove(&circuit, &mut ctx.proof_transcript())?;
+        Ok(proof.to_bytes())
+    }
+
+    fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError> {
+        let proof = NizkProof::from_bytes(proof)?;
+        let public = BoundedUpdatePublic {
+            h: ctx.h,
+            rho: *rho,
+            y: *y,
+        };
+        Ok(self
+            .params
+            .verify(&proof, &public.to_vec(), &mut ctx.proof_transcript())?)
+    }
+}
