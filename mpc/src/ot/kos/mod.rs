@@ -7,7 +7,7 @@
 //! **Protocol.** Ishai, Kilian, Nissim, Petrank, "Extending Oblivious
 //! Transfers Efficiently", CRYPTO 2003, with the consistency check of Keller,
 //! Orsini, Scholl, "Actively Secure OT Extension with Optimal Overhead",
-//! CRYPTO 2015 (ePrint 2015/546), Fig. 7. Notation as in KOS:
+//! CRYPTO 2015 (ePrint 2015/546). Notation as in KOS:
 //!
 //! 1. *Setup* (roles reversed): the extension sender samples
 //!    `Delta <- {0,1}^128` and, as Chou-Orlandi receiver with choice bits
@@ -40,15 +40,24 @@
 //!
 //! **Threat model.** Semi-honest security for both parties; the check gives
 //! security against a malicious receiver, who can at most learn a few bits of
-//! `Delta` at the risk of being caught (KOS, Sect. 4; note Roy's
-//! SoftSpokenOT, CRYPTO 2022, on a gap in the original proof, which does not
-//! change the protocol). A failed check makes the sender state unusable: the
+//! `Delta` at the risk of being caught (the KOS analysis; later work, e.g.
+//! Roy's SoftSpokenOT, CRYPTO 2022, revisits that analysis without changing
+//! the check). A failed check makes the sender state unusable: the
 //! [`SenderReady`] is consumed by every batch and only returned on success, so
 //! an aborted session cannot be continued with the same `Delta`. The base OTs
 //! are only semi-honest (see [`super::chou_orlandi`]), so the extension is not
 //! secure against a malicious sender. Fiat-Shamir lets a cheating receiver
-//! grind `u` offline, which helps only with probability about `2^-128` per
-//! attempt. Secrets are not zeroized on drop.
+//! grind `u` offline; a grinding attempt helps only if the challenge makes
+//! the check degenerate on its deviation, which for uniform `chi` has
+//! probability about `2^-128` per attempt. Secrets are not zeroized on drop.
+//!
+//! **Batches.** [`ReceiverReady::extend_random`] /
+//! [`SenderReady::extend_random`] run one batch; the `_into` variants reuse
+//! the caller's output buffers (a stream of batches then allocates nothing).
+//! Chosen-message OT is random OT plus
+//! [`RandomOtReceiverOutput::derandomize`] and
+//! [`RandomOtSenderOutput::derandomize`]; the in-process driver is
+//! [`super::transfer_chosen`].
 //!
 //! **Not audited.**
 
