@@ -25,3 +25,19 @@ pub fn transfer_chosen(msgs: &[[Block; 2]], choices: &[bool]) -> Result<Vec<Bloc
         .map(|(pair, &c)| pair[c as usize])
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ideal_selects_and_checks_lengths() {
+        let msgs = [[Block(1), Block(2)], [Block(3), Block(4)]];
+        assert_eq!(
+            transfer_chosen(&msgs, &[true, false]).unwrap(),
+            vec![Block(2), Block(3)]
+        );
+        let err = transfer_chosen(&msgs, &[true]).unwrap_err();
+        assert!(!err.is_peer_misbehaviour());
+    }
+}
