@@ -8,7 +8,7 @@ use crate::error::AggError;
 use merlin::Transcript;
 use sha2::{Digest, Sha256};
 use zkagg_zk::pedersen::Commitment;
-use zkagg_zk::spartan::{NizkParams, NizkProof};
+use zkagg_zk::spartan::{NizkParams, NizkProof, SnarkParams, SnarkProof};
 use zkagg_zk::transcript::TranscriptProtocol;
 use zkagg_zk::update::{
     update_hash, BoundedUpdateCircuit, BoundedUpdatePublic, BoundedUpdateWitness,
