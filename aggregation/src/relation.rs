@@ -156,22 +156,63 @@ pub trait UpdateRelation {
     }
 }
 
+/// Spartan parameters in either mode.
+pub enum SpartanMode {
+    /// NIZK: no preprocessing, verifier linear in the circuit.
+    Nizk(NizkParams),
+    /// SNARK: preprocessed computation commitment, sublinear verifier.
+    Snark(SnarkParams),
+}
+
+impl SpartanMode {
+    /// Proves a circuit; returns the proof bytes.
+    pub fn prove<C: zkagg_zk::r1cs::Circuit>(
+        &self,
+        c: &C,
+        t: &mut Transcript,
+    ) -> Result<Vec<u8>, AggError> {
+        Ok(match self {
+            SpartanMode::Nizk(p) => p.prove(c, t)?.0.to_bytes(),
+            SpartanMode::Snark(p) => p.prove(c, t)?.0.to_bytes(),
+        })
+    }
+
+    /// Verifies proof bytes against public inputs.
+    pub fn verify(&self, proof: &[u8], inputs: &[Fr], t: &mut Transcript) -> Result<(), AggError> {
+        match self {
+            SpartanMode::Nizk(p) => p.verify(&NizkProof::from_bytes(proof)?, inputs, t)?,
+            SpartanMode::Snark(p) => {
+                p.verifier_key()
+                    .verify(&SnarkProof::from_bytes(proof)?, inputs, t)?
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The bounded-vector relation: every coordinate a signed `bits`-bit value;
-/// no training (the provider's input is its update). Proven with Spartan NIZK.
+/// no training (the provider's input is its update).
 pub struct BoundedVectorRelation {
     d: usize,
     bits: usize,
-    params: NizkParams,
+    params: SpartanMode,
 }
 
 impl BoundedVectorRelation {
-    /// Sets up the relation for dimension d.
+    /// Sets up the relation for dimension d, proven with the Spartan NIZK.
     pub fn new(d: usize, bits: usize) -> Result<Self, AggError> {
-        Ok(BoundedVectorRelation {
-            d,
-            bits,
-            params: NizkParams::setup(&BoundedUpdateCircuit::shape(d, bits))?,
-        })
+        let params = SpartanMode::Nizk(NizkParams::setup(&BoundedUpdateCircuit::shape(d, bits))?);
+        Ok(BoundedVectorRelation { d, bits, params })
+    }
+
+    /// Sets up the relation proven with the Spartan SNARK, its preprocessing
+    /// cached in `cache_dir`.
+    pub fn new_snark(d: usize, bits: usize, cache_dir: &std::path::Path) -> Result<Self, AggError> {
+        let params = SpartanMode::Snark(SnarkParams::load_or_create(
+            &BoundedUpdateCircuit::shape(d, bits),
+            cache_dir,
+        )?);
+        Ok(BoundedVectorRelation { d, bits, params })
     }
 }
 
@@ -224,19 +265,16 @@ impl UpdateRelation for BoundedVectorRelation {
                 },
             )),
         };
-        let (proof, _) = self.params.prove(&circuit, &mut ctx.proof_transcript())?;
-        Ok(proof.to_bytes())
+        self.params.prove(&circuit, &mut ctx.proof_transcript())
     }
 
     fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError> {
-        let proof = NizkProof::from_bytes(proof)?;
         let public = BoundedUpdatePublic {
             h: ctx.h,
             rho: *rho,
             y: *y,
         };
-        Ok(self
-            .params
-            .verify(&proof, &public.to_vec(), &mut ctx.proof_transcript())?)
+        self.params
+            .verify(proof, &public.to_vec(), &mut ctx.proof_transcript())
     }
 }
