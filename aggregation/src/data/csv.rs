@@ -1,0 +1,208 @@
+//! A CSV loader for a provider's own data file.
+//!
+//! Format: comma-separated, the first line a header of column names; fields
+//! may be double-quoted (a doubled quote inside quotes is a literal quote);
+//! blank lines are skipped; CRLF line ends are accepted. The schema names the
+//! feature columns (in model order) and the label column; other columns are
+//! ignored. Every row must have as many cells as the header.
+
+use super::error::DataError;
+use super::real::{quantise, Overflow, RealDataset, Standardizer};
+use std::path::Path;
+use zkagg_zk::field::FixedPoint;
+use zkagg_zk::model::{Dataset, LabelKind};
+
+/// Which columns hold the features (in model order) and the label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvSchema {
+    /// Feature column names, in the order the model uses them.
+    pub features: Vec<String>,
+    /// The label column name.
+    pub label: String,
+}
+
+impl CsvSchema {
+    /// A schema from column names.
+    pub fn new<S: AsRef<str>>(features: &[S], label: &str) -> Self {
+        CsvSchema {
+            features: features.iter().map(|s| s.as_ref().to_string()).collect(),
+            label: label.to_string(),
+        }
+    }
+}
+
+/// Splits one CSV line into cells (quotes handled, cells trimmed).
+fn split_line(line: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => cells.push(std::mem::take(&mut cur).trim().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    cells.push(cur.trim().to_string());
+    cells
+}
+
+/// Parses CSV text into a real-valued data set under `schema`.
+pub fn parse_csv(text: &str, schema: &CsvSchema) -> Result<RealDataset, DataError> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or(DataError::EmptyInput)?;
+    let names = split_line(header);
+    for (i, n) in names.iter().enumerate() {
+        if names[..i].contains(n) {
+            return Err(DataError::DuplicateColumn { name: n.clone() });
+        }
+    }
+    let find = |name: &str| -> Result<usize, DataError> {
+        names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| DataError::MissingColumn {
+                name: name.to_string(),
+            })
+    };
+    let feat_idx = schema
+        .features
+        .iter()
+        .map(|n| find(n))
+        .collect::<Result<Vec<_>, _>>()?;
+    let label_idx = find(&schema.label)?;
+    let mut rows = Vec::new();
+    let mut labels = Vec::new();
+    for (line, text) in lines {
+        let cells = split_line(text);
+        if cells.len() != names.len() {
+            return Err(DataError::WrongWidth {
+                line,
+                expected: names.len(),
+                got: cells.len(),
+            });
+        }
+        let num = |i: usize| -> Result<f64, DataError> {
+            cells[i]
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| DataError::NonNumeric {
+                    line,
+                    column: names[i].clone(),
+                    cell: cells[i].clone(),
+                })
+        };
+        rows.push(
+            feat_idx
+                .iter()
+                .map(|&i| num(i))
+                .collect::<Result<Vec<_>, _>>()?,
+        );
+        labels.push(num(label_idx)?);
+    }
+    if rows.is_empty() {
+        return Err(DataError::NoRows);
+    }
+    Ok(RealDataset {
+        feature_names: schema.features.clone(),
+        rows,
+        labels,
+    })
+}
+
+/// Parses CSV text and quantises it strictly: features are standardised with
+/// `standardizer` if given, then encoded in `format`; a value beyond the
+/// fixed-point range is an error ([`DataError::OutOfRange`], with the line of
+/// the file), as is a binary label other than 0/1.
+pub fn parse_csv_fixed(
+    text: &str,
+    schema: &CsvSchema,
+    format: FixedPoint,
+    kind: LabelKind,
+    standardizer: Option<&Standardizer>,
+) -> Result<Dataset, DataError> {
+    let mut real = parse_csv(text, schema)?;
+    if let Some(s) = standardizer {
+        real = s.apply(&real)?;
+    }
+    // Map in-memory row numbers back to file lines (blank lines are skipped).
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, _)| i + 1)
+        .skip(1)
+        .collect();
+    quantise(&real, format, kind, Overflow::Error)
+        .map(|(d, _)| d)
+        .map_err(|e| match e {
+            DataError::OutOfRange {
+                line,
+                column,
+                value,
+                min,
+                max,
+            } => DataError::OutOfRange {
+                line: lines.get(line - 2).copied().unwrap_or(line),
+                column,
+                value,
+                min,
+                max,
+            },
+            DataError::BadLabel { line, value } => DataError::BadLabel {
+                line: lines.get(line - 2).copied().unwrap_or(line),
+                value,
+            },
+            e => e,
+        })
+}
+
+/// Reads a CSV file and quantises it strictly (see [`parse_csv_fixed`]).
+pub fn load_csv_file(
+    path: &Path,
+    schema: &CsvSchema,
+    format: FixedPoint,
+    kind: LabelKind,
+    standardizer: Option<&Standardizer>,
+) -> Result<Dataset, DataError> {
+    let text = std::fs::read_to_string(path).map_err(|e| DataError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    parse_csv_fixed(&text, schema, format, kind, standardizer)
+}
+
+/// Writes a real data set as CSV (header: the feature names, then `label`).
+pub fn to_csv(data: &RealDataset, label: &str) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out: Vec<String> = data.feature_names.iter().map(|n| quote(n)).collect();
+    out.push(quote(label));
+    let mut s = out.join(",");
+    s.push('\n');
+    for (r, y) in data.rows.iter().zip(&data.labels) {
+        let cells: Vec<String> = r
+            .iter()
+            .chain(std::iter::once(y))
+            .map(|v| format!("{v}"))
+            .collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,184 @@
+//! The CSV loader: a round trip, and one typed error per kind of bad input.
+
+use zkagg_aggregation::data::{
+    load_csv_file, parse_csv, parse_csv_fixed, to_csv, CsvSchema, DataError, RealDataset,
+    Standardizer,
+};
+use zkagg_zk::field::FixedPoint;
+use zkagg_zk::model::{Dataset, LabelKind};
+
+const Q44: FixedPoint = FixedPoint {
+    frac_bits: 4,
+    total_bits: 8,
+};
+
+fn schema() -> CsvSchema {
+    CsvSchema::new(&["a", "b"], "y")
+}
+
+fn fixed(text: &str) -> Result<Dataset, DataError> {
+    parse_csv_fixed(text, &schema(), Q44, LabelKind::Binary, None)
+}
+
+#[test]
+fn good_file_loads_with_reordered_and_extra_columns() {
+    let text = "id,b,\"a\",y\r\n1, 0.5,-1.25,1\n\n2,7.9375,-8,0\n";
+    let d = fixed(text).unwrap();
+    assert_eq!(d.num_features(), 2);
+    assert_eq!(d.features(), &[-20, 8, -128, 127]);
+    assert_eq!(d.labels(), &[1, 0]);
+}
+
+#[test]
+fn round_trip_through_to_csv() {
+    let real = RealDataset {
+        feature_names: vec!["a".into(), "b, with comma".into()],
+        rows: vec![vec![1.5, -2.0], vec![0.0, 3.25]],
+        labels: vec![1.0, 0.0],
+    };
+    let text = to_csv(&real, "y");
+    let back = parse_csv(&text, &CsvSchema::new(&["a", "b, with comma"], "y")).unwrap();
+    assert_eq!(back, real);
+}
+
+#[test]
+fn missing_column() {
+    assert_eq!(
+        fixed("a,y\n1,0\n"),
+        Err(DataError::MissingColumn { name: "b".into() })
+    );
+    assert_eq!(
+        fixed("a,b\n1,0\n"),
+        Err(DataError::MissingColumn { name: "y".into() })
+    );
+}
+
+#[test]
+fn duplicate_column() {
+    assert_eq!(
+        fixed("a,b,a,y\n1,2,3,0\n"),
+        Err(DataError::DuplicateColumn { name: "a".into() })
+    );
+}
+
+#[test]
+fn non_numeric_cells() {
+    assert_eq!(
+        fixed("a,b,y\n1,2,0\n1,abc,1\n"),
+        Err(DataError::NonNumeric {
+            line: 3,
+            column: "b".into(),
+            cell: "abc".into()
+        })
+    );
+    assert!(matches!(
+        fixed("a,b,y\n1,NaN,0\n"),
+        Err(DataError::NonNumeric { .. })
+    ));
+    assert!(matches!(
+        fixed("a,b,y\n1,inf,0\n"),
+        Err(DataError::NonNumeric { .. })
+    ));
+    assert!(matches!(
+        fixed("a,b,y\n1,,0\n"),
+        Err(DataError::NonNumeric { .. })
+    ));
+}
+
+#[test]
+fn wrong_widths() {
+    assert_eq!(
+        fixed("a,b,y\n1,2,0\n1,2\n"),
+        Err(DataError::WrongWidth {
+            line: 3,
+            expected: 3,
+            got: 2
+        })
+    );
+    assert!(matches!(
+        fixed("a,b,y\n1,2,0,9\n"),
+        Err(DataError::WrongWidth {
+            line: 2,
+            expected: 3,
+            got: 4
+        })
+    ));
+}
+
+#[test]
+fn values_beyond_the_fixed_point_range() {
+    // Q4.4 holds [-8, 7.9375]; 7.97 rounds to 8.0, out of range.
+    let err = fixed("a,b,y\n1,2,0\n\n-8.5,0,1\n").unwrap_err();
+    assert!(
+        matches!(&err, DataError::OutOfRange { line: 4, column, value, .. } if column == "a" && *value == -8.5),
+        "{err:?}"
+    );
+    assert!(matches!(
+        fixed("a,b,y\n0,7.97,1\n"),
+        Err(DataError::OutOfRange { line: 2, .. })
+    ));
+    // After standardisation the check applies to the standardised value.
+    let st = Standardizer {
+        means: vec![0.0, 100.0],
+        stds: vec![1.0, 1.0],
+    };
+    assert!(parse_csv_fixed(
+        "a,b,y\n0,105,1\n",
+        &schema(),
+        Q44,
+        LabelKind::Binary,
+        Some(&st)
+    )
+    .is_ok());
+    assert!(matches!(
+        parse_csv_fixed(
+            "a,b,y\n0,5,1\n",
+            &schema(),
+            Q44,
+            LabelKind::Binary,
+            Some(&st)
+        ),
+        Err(DataError::OutOfRange { .. })
+    ));
+}
+
+#[test]
+fn bad_labels_and_empty_inputs() {
+    assert_eq!(
+        fixed("a,b,y\n1,2,2\n"),
+        Err(DataError::BadLabel {
+            line: 2,
+            value: 2.0
+        })
+    );
+    assert_eq!(fixed(""), Err(DataError::EmptyInput));
+    assert_eq!(fixed("a,b,y\n\n"), Err(DataError::NoRows));
+    // Fixed-point labels (regression) are range-checked like features.
+    assert!(matches!(
+        parse_csv_fixed("a,b,y\n1,2,9\n", &schema(), Q44, LabelKind::Fixed, None),
+        Err(DataError::OutOfRange { .. })
+    ));
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let r = load_csv_file(
+        std::path::Path::new("/nonexistent/zkagg/data.csv"),
+        &schema(),
+        Q44,
+        LabelKind::Binary,
+        None,
+    );
+    assert!(matches!(r, Err(DataError::Io { .. })));
+}
+
+#[test]
+fn file_loads() {
+    let dir = std::env::temp_dir().join(format!("zkagg-data-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("shard.csv");
+    std::fs::write(&path, "a,b,y\n1,2,1\n-1,-2,0\n").unwrap();
+    let d = load_csv_file(&path, &schema(), Q44, LabelKind::Binary, None).unwrap();
+    assert_eq!(d.labels(), &[1, 0]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
