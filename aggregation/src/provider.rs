@@ -156,15 +156,20 @@ impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
         };
         let rho = ctx.rho();
         let y = horner_native(&self.v, &rho);
-        let proof = setup.relation.prove(
-            &ctx,
-            self.input,
-            &self.delta,
-            &self.beta,
-            &self.salt,
-            &rho,
-            &y,
-        )?;
+        // In the MPC validity mode the aggregators check the bound on their
+        // shares; the provider sends no pi_zk.
+        let proof = match setup.config.validity {
+            crate::config::ValidityMode::ZkProof => setup.relation.prove(
+                &ctx,
+                self.input,
+                &self.delta,
+                &self.beta,
+                &self.salt,
+                &rho,
+                &y,
+            )?,
+            crate::config::ValidityMode::Mpc2pc => Vec::new(),
+        };
         let c_sum: Commitment = self.commitments.iter().copied().sum();
         let r_sum: Fr = self.blinds.iter().sum();
         let (link, y2) = link::prove(

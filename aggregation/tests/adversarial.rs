@@ -291,34 +291,19 @@ fn an_out_of_bound_update_cannot_be_proven_and_is_excluded() {
 
 #[test]
 fn mpc_mode_rejects_an_out_of_bound_update_without_client_proofs() {
+    // S = 2, no client proofs: the aggregators' garbled-circuit bound check
+    // on their shares is the validity check.
     let mut c = consortium(ValidityMode::Mpc2pc, 2, 3);
     let mut ups = updates();
+    ups[1][0] = 40_000; // beyond the bound 2^15 - 1
     let before = c.model.clone();
-    // The MPC path has no client proof, so the provider can share anything.
-    ups[1][0] = 40_000;
-    // Proving would fail locally; in MPC mode the relation is still used for
-    // h but the proof is not checked. Run with provider 1 honest-but-large by
-    // bypassing the prover: the driver records the prover failure, so instead
-    // check the 2PC directly on shares here.
-    let r = run(&mut c, &ups, &[true, false, true, true, true], &mut Honest);
-    assert_eq!(r.accepted, vec![0, 2, 3, 4]);
-    assert_eq!(
-        r.new_model.unwrap(),
-        expected_model(&before, &ups, &[0, 2, 3, 4])
+    let r = run(&mut c, &ups, &[true; P], &mut Honest);
+    assert!(
+        r.failed_providers.is_empty(),
+        "no proof is needed in MPC mode"
     );
-    let add = Additive::new(2).unwrap();
-    let v: Vec<Fr> = ups[1]
-        .iter()
-        .map(|&x| zkagg_zk::field::from_i64(x))
-        .collect();
-    let sh = add.share_seeded(&v, [1; 32]).unwrap();
-    let x1 = add.expand(0, &sh[0], D).unwrap();
-    let x2 = add.expand(1, &sh[1], D).unwrap();
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let mut rng2 = ChaCha20Rng::seed_from_u64(2);
-    let (ok, _) =
-        zkagg_mpc::twopc::check_bound_field(&x1, &x2, 32767, &mut rng, &mut rng2).unwrap();
-    assert!(!ok);
+    assert_named(&r, 1, "2PC bound check");
+    honest_rest_aggregate(&c, &before, &r, &ups, 1);
 }
 
 struct WrongPartialSum;
