@@ -360,6 +360,10 @@ impl Circuit {
     pub fn gate_count(&self) -> usize {
         self.gates.len()
     }
+    /// Storage slots used by one instance (after slot reuse).
+    pub fn num_slots(&self) -> usize {
+        self.n_wires
+    }
     /// AND depth (number of AND levels).
     pub fn and_depth(&self) -> usize {
         self.and_depth

@@ -722,13 +722,24 @@ fn malformed_tables_are_errors() {
     assert!(matches!(ev.finish(), Err(GarbleError::ExtraTables { .. })));
 }
 
+/// The compiled AES circuit keeps its size, has wide AND levels (what makes
+/// batching across gates possible) and a small working set.
 #[test]
 fn aes_schedule_shape() {
-    let c = load("aes_128.txt").to_circuit().unwrap();
-    println!(
-        "ands {} gates {} depth {}",
-        c.and_count(),
-        c.gate_count(),
+    let b = load("aes_128.txt");
+    let c = b.to_circuit().unwrap();
+    assert_eq!(c.and_count(), 6400);
+    assert_eq!(c.gate_count(), b.gates().len());
+    assert!(
+        c.and_depth() > 0 && c.and_depth() <= 100,
+        "depth {}",
         c.and_depth()
     );
+    // Slot reuse keeps the working set small (the file has 36,919 wires).
+    eprintln!(
+        "AES-128: {} storage slots, AND depth {}",
+        c.num_slots(),
+        c.and_depth()
+    );
+    assert!(c.num_slots() < 8192, "{} slots", c.num_slots());
 }
