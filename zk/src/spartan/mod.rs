@@ -162,10 +162,16 @@ impl SpartanInstance {
     }
 
     fn bind(&self, transcript: &mut Transcript, inputs: &[Fr]) {
-        transcript.domain_sep(labels::DS_SPARTAN);
-        transcript.append_message(labels::SHAPE, &self.digest);
-        transcript.append_scalars(labels::PUBLIC_INPUT, inputs);
+        bind(transcript, &self.digest, inputs);
     }
+}
+
+/// Binds the caller's transcript to the shape and the public inputs before
+/// Spartan sees it (Spartan 0.9 does not absorb public inputs itself).
+fn bind(transcript: &mut Transcript, digest: &[u8; 32], inputs: &[Fr]) {
+    transcript.domain_sep(labels::DS_SPARTAN);
+    transcript.append_message(labels::SHAPE, digest);
+    transcript.append_scalars(labels::PUBLIC_INPUT, inputs);
 }
 
 /// Generates the witness of `circuit`, checking every constraint. Returns
@@ -524,9 +530,7 @@ impl SnarkVerifierKey {
         }
         let x = InputsAssignment::new(&inputs.iter().map(|v| v.to_bytes()).collect::<Vec<_>>())
             .map_err(|e| ProofError::Backend(format!("{e:?}")))?;
-        transcript.domain_sep(labels::DS_SPARTAN);
-        transcript.append_message(labels::SHAPE, &self.digest);
-        transcript.append_scalars(labels::PUBLIC_INPUT, inputs);
+        bind(transcript, &self.digest, inputs);
         contain(|| proof.0.verify(&self.comm, &x, transcript, &self.gens))?
             .map_err(|e| ProofError::Rejected(format!("{e:?}")))
     }
