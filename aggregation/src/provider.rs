@@ -78,7 +78,7 @@ impl<'a, Rel: UpdateRelation, S: SecretSharing> ProviderAwaitingUpdate<'a, Rel, 
         }
         let beta = Fr::random(rng);
         let salt = Fr::random(rng);
-        let h = setup.relation.update_hash(&delta, &beta, &salt);
+        let h = setup.relation.update_hash(&delta, &beta, &salt)?;
         let v = update_vector(&delta, &beta);
         let shares = setup
             .sharing

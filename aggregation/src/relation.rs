@@ -7,6 +7,9 @@
 use crate::error::AggError;
 use merlin::Transcript;
 use sha2::{Digest, Sha256};
+use zkagg_zk::model::{
+    DataOpening, Model, TrainCircuit, TrainConfig, TrainStatement, TrainWitness, UpdateOpening,
+};
 use zkagg_zk::pedersen::Commitment;
 use zkagg_zk::spartan::{NizkParams, NizkProof, SnarkParams, SnarkProof};
 use zkagg_zk::transcript::TranscriptProtocol;
@@ -117,7 +120,7 @@ pub trait UpdateRelation {
     fn data_commitment(&self, input: &Self::ProverInput) -> Option<Fr>;
 
     /// h = Sponge("update", pack(Delta), beta, salt).
-    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Fr;
+    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Result<Fr, AggError>;
 
     /// Proves the relation for public (context, rho, y).
     #[allow(clippy::too_many_arguments)]
@@ -235,8 +238,8 @@ impl UpdateRelation for BoundedVectorRelation {
         None
     }
 
-    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Fr {
-        update_hash(delta, self.bits, beta, salt)
+    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Result<Fr, AggError> {
+        Ok(update_hash(delta, self.bits, beta, salt))
     }
 
     fn prove(
@@ -276,5 +279,146 @@ impl UpdateRelation for BoundedVectorRelation {
         };
         self.params
             .verify(proof, &public.to_vec(), &mut ctx.proof_transcript())
+    }
+}
+
+/// R_train: the update is one clipped training step of model `M` on the
+/// data set the provider committed to at registration (PROTOCOL.md, round t;
+/// `zkagg_zk::model`). Public inputs (w_t, c_D, h, rho, y).
+pub struct TrainRelation<M: Model> {
+    cfg: TrainConfig,
+    model: M,
+    params: SpartanMode,
+}
+
+impl<M: Model> TrainRelation<M> {
+    /// Sets up R_train for `cfg` and `model` with the Spartan NIZK.
+    pub fn new(cfg: TrainConfig, model: M) -> Result<Self, AggError> {
+        let shape = TrainCircuit::shape(cfg.clone(), model.clone()).map_err(model_err)?;
+        Ok(TrainRelation {
+            params: SpartanMode::Nizk(NizkParams::setup(&shape)?),
+            cfg,
+            model,
+        })
+    }
+
+    /// Sets up R_train with the Spartan SNARK (preprocessing cached in `cache_dir`).
+    pub fn new_snark(
+        cfg: TrainConfig,
+        model: M,
+        cache_dir: &std::path::Path,
+    ) -> Result<Self, AggError> {
+        let shape = TrainCircuit::shape(cfg.clone(), model.clone()).map_err(model_err)?;
+        Ok(TrainRelation {
+            params: SpartanMode::Snark(SnarkParams::load_or_create(&shape, cache_dir)?),
+            cfg,
+            model,
+        })
+    }
+
+    /// The training configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.cfg
+    }
+
+    /// The model.
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+}
+
+fn model_err(e: zkagg_zk::model::ModelError) -> AggError {
+    AggError::Misuse(format!("model: {e}"))
+}
+
+impl<M: Model> UpdateRelation for TrainRelation<M> {
+    type ProverInput = DataOpening;
+
+    fn dim(&self) -> usize {
+        self.cfg.dim()
+    }
+
+    fn bound(&self) -> u64 {
+        self.cfg.clip_bound
+    }
+
+    fn compute_update(&self, model: &[i64], input: &DataOpening) -> Result<Vec<i64>, AggError> {
+        self.model
+            .train_step(&self.cfg, model, &input.data)
+            .map_err(model_err)
+    }
+
+    fn data_commitment(&self, input: &DataOpening) -> Option<Fr> {
+        input.commit(&self.cfg, self.model.label_kind()).ok()
+    }
+
+    fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Result<Fr, AggError> {
+        zkagg_zk::model::update_hash(&self.cfg, delta, beta, salt).map_err(model_err)
+    }
+
+    fn prove(
+        &self,
+        ctx: &ProofContext,
+        input: &DataOpening,
+        delta: &[i64],
+        beta: &Fr,
+        salt: &Fr,
+        rho: &Fr,
+        y: &Fr,
+    ) -> Result<Vec<u8>, AggError> {
+        let c_d = ctx.data_commitment.ok_or(AggError::Misuse(
+            "R_train needs a registered data commitment".into(),
+        ))?;
+        let statement = TrainStatement {
+            weights: ctx.model.to_vec(),
+            c_d,
+            h: ctx.h,
+            rho: *rho,
+            y: *y,
+        };
+        let witness = TrainWitness {
+            data: input.clone(),
+            update: UpdateOpening {
+                delta: delta.to_vec(),
+                beta: *beta,
+                salt: *salt,
+            },
+        };
+        let circuit = TrainCircuit::new(self.cfg.clone(), self.model.clone(), statement, witness)
+            .map_err(model_err)?;
+        self.params.prove(&circuit, &mut ctx.proof_transcript())
+    }
+
+    fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError> {
+        let Some(c_d) = ctx.data_commitment else {
+            return Err(AggError::Misbehaved {
+                party: crate::config::PartyId::Provider(ctx.provider),
+                reason: "no registered data commitment".into(),
+            });
+        };
+        if ctx.model.len() != self.cfg.dim() {
+            return Err(AggError::Misuse("model has the wrong dimension".into()));
+        }
+        let statement = TrainStatement {
+            weights: ctx.model.to_vec(),
+            c_d,
+            h: ctx.h,
+            rho: *rho,
+            y: *y,
+        };
+        self.params.verify(
+            proof,
+            &statement.public_inputs(),
+            &mut ctx.proof_transcript(),
+        )
+    }
+
+    fn update_model(
+        &self,
+        model: &[i64],
+        sum: &[i128],
+        count: usize,
+    ) -> Result<Vec<i64>, AggError> {
+        zkagg_zk::model::apply_mean_update(&self.cfg, model, sum, count).map_err(model_err)
     }
 }
