@@ -10,6 +10,8 @@ use crate::msgs::{
 };
 use crate::relation::{ProofContext, UpdateRelation};
 use crate::setup::Setup;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use std::collections::BTreeMap;
@@ -253,7 +255,12 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                 .map(|i| {
                     let c = &self.contributions[i];
                     let ctx = context(setup, &self.header, &self.registrations, c);
-                    (c.share_commitments.iter().copied().sum(), ctx.rho())
+                    // Candidates have exactly S commitments (checked in `decide`);
+                    // the identity never links to an honest statement's rho.
+                    let csum = setup
+                        .combine_commitments(&c.share_commitments)
+                        .unwrap_or(Commitment(RistrettoPoint::identity()));
+                    (csum, ctx.rho())
                 })
                 .collect();
             let mut items: Vec<(Transcript, LinkStatement, &zkagg_zk::link::LinkProof)> =
@@ -288,7 +295,9 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                     for i in candidates.drain(..) {
                         let c = &self.contributions[&i];
                         let ctx = context(setup, &self.header, &self.registrations, c);
-                        let csum: Commitment = c.share_commitments.iter().copied().sum();
+                        let csum = setup
+                            .combine_commitments(&c.share_commitments)
+                            .unwrap_or(Commitment(RistrettoPoint::identity()));
                         let rho = ctx.rho();
                         let st = LinkStatement {
                             C: &csum.0,

@@ -240,7 +240,16 @@ pub fn audit<Rel: UpdateRelation, S: SecretSharing>(
                             return v;
                         }
                     }
-                    let csum: Commitment = c.share_commitments.iter().copied().sum();
+                    let Some(csum) = setup.combine_commitments(&c.share_commitments) else {
+                        fail(
+                            &mut v,
+                            Some(*cseq),
+                            "accepted contribution has the wrong number of share commitments"
+                                .into(),
+                            PartyId::Provider(*i),
+                        );
+                        return v;
+                    };
                     let stmt = LinkStatement {
                         C: &csum.0,
                         rho: &rho,
@@ -249,7 +258,6 @@ pub fn audit<Rel: UpdateRelation, S: SecretSharing>(
                     };
                     if link::verify(&setup.gens, &mut ctx.link_transcript(), &stmt, &c.link)
                         .is_err()
-                        || c.share_commitments.len() != setup.config.num_aggregators()
                     {
                         fail(
                             &mut v,

@@ -170,8 +170,13 @@ impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
             )?,
             crate::config::ValidityMode::Mpc2pc => Vec::new(),
         };
-        let c_sum: Commitment = self.commitments.iter().copied().sum();
-        let r_sum: Fr = self.blinds.iter().sum();
+        let c_sum: Commitment =
+            setup
+                .combine_commitments(&self.commitments)
+                .ok_or(AggError::Misuse(
+                    "one commitment per aggregator expected".into(),
+                ))?;
+        let r_sum: Fr = setup.combine_blinds(&self.blinds);
         let (link, y2) = link::prove(
             &setup.gens,
             &mut ctx.link_transcript(),

@@ -4,8 +4,12 @@
 use crate::config::ConsortiumConfig;
 use crate::error::AggError;
 use crate::relation::UpdateRelation;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
 use zkagg_mpc::sharing::SecretSharing;
 use zkagg_zk::link::LinkGens;
+use zkagg_zk::pedersen::Commitment;
+use zkagg_zk::Fr;
 
 /// Public parameters of a consortium.
 pub struct Setup<Rel, S> {
@@ -19,6 +23,9 @@ pub struct Setup<Rel, S> {
     pub sharing: S,
     /// Pedersen and linking generators for vectors of length d + 1.
     pub gens: LinkGens,
+    /// Reconstruction coefficients over all S aggregators (all 1 for additive
+    /// sharing, Lagrange at 0 for Shamir).
+    pub lambda: Vec<Fr>,
 }
 
 impl<Rel: UpdateRelation, S: SecretSharing> Setup<Rel, S> {
@@ -39,13 +46,34 @@ impl<Rel: UpdateRelation, S: SecretSharing> Setup<Rel, S> {
         }
         let config_id = config.id();
         let gens = LinkGens::new(&config_id, config.dim as usize + 1);
+        let parties: Vec<usize> = (0..config.num_aggregators()).collect();
+        let lambda = sharing
+            .reconstruction_coefficients(&parties)
+            .map_err(|e| AggError::Config(e.to_string()))?;
         Ok(Setup {
             config,
             config_id,
             relation,
             sharing,
             gens,
+            lambda,
         })
+    }
+
+    /// The commitment to v: sum_s lambda_s C_s (the linking proof's C).
+    /// `None` unless there is exactly one commitment per aggregator.
+    pub fn combine_commitments(&self, cs: &[Commitment]) -> Option<Commitment> {
+        (cs.len() == self.lambda.len()).then(|| {
+            Commitment(RistrettoPoint::vartime_multiscalar_mul(
+                self.lambda.iter(),
+                cs.iter().map(|c| &c.0),
+            ))
+        })
+    }
+
+    /// The blinding of v: sum_s lambda_s r_s.
+    pub fn combine_blinds(&self, rs: &[Fr]) -> Fr {
+        self.lambda.iter().zip(rs).map(|(l, r)| l * r).sum()
     }
 
     /// Length of the shared vector v = (Delta, beta).

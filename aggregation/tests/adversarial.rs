@@ -369,3 +369,32 @@ fn one_changed_byte_anywhere_in_a_saved_bulletin_is_rejected() {
     short.pop();
     assert!(!audit_bytes(&c.setup, &short).ok());
 }
+
+#[test]
+fn shamir_sharing_plugs_in_without_driver_changes() {
+    use zkagg_mpc::sharing::shamir::Shamir;
+    let mut c: Consortium<BoundedVectorRelation, Shamir> = Consortium::new(
+        "shamir",
+        BoundedVectorRelation::new(D, BITS).unwrap(),
+        Shamir::new(2, 3).unwrap(),
+        P,
+        ValidityMode::ZkProof,
+        RelationConfig::BoundedVector { bits: BITS as u32 },
+        3,
+        vec![100; D],
+        11,
+    )
+    .unwrap();
+    let ups = updates();
+    let before = c.model.clone();
+    let inputs: Vec<Option<&Vec<i64>>> = ups.iter().map(Some).collect();
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let r = c.run_round(&inputs, &mut Honest, &mut rng).unwrap();
+    assert_eq!(r.accepted, vec![0, 1, 2, 3, 4]);
+    assert_eq!(
+        r.new_model.unwrap(),
+        expected_model(&before, &ups, &[0, 1, 2, 3, 4])
+    );
+    let v = audit_bytes(&c.setup, &c.bulletin.to_bytes());
+    assert!(v.ok(), "{:?}", v.failure);
+}
