@@ -40,9 +40,10 @@ pub fn demo_keys(seed: u64, label: u8, n: usize) -> Vec<SigningKey> {
 pub trait Tamper {
     /// Alters a provider's contribution and share deliveries before they are sent.
     fn contribution(&mut self, _round: u64, _c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {}
-    /// Extra contributions to post and deliver this round (replays, copies),
-    /// each with the provider index whose key signs it.
-    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution)> {
+    /// Extra contributions to post this round (replays, copies, forgeries),
+    /// each with the provider index whose key signs it and the share
+    /// deliveries that go with it.
+    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
         Vec::new()
     }
     /// Alters an aggregator's partial sum before it is posted.
@@ -220,8 +221,10 @@ impl<Rel: UpdateRelation, S: SecretSharing> Consortium<Rel, S> {
             posted.push(c);
             deliveries.extend(d);
         }
-        for (signer, c) in tamper.extra(round) {
-            let p = &self.providers[signer as usize];
+        for (signer, c, d) in tamper.extra(round) {
+            let Some(p) = self.providers.get(signer as usize) else {
+                continue;
+            };
             // The bulletin only accepts a contribution signed by the provider it names.
             if self
                 .bulletin
@@ -230,6 +233,7 @@ impl<Rel: UpdateRelation, S: SecretSharing> Consortium<Rel, S> {
             {
                 posted.push(c);
             }
+            deliveries.extend(d);
         }
 
         // Aggregators receive and decide.

@@ -180,10 +180,10 @@ impl Tamper for CopyProof {
             self.seen = Some(c.clone());
         }
     }
-    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution)> {
+    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
         let mut c = self.seen.clone().unwrap();
         c.provider = 4;
-        vec![(4, c)]
+        vec![(4, c, Vec::new())]
     }
 }
 
@@ -215,8 +215,8 @@ impl Tamper for ReplaySame {
             self.seen = Some(c.clone());
         }
     }
-    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution)> {
-        vec![(0, self.seen.clone().unwrap())]
+    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
+        vec![(0, self.seen.clone().unwrap(), Vec::new())]
     }
 }
 
@@ -242,13 +242,13 @@ impl Tamper for ReplayNext {
             self.seen = Some(c.clone());
         }
     }
-    fn extra(&mut self, round: u64) -> Vec<(u32, Contribution)> {
+    fn extra(&mut self, round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
         if round == 1 {
             let mut c = self.seen.clone().unwrap();
             if self.relabel {
                 c.round = 1;
             }
-            vec![(2, c)]
+            vec![(2, c, Vec::new())]
         } else {
             Vec::new()
         }
@@ -287,6 +287,139 @@ fn an_out_of_bound_update_cannot_be_proven_and_is_excluded() {
     let honest = vec![0, 1, 2, 4];
     assert_eq!(r.accepted, honest);
     assert_eq!(r.new_model.unwrap(), expected_model(&before, &ups, &honest));
+}
+
+/// A provider that proves with an unchecked witness: the same circuit and
+/// parameters as the honest relation, but the prover skips the constraint
+/// check, so an out-of-bound update yields a proof (which must not verify).
+struct LyingRelation {
+    honest: BoundedVectorRelation,
+    params: zkagg_zk::spartan::NizkParams,
+}
+
+impl zkagg_aggregation::relation::UpdateRelation for LyingRelation {
+    type ProverInput = Vec<i64>;
+    fn dim(&self) -> usize {
+        D
+    }
+    fn bound(&self) -> u64 {
+        self.honest.bound()
+    }
+    fn compute_update(
+        &self,
+        m: &[i64],
+        x: &Vec<i64>,
+    ) -> Result<Vec<i64>, zkagg_aggregation::AggError> {
+        self.honest.compute_update(m, x)
+    }
+    fn data_commitment(&self, _x: &Vec<i64>) -> Option<Fr> {
+        None
+    }
+    fn update_hash(&self, d: &[i64], b: &Fr, s: &Fr) -> Result<Fr, zkagg_aggregation::AggError> {
+        self.honest.update_hash(d, b, s)
+    }
+    fn prove(
+        &self,
+        ctx: &zkagg_aggregation::relation::ProofContext,
+        _x: &Vec<i64>,
+        delta: &[i64],
+        beta: &Fr,
+        salt: &Fr,
+        rho: &Fr,
+        y: &Fr,
+    ) -> Result<Vec<u8>, zkagg_aggregation::AggError> {
+        use zkagg_zk::r1cs::{Circuit, WitnessGenerator};
+        use zkagg_zk::update::*;
+        let circuit = BoundedUpdateCircuit {
+            d: D,
+            bits: BITS,
+            assignment: Some((
+                BoundedUpdatePublic {
+                    h: ctx.h,
+                    rho: *rho,
+                    y: *y,
+                },
+                BoundedUpdateWitness {
+                    delta: delta.to_vec(),
+                    beta: *beta,
+                    salt: *salt,
+                },
+            )),
+        };
+        let mut wg = WitnessGenerator::unchecked();
+        circuit.synthesize(&mut wg).unwrap();
+        let (w, x) = wg.into_assignment();
+        Ok(self
+            .params
+            .prove_assignment(&w, &x, &mut ctx.proof_transcript())
+            .unwrap()
+            .to_bytes())
+    }
+    fn verify(
+        &self,
+        ctx: &zkagg_aggregation::relation::ProofContext,
+        rho: &Fr,
+        y: &Fr,
+        p: &[u8],
+    ) -> Result<(), zkagg_aggregation::AggError> {
+        self.honest.verify(ctx, rho, y, p)
+    }
+}
+
+struct ForgedOutOfBound {
+    cheater: zkagg_aggregation::provider::Provider<LyingRelation, Additive>,
+    update: Vec<i64>,
+    model: Vec<i64>,
+}
+
+impl Tamper for ForgedOutOfBound {
+    fn extra(&mut self, round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
+        let header = zkagg_aggregation::msgs::RoundHeader {
+            round,
+            model: self.model.clone(),
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let (c, d) = self
+            .cheater
+            .start_round(&header)
+            .commit(&self.update, &mut rng)
+            .unwrap()
+            .prove(&mut rng)
+            .unwrap();
+        vec![(self.cheater.id, c, d)]
+    }
+}
+
+#[test]
+fn an_out_of_bound_update_with_a_forged_proof_is_named() {
+    let mut c = consortium(ValidityMode::ZkProof, S, 3);
+    let ups = updates();
+    let before = c.model.clone();
+    let setup = std::sync::Arc::new(
+        zkagg_aggregation::setup::Setup::new(
+            c.setup.config.clone(),
+            LyingRelation {
+                honest: BoundedVectorRelation::new(D, BITS).unwrap(),
+                params: zkagg_zk::spartan::NizkParams::setup(
+                    &zkagg_zk::update::BoundedUpdateCircuit::shape(D, BITS),
+                )
+                .unwrap(),
+            },
+            Additive::new(S).unwrap(),
+        )
+        .unwrap(),
+    );
+    let key = c.providers[3].key.clone();
+    let mut oob = ups[3].clone();
+    oob[2] = 40_000; // beyond 16 signed bits
+    let mut t = ForgedOutOfBound {
+        cheater: zkagg_aggregation::provider::Provider::new(3, key, setup),
+        update: oob,
+        model: before.clone(),
+    };
+    let r = run(&mut c, &ups, &[true, true, true, false, true], &mut t);
+    assert_named(&r, 3, "pi_zk rejected");
+    honest_rest_aggregate(&c, &before, &r, &ups, 3);
 }
 
 #[test]
