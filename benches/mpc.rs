@@ -40,7 +40,10 @@ mod ot_bench {
         let (sender, m2) = kos::Sender::new(sid, rng_s)
             .receive_base_setup(&m1, rng_s)
             .expect("base setup");
-        (sender, recv.receive_base_choices(&m2).expect("base choices"))
+        (
+            sender,
+            recv.receive_base_choices(&m2).expect("base choices"),
+        )
     }
 
     fn in_memory(c: &mut Criterion) {
@@ -58,7 +61,11 @@ mod ot_bench {
         g.bench_function(BenchmarkId::new("random", "2^20"), |b| {
             b.iter(|| {
                 let (r_out, msg) = recv.extend_random(BATCH, &mut rng_r).expect("receiver");
-                let (s, s_out) = sender.take().expect("sender").extend_random(&msg).expect("sender");
+                let (s, s_out) = sender
+                    .take()
+                    .expect("sender")
+                    .extend_random(&msg)
+                    .expect("sender");
                 sender = Some(s);
                 (r_out, s_out)
             })
@@ -92,9 +99,7 @@ mod ot_bench {
         let (mut rng_s, mut rng_r) = rngs(12);
         let (sender, mut recv) = setup_in_memory(&mut rng_s, &mut rng_r);
         let mut sender = Some(sender);
-        let msgs: Vec<[Block; 2]> = (0..BATCH as u128)
-            .map(|i| [Block(i), Block(!i)])
-            .collect();
+        let msgs: Vec<[Block; 2]> = (0..BATCH as u128).map(|i| [Block(i), Block(!i)]).collect();
         let choices: Vec<bool> = (0..BATCH).map(|i| i % 3 == 0).collect();
         g.bench_function(BenchmarkId::new("chosen", "2^20"), |b| {
             b.iter(|| {
@@ -162,9 +167,7 @@ mod ot_bench {
             .measurement_time(Duration::from_secs(4))
             .sampling_mode(SamplingMode::Flat)
             .throughput(Throughput::Elements(BATCH as u64));
-        let msgs: Vec<[Block; 2]> = (0..BATCH as u128)
-            .map(|i| [Block(i), Block(!i)])
-            .collect();
+        let msgs: Vec<[Block; 2]> = (0..BATCH as u128).map(|i| [Block(i), Block(!i)]).collect();
         let choices: Vec<bool> = (0..BATCH).map(|i| i % 3 == 0).collect();
         g.bench_function(BenchmarkId::new("chosen", "2^20"), |b| {
             b.iter_custom(|iters| {
@@ -186,7 +189,10 @@ mod ot_bench {
                         let corr: ChoiceCorrectionsMsg = recv(&mut stream);
                         let (s, out) = sender.extend_random(&matrix).expect("extend");
                         sender = s;
-                        send(&mut stream, &out.derandomize(&corr, &sender_msgs).expect("mask"));
+                        send(
+                            &mut stream,
+                            &out.derandomize(&corr, &sender_msgs).expect("mask"),
+                        );
                     }
                 });
                 let mut stream = TcpStream::connect(addr).expect("connect");
@@ -239,7 +245,10 @@ mod gc_bench {
     use zkagg_mpc::Block;
 
     fn aes() -> BristolCircuit {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/circuits/aes_128.txt");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/circuits/aes_128.txt"
+        );
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         BristolCircuit::parse(&text).expect("aes_128.txt parses")
     }
