@@ -5,7 +5,6 @@ use super::dataset::LabelKind;
 use super::Model;
 use crate::error::SynthesisError;
 use crate::field::pow2;
-use crate::gadgets::bits;
 use crate::r1cs::{ConstraintSystem, LinearCombination};
 use serde::{Deserialize, Serialize};
 
@@ -58,8 +57,8 @@ impl Model for LinearRegression {
     ) -> Result<LinearCombination, SynthesisError> {
         let sh = cfg.data_format.frac_bits;
         let k = Self::k(cfg, w);
-        let bs = bits::decompose(cs, acc + pow2(sh + k - 1), (sh + k) as usize)?;
-        let z = bits::recompose(&bs[sh as usize..]) - pow2(k - 1);
+        let bs = super::gadgets::decompose(cs, acc + pow2(sh + k - 1), (sh + k) as usize)?;
+        let z = super::gadgets::recompose_from(&bs[sh as usize..], 0) - pow2(k - 1);
         Ok(z - label * pow2(cfg.model_format.frac_bits - sh))
     }
 

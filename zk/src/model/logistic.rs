@@ -6,7 +6,6 @@ use super::dataset::LabelKind;
 use super::Model;
 use crate::error::SynthesisError;
 use crate::field::pow2;
-use crate::gadgets::bits;
 use crate::r1cs::{ConstraintSystem, LinearCombination};
 use serde::{Deserialize, Serialize};
 
@@ -75,9 +74,9 @@ impl Model for LogisticRegression {
         let fw = cfg.model_format.frac_bits;
         let (sh, p, k) = Self::layout(cfg, w);
         let t = acc + pow2(p - 1) + pow2(p + k - 1);
-        let bs = bits::decompose(cs, t, (p + k) as usize)?;
-        let lo = bits::recompose(&bs[sh as usize..p as usize]);
-        let hi = bits::recompose(&bs[p as usize..]) - pow2(k - 1);
+        let bs = super::gadgets::decompose(cs, t, (p + k) as usize)?;
+        let lo = super::gadgets::recompose_from(&bs[sh as usize..p as usize], 0);
+        let hi = super::gadgets::recompose_from(&bs[p as usize..], 0) - pow2(k - 1);
         let neg = LinearCombination::one() - bs[(p + k - 1) as usize].clone();
         let iz = super::gadgets::is_zero(cs, hi)?;
         let prod = cs.alloc(match (cs.value(iz), cs.eval(&lo)) {
