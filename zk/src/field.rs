@@ -28,12 +28,30 @@ pub fn from_i128(x: i128) -> Fr {
     }
 }
 
-/// 2^k as a field element, for k < 253.
+/// 2^k as a field element, for k < 253 (from a table computed once).
 pub fn pow2(k: u32) -> Fr {
-    debug_assert!(k < 253);
-    let mut bytes = [0u8; 32];
-    bytes[(k / 8) as usize] = 1 << (k % 8);
-    Fr::from_bytes_mod_order(bytes)
+    pow2_tables().0[k as usize]
+}
+
+/// 2^-k as a field element, for k < 253 (from a table computed once): the
+/// bit-decomposition gadget divides by 2^(n-1) once per value, and an
+/// inversion per call would dominate witness generation.
+pub fn pow2_inv(k: u32) -> Fr {
+    pow2_tables().1[k as usize]
+}
+
+fn pow2_tables() -> &'static ([Fr; 253], [Fr; 253]) {
+    static T: std::sync::OnceLock<([Fr; 253], [Fr; 253])> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let half = Fr::from(2u8).invert();
+        let mut p = [Fr::ONE; 253];
+        let mut q = [Fr::ONE; 253];
+        for k in 1..253 {
+            p[k] = p[k - 1] + p[k - 1];
+            q[k] = q[k - 1] * half;
+        }
+        (p, q)
+    })
 }
 
 /// The centred lift of `x` if it lies in [-2^127, 2^127): the signed integer
@@ -182,6 +200,12 @@ mod tests {
         assert_eq!(to_i64(&from_i64(-1)), Some(-1));
         assert_eq!(to_i64(&Fr::ZERO), Some(0));
         assert_eq!(pow2(252) * Fr::from(2u8), pow2(253 - 1) + pow2(252));
+        for k in [0u32, 1, 7, 8, 64, 200, 252] {
+            let mut bytes = [0u8; 32];
+            bytes[(k / 8) as usize] = 1 << (k % 8);
+            assert_eq!(pow2(k), Fr::from_bytes_mod_order(bytes));
+            assert_eq!(pow2(k) * pow2_inv(k), Fr::ONE);
+        }
     }
 
     #[test]

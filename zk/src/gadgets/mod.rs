@@ -21,7 +21,7 @@
 //! Soundness notes are on each gadget. Not audited.
 
 use crate::error::SynthesisError;
-use crate::field::{bit, from_i128, pow2, to_i128, Fr};
+use crate::field::{bit, from_i128, pow2, pow2_inv, to_i128, Fr};
 use crate::r1cs::{namespaced, ConstraintSystem, LinearCombination, Variable};
 
 pub mod poseidon;
@@ -93,7 +93,7 @@ pub mod bits {
                 rest.push(b, -pow2(i as u32));
                 out.push(LinearCombination::from(b));
             }
-            let top = rest * pow2(n as u32 - 1).invert();
+            let top = rest * pow2_inv(n as u32 - 1);
             boolean::enforce_boolean(cs, top.clone());
             out.push(top);
             Ok(out)
