@@ -1,8 +1,8 @@
 //! The CSV loader: a round trip, and one typed error per kind of bad input.
 
 use zkagg_aggregation::data::{
-    load_csv_file, parse_csv, parse_csv_fixed, to_csv, CsvSchema, DataError, RealDataset,
-    Standardizer,
+    load_csv_file, parse_csv, parse_csv_fixed, parse_csv_fixed_with, to_csv, CsvSchema, DataError,
+    Overflow, RealDataset, Standardizer,
 };
 use zkagg_zk::field::FixedPoint;
 use zkagg_zk::model::{Dataset, LabelKind};
@@ -140,6 +140,21 @@ fn values_beyond_the_fixed_point_range() {
         ),
         Err(DataError::OutOfRange { .. })
     ));
+}
+
+#[test]
+fn saturation_is_opt_in() {
+    let (d, sat) = parse_csv_fixed_with(
+        "a,b,y\n-8.5,9,1\n0,1,0\n",
+        &schema(),
+        Q44,
+        LabelKind::Binary,
+        None,
+        Overflow::Saturate,
+    )
+    .unwrap();
+    assert_eq!(sat, 2);
+    assert_eq!(d.features(), &[-128, 127, 0, 16]);
 }
 
 #[test]

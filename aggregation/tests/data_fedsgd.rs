@@ -8,8 +8,11 @@ use zkagg_aggregation::data::{
 use zkagg_zk::model::{LabelKind, LogisticRegression, Model, TrainConfig};
 
 fn run(shards: ShardSizes, seed: u64) -> (f64, f64, usize) {
+    run_with(TrainConfig::breast_cancer(1), shards, seed)
+}
+
+fn run_with(mut cfg: TrainConfig, shards: ShardSizes, seed: u64) -> (f64, f64, usize) {
     let data = breast_cancer::load();
-    let mut cfg = TrainConfig::breast_cancer(1);
     let prep = prepare(
         &data,
         &SplitOptions {
@@ -54,4 +57,16 @@ fn five_equal_providers_reach_95_percent_in_30_rounds() {
 fn five_unequal_providers_reach_95_percent_in_30_rounds() {
     let (acc, _, _) = run(ShardSizes::Weights(vec![3.0, 1.0, 2.0, 0.5, 1.5]), 7);
     assert!(acc >= 0.95, "fedsgd accuracy {acc}");
+}
+
+#[test]
+fn compact_q3_2_features_reach_95_percent_in_30_rounds() {
+    for seed in [2024, 7] {
+        let (acc, _, _) = run_with(
+            TrainConfig::breast_cancer_compact(1),
+            ShardSizes::Equal(5),
+            seed,
+        );
+        assert!(acc >= 0.95, "seed {seed}: fedsgd accuracy {acc}");
+    }
 }

@@ -131,6 +131,20 @@ pub fn parse_csv_fixed(
     kind: LabelKind,
     standardizer: Option<&Standardizer>,
 ) -> Result<Dataset, DataError> {
+    parse_csv_fixed_with(text, schema, format, kind, standardizer, Overflow::Error).map(|(d, _)| d)
+}
+
+/// [`parse_csv_fixed`] with a choice of what to do with values beyond the
+/// fixed-point range ([`Overflow::Saturate`] winsorises them); returns the
+/// data set and the number of saturated values.
+pub fn parse_csv_fixed_with(
+    text: &str,
+    schema: &CsvSchema,
+    format: FixedPoint,
+    kind: LabelKind,
+    standardizer: Option<&Standardizer>,
+    overflow: Overflow,
+) -> Result<(Dataset, usize), DataError> {
     let mut real = parse_csv(text, schema)?;
     if let Some(s) = standardizer {
         real = s.apply(&real)?;
@@ -143,28 +157,26 @@ pub fn parse_csv_fixed(
         .map(|(i, _)| i + 1)
         .skip(1)
         .collect();
-    quantise(&real, format, kind, Overflow::Error)
-        .map(|(d, _)| d)
-        .map_err(|e| match e {
-            DataError::OutOfRange {
-                line,
-                column,
-                value,
-                min,
-                max,
-            } => DataError::OutOfRange {
-                line: lines.get(line - 2).copied().unwrap_or(line),
-                column,
-                value,
-                min,
-                max,
-            },
-            DataError::BadLabel { line, value } => DataError::BadLabel {
-                line: lines.get(line - 2).copied().unwrap_or(line),
-                value,
-            },
-            e => e,
-        })
+    quantise(&real, format, kind, overflow).map_err(|e| match e {
+        DataError::OutOfRange {
+            line,
+            column,
+            value,
+            min,
+            max,
+        } => DataError::OutOfRange {
+            line: lines.get(line - 2).copied().unwrap_or(line),
+            column,
+            value,
+            min,
+            max,
+        },
+        DataError::BadLabel { line, value } => DataError::BadLabel {
+            line: lines.get(line - 2).copied().unwrap_or(line),
+            value,
+        },
+        e => e,
+    })
 }
 
 /// Reads a CSV file and quantises it strictly (see [`parse_csv_fixed`]).

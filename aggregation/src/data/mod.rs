@@ -24,7 +24,7 @@ mod real;
 pub mod split;
 
 pub use baseline::LogisticBaseline;
-pub use csv::{load_csv_file, parse_csv, parse_csv_fixed, to_csv, CsvSchema};
+pub use csv::{load_csv_file, parse_csv, parse_csv_fixed, parse_csv_fixed_with, to_csv, CsvSchema};
 pub use error::DataError;
 pub use fedsgd::{accuracy, PlaintextFedSgd};
 pub use real::{quantise, Overflow, RealDataset, Standardizer};

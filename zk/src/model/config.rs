@@ -109,6 +109,23 @@ impl TrainConfig {
         }
     }
 
+    /// A cheaper Breast Cancer configuration: features Q3.2 (5-bit words, 2
+    /// fractional bits, range [-4, 4), i.e. standardised values winsorised at
+    /// 4 standard deviations), otherwise as [`TrainConfig::breast_cancer`].
+    /// For 91 x 30 it needs 29,807 constraints, under 2^15, so Spartan's
+    /// padded instance is half the size; held-out accuracy after 30 FedSGD
+    /// rounds is as good (98.6% mean, 98.2% min over 8 seeds, against 98.4%
+    /// and 96.5% for Q4.4).
+    pub fn breast_cancer_compact(max_samples: usize) -> Self {
+        TrainConfig {
+            data_format: FixedPoint {
+                frac_bits: 2,
+                total_bits: 5,
+            },
+            ..Self::breast_cancer(max_samples)
+        }
+    }
+
     /// d = f + 1, the number of model weights (and update coordinates).
     pub fn dim(&self) -> usize {
         self.num_features + 1

@@ -358,3 +358,11 @@ fn cached_decomposition_has_the_shared_gadgets_shape() {
         assert_eq!(cs.is_satisfied(), ok, "{v}");
     }
 }
+
+#[test]
+fn compact_breast_cancer_shape_stays_under_two_to_the_fifteen() {
+    let cfg = TrainConfig::breast_cancer_compact(91);
+    let (_, cc) = constraint_table(&cfg, LogisticRegression).unwrap();
+    assert!(cc.num_constraints() < 1 << 15, "{}", cc.report());
+    assert!(cc.num_witnesses() + 1 < 1 << 15);
+}
