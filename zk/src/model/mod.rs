@@ -84,25 +84,30 @@
 //!
 //! # Cost (R1CS constraints, [`constraint_table`])
 //!
-//! | scope | constraints | N = 91, f = 30 |
-//! |---|---|---|
-//! | `weights_range` | d W | 620 |
-//! | `data_range` | N f B_x | 21,840 |
-//! | `labels` | N (binary), N B_x (fixed) | 91 |
-//! | `mask` | 2N - 1 | 181 |
-//! | `data_commit` | 300 ceil((M + 1) / 4) - 3 + 1, M = elements + salt | 7,198 |
-//! | `train_step/forward` | N f | 2,730 |
-//! | `train_step/activation` | N (F_x + 2 + F_w + k + 3) logistic, N (F_x + k) linear | 3,185 |
-//! | `train_step/mask_mul` | N | 91 |
-//! | `train_step/backward` | N f | 2,730 |
-//! | `train_step/divide` | d (1 + s + 2 bitlen(N - 1)) | 589 |
-//! | `train_step/clip` | d (2 (n_q + 1) + 2) | 1,178 |
-//! | `update_eq` | d | 31 |
-//! | `update_hash` | 300 ceil((ceil(d / floor(252/b)) + 3) / 4) - 3 + 1 | 598 |
-//! | `linear_form` | d + 1 | 32 |
-//! | **total** (logistic) | | **41,094** (40,789 witnesses) |
+//! | scope | constraints | N = 91, f = 30, Q4.4 | Q3.2 |
+//! |---|---|---|---|
+//! | `weights_range` | d W | 620 | 620 |
+//! | `data_range` | N f B_x | 21,840 | 13,650 |
+//! | `labels` | N (binary), N B_x (fixed) | 91 | 91 |
+//! | `mask` | 2N - 1 | 181 | 181 |
+//! | `data_commit` | 300 ceil((M + 1) / 4) - 3 + 1, M = packed elements + salt | 7,198 | 4,498 |
+//! | `train_step/forward` | N f | 2,730 | 2,730 |
+//! | `train_step/activation` | N (F_x + 2 + F_w + k + 3) logistic, N (F_x + k) linear | 3,185 | 2,912 |
+//! | `train_step/mask_mul` | N | 91 | 91 |
+//! | `train_step/backward` | N f | 2,730 | 2,730 |
+//! | `train_step/divide` | d (1 + s + 2 max(1, bitlen(N - 1))) | 589 | 527 |
+//! | `train_step/clip` | d (2 (n_q + 1) + 2) | 1,178 | 1,116 |
+//! | `update_eq` | d | 31 | 31 |
+//! | `update_hash` | 300 ceil((ceil(d / floor(252/b)) + 3) / 4) - 3 + 1 | 598 | 598 |
+//! | `linear_form` | d + 1 | 32 | 32 |
+//! | **total** (logistic) | | **41,094** | **29,807** |
 //!
-//! (k = 14 and n_q = 17 for this configuration.) Spartan pads to 2^16.
+//! Q4.4 is [`TrainConfig::breast_cancer`] (k = 14, n_q = 17; 40,789
+//! witnesses; Spartan pads to 2^16), Q3.2 is
+//! [`TrainConfig::breast_cancer_compact`] (k = 13, n_q = 16; 29,502
+//! witnesses; padded to 2^15). Linear regression with Q4.4 needs 42,388
+//! (labels 728, activation 2,912, clip 2,108). n_q is the clip gadget's
+//! input width, the least n with |q_j| < 2^(n-1) for every in-range input.
 //!
 //! # Threat model
 //!
