@@ -100,6 +100,15 @@ pub mod bits {
         })
     }
 
+    /// Recomposes bits with weights 2^(offset + i) (no constraints).
+    pub fn recompose_from(bits: &[LinearCombination], offset: usize) -> LinearCombination {
+        let mut acc = LinearCombination::with_capacity(bits.len());
+        for (i, b) in bits.iter().enumerate() {
+            acc += b.clone() * pow2((offset + i) as u32);
+        }
+        acc
+    }
+
     /// Recomposes little-endian bits into sum 2^i b_i (no constraints).
     pub fn recompose(bits: &[LinearCombination]) -> LinearCombination {
         let mut acc = LinearCombination::with_capacity(bits.len());

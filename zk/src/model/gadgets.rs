@@ -1,100 +1,11 @@
 //! Gadgets used by the training step that the shared gadget library does not
-//! have: a bit decomposition with cached constants, an is-zero test and a
-//! floor division by a variable divisor n * 2^s. Each has a native twin or
-//! is checked against the shared gadget. Not audited.
+//! have: an is-zero test and a floor division by a variable divisor n * 2^s.
+//! Each has a native twin. Not audited.
 
 use crate::error::SynthesisError;
-use crate::field::{bit, from_i128, pow2, to_i128, Fr};
-use crate::gadgets::boolean;
+use crate::field::{from_i128, pow2, to_i128, Fr};
+use crate::gadgets::range;
 use crate::r1cs::{namespaced, ConstraintSystem, LinearCombination, Variable};
-use std::sync::OnceLock;
-
-/// 2^i and 2^-i for i in 0..=252, computed once.
-fn pow2_tables() -> &'static (Vec<Fr>, Vec<Fr>) {
-    static T: OnceLock<(Vec<Fr>, Vec<Fr>)> = OnceLock::new();
-    T.get_or_init(|| {
-        let pows: Vec<Fr> = (0..253).map(pow2).collect();
-        let half = Fr::from(2u8).invert();
-        let mut invs = Vec::with_capacity(253);
-        let mut acc = Fr::ONE;
-        for _ in 0..253 {
-            invs.push(acc);
-            acc *= half;
-        }
-        (pows, invs)
-    })
-}
-
-/// The same constraints as [`crate::gadgets::bits::decompose`] (n - 1
-/// allocated booleans and a boolean top bit
-/// (x - sum_{i<n-1} 2^i b_i) / 2^(n-1), n constraints, sound for n <= 252,
-/// witness in [0, 2^n)), with the powers of two and the inverse of 2^(n-1)
-/// taken from a table instead of computed per call: R_train range-checks
-/// about 3,000 values, and a field inversion per call was a third of its
-/// synthesis time. The shape is identical to the shared gadget's (tested).
-pub fn decompose<CS: ConstraintSystem + ?Sized>(
-    cs: &mut CS,
-    x: LinearCombination,
-    n: usize,
-) -> Result<Vec<LinearCombination>, SynthesisError> {
-    if n == 0 || n > 252 {
-        return Err(SynthesisError::InvalidParameter(format!(
-            "bit width {n} not in 1..=252"
-        )));
-    }
-    let (pows, invs) = pow2_tables();
-    namespaced(cs, "bits", |cs| {
-        let xv = cs.eval(&x);
-        let mut out = Vec::with_capacity(n);
-        let mut rest = x;
-        for (i, p) in pows.iter().enumerate().take(n - 1) {
-            let b = boolean::alloc_bit(cs, xv.map(|v| bit(&v, i)))?;
-            rest.push(b, -p);
-            out.push(LinearCombination::from(b));
-        }
-        let top = rest * invs[n - 1];
-        boolean::enforce_boolean(cs, top.clone());
-        out.push(top);
-        Ok(out)
-    })
-}
-
-/// Recomposes bits `bits[i]` with weights 2^(offset + i) (no constraints).
-pub fn recompose_from(bits: &[LinearCombination], offset: usize) -> LinearCombination {
-    let (pows, _) = pow2_tables();
-    let mut acc = LinearCombination::with_capacity(bits.len());
-    for (b, p) in bits.iter().zip(&pows[offset..]) {
-        acc += b.clone() * *p;
-    }
-    acc
-}
-
-/// x in [0, 2^n) (n constraints): the same constraints as
-/// [`crate::gadgets::range::unsigned`], with [`decompose`].
-pub fn range_unsigned<CS: ConstraintSystem + ?Sized>(
-    cs: &mut CS,
-    x: LinearCombination,
-    n: usize,
-) -> Result<(), SynthesisError> {
-    namespaced(cs, "range", |cs| decompose(cs, x, n).map(|_| ()))
-}
-
-/// x in [-2^(n-1), 2^(n-1)) (n constraints): the same constraints as
-/// [`crate::gadgets::range::signed`], with [`decompose`].
-pub fn range_signed<CS: ConstraintSystem + ?Sized>(
-    cs: &mut CS,
-    x: LinearCombination,
-    n: usize,
-) -> Result<(), SynthesisError> {
-    if n == 0 || n > 252 {
-        return Err(SynthesisError::InvalidParameter(format!(
-            "bit width {n} not in 1..=252"
-        )));
-    }
-    namespaced(cs, "range", |cs| {
-        decompose(cs, x + pow2_tables().0[n - 1], n).map(|_| ())
-    })
-}
 
 /// Returns a bit that is 1 iff x = 0 (2 constraints): witnesses iz and inv
 /// with x * inv = 1 - iz and x * iz = 0. If x != 0 the second forces iz = 0
@@ -165,10 +76,10 @@ pub fn floor_div<CS: ConstraintSystem + ?Sized>(
         };
         cs.enforce(q.into(), n.clone() * pow2(s), num - rem);
         if let Some(r_lo) = r_lo {
-            range_unsigned(cs, r_lo.into(), s as usize)?;
+            range::unsigned(cs, r_lo.into(), s as usize)?;
         }
-        range_unsigned(cs, r_hi.into(), rem_hi_bits)?;
-        range_unsigned(cs, n - Fr::ONE - r_hi, rem_hi_bits)?;
+        range::unsigned(cs, r_hi.into(), rem_hi_bits)?;
+        range::unsigned(cs, n - Fr::ONE - r_hi, rem_hi_bits)?;
         Ok(q)
     })
 }

@@ -57,8 +57,8 @@ impl Model for LinearRegression {
     ) -> Result<LinearCombination, SynthesisError> {
         let sh = cfg.data_format.frac_bits;
         let k = Self::k(cfg, w);
-        let bs = super::gadgets::decompose(cs, acc + pow2(sh + k - 1), (sh + k) as usize)?;
-        let z = super::gadgets::recompose_from(&bs[sh as usize..], 0) - pow2(k - 1);
+        let bs = crate::gadgets::bits::decompose(cs, acc + pow2(sh + k - 1), (sh + k) as usize)?;
+        let z = crate::gadgets::bits::recompose_from(&bs[sh as usize..], 0) - pow2(k - 1);
         Ok(z - label * pow2(cfg.model_format.frac_bits - sh))
     }
 

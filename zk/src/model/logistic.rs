@@ -74,9 +74,9 @@ impl Model for LogisticRegression {
         let fw = cfg.model_format.frac_bits;
         let (sh, p, k) = Self::layout(cfg, w);
         let t = acc + pow2(p - 1) + pow2(p + k - 1);
-        let bs = super::gadgets::decompose(cs, t, (p + k) as usize)?;
-        let lo = super::gadgets::recompose_from(&bs[sh as usize..p as usize], 0);
-        let hi = super::gadgets::recompose_from(&bs[p as usize..], 0) - pow2(k - 1);
+        let bs = crate::gadgets::bits::decompose(cs, t, (p + k) as usize)?;
+        let lo = crate::gadgets::bits::recompose_from(&bs[sh as usize..p as usize], 0);
+        let hi = crate::gadgets::bits::recompose_from(&bs[p as usize..], 0) - pow2(k - 1);
         let neg = LinearCombination::one() - bs[(p + k - 1) as usize].clone();
         let iz = super::gadgets::is_zero(cs, hi)?;
         let prod = cs.alloc(match (cs.value(iz), cs.eval(&lo)) {

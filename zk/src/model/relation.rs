@@ -6,12 +6,11 @@ use super::commit::{
 use super::config::TrainConfig;
 use super::dataset::{Dataset, LabelKind};
 use super::error::ModelError;
-use super::gadgets::range_signed;
 use super::glm::{check_weights, checked_widths, RowVars};
 use super::Model;
 use crate::error::SynthesisError;
 use crate::field::{from_i64, Fr};
-use crate::gadgets::{boolean, horner};
+use crate::gadgets::{boolean, horner, range};
 use crate::r1cs::{namespaced, Circuit, ConstraintSystem, LinearCombination, Variable};
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
@@ -256,7 +255,7 @@ impl<M: Model> Circuit for TrainCircuit<M> {
 
         namespaced(cs, "weights_range", |cs| -> Result<(), SynthesisError> {
             for v in &w {
-                range_signed(cs, (*v).into(), cfg.model_format.total_bits as usize)?;
+                range::signed(cs, (*v).into(), cfg.model_format.total_bits as usize)?;
             }
             Ok(())
         })?;
@@ -285,7 +284,7 @@ impl<M: Model> Circuit for TrainCircuit<M> {
                 for j in 0..f {
                     let v = row.map(|r| r.map_or(0, |r| r[j]));
                     let var = cs.alloc(v.map(from_i64))?;
-                    range_signed(cs, var.into(), bx)?;
+                    range::signed(cs, var.into(), bx)?;
                     x.push(var);
                 }
                 Ok(())
@@ -302,7 +301,7 @@ impl<M: Model> Circuit for TrainCircuit<M> {
                     LabelKind::Binary => boolean::alloc_bit(cs, label_val.map(|v| v == 1)),
                     LabelKind::Fixed => {
                         let v = cs.alloc(label_val.map(from_i64))?;
-                        range_signed(cs, v.into(), bx)?;
+                        range::signed(cs, v.into(), bx)?;
                         Ok(v)
                     }
                 }

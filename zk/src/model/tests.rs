@@ -325,41 +325,6 @@ fn mean_update_floors_and_saturates() {
 }
 
 #[test]
-fn cached_decomposition_has_the_shared_gadgets_shape() {
-    use crate::gadgets::{bits, range};
-    for n in [1usize, 2, 8, 33, 252] {
-        let shape = |ours: bool, kind: u8| {
-            let mut sb = ShapeBuilder::new();
-            let x: LinearCombination = sb.alloc(None).unwrap().into();
-            let x = x * Fr::from(3u8) + Fr::from(5u8);
-            match (ours, kind) {
-                (true, 0) => drop(super::gadgets::decompose(&mut sb, x, n).unwrap()),
-                (false, 0) => drop(bits::decompose(&mut sb, x, n).unwrap()),
-                (true, 1) => super::gadgets::range_signed(&mut sb, x, n).unwrap(),
-                (false, 1) => range::signed(&mut sb, x, n).unwrap(),
-                (true, _) => super::gadgets::range_unsigned(&mut sb, x, n).unwrap(),
-                (false, _) => range::unsigned(&mut sb, x, n).unwrap(),
-            }
-            sb.finish().digest()
-        };
-        for kind in 0..3 {
-            assert_eq!(
-                shape(true, kind),
-                shape(false, kind),
-                "n = {n}, kind {kind}"
-            );
-        }
-    }
-    // Values: in range satisfied, out of range not (no panic).
-    for (v, ok) in [(-128i64, true), (127, true), (128, false), (-129, false)] {
-        let mut cs = WitnessGenerator::new();
-        let x = cs.alloc(Some(from_i64(v))).unwrap();
-        super::gadgets::range_signed(&mut cs, x.into(), 8).unwrap();
-        assert_eq!(cs.is_satisfied(), ok, "{v}");
-    }
-}
-
-#[test]
 fn compact_breast_cancer_shape_stays_under_two_to_the_fifteen() {
     let cfg = TrainConfig::breast_cancer_compact(91);
     let (_, cc) = constraint_table(&cfg, LogisticRegression).unwrap();
