@@ -1,7 +1,7 @@
 //! MPC benches: oblivious transfer (`ot_bench`) and garbled circuits / 2PC
 //! (`gc_bench`). Fixed seeds; run with `cargo bench --bench mpc -- <filter>`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main};
 
 /// Oblivious-transfer benches: KOS extension throughput in memory (both
 /// parties on one thread) and over loopback TCP (one thread per party), the
