@@ -497,7 +497,7 @@ fn one_changed_byte_anywhere_in_a_saved_bulletin_is_rejected() {
             .unwrap_or_else(|| panic!("byte {i} changed and the auditor accepted"));
         *counts.entry(format!("{:?}", f.blame)).or_default() += 1;
     }
-    assert!(counts.len() >= 1);
+    assert!(!counts.is_empty());
     let mut short = bytes.clone();
     short.pop();
     assert!(!audit_bytes(&c.setup, &short).ok());

@@ -464,7 +464,7 @@ fn add_mod_le_const_over_l() {
     }
     let mut cnt = GateCounter::new();
     C(2 * u128::from(u64::MAX))
-        .run(&mut cnt, &vec![(); 2 * L_BITS])
+        .run(&mut cnt, &[(); 2 * L_BITS])
         .unwrap();
     assert!(cnt.counts().and < 800, "{} ANDs", cnt.counts().and);
 }

@@ -68,7 +68,7 @@ fn reduce(
         transcript.append_point(label::R, R);
         xs.push(transcript.challenge_scalar(label::CH_X));
     }
-    if xs.iter().any(|x| *x == Fr::ZERO) {
+    if xs.contains(&Fr::ZERO) {
         return Err(LinkError::Rejected { index: 0 });
     }
     let xinv: Vec<Fr> = xs.iter().map(|x| x.invert()).collect();

@@ -66,7 +66,7 @@ impl Inspector {
 
 type R = Result<(), InspectError>;
 
-impl<'a> ser::Serializer for &'a mut Inspector {
+impl ser::Serializer for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     type SerializeSeq = Self;
@@ -194,7 +194,7 @@ impl<'a> ser::Serializer for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeSeq for &'a mut Inspector {
+impl ser::SerializeSeq for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> R {
@@ -205,7 +205,7 @@ impl<'a> ser::SerializeSeq for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeTuple for &'a mut Inspector {
+impl ser::SerializeTuple for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, v: &T) -> R {
@@ -216,7 +216,7 @@ impl<'a> ser::SerializeTuple for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeTupleStruct for &'a mut Inspector {
+impl ser::SerializeTupleStruct for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, v: &T) -> R {
@@ -227,7 +227,7 @@ impl<'a> ser::SerializeTupleStruct for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeTupleVariant for &'a mut Inspector {
+impl ser::SerializeTupleVariant for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, v: &T) -> R {
@@ -238,7 +238,7 @@ impl<'a> ser::SerializeTupleVariant for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeMap for &'a mut Inspector {
+impl ser::SerializeMap for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_key<T: ?Sized + Serialize>(&mut self, v: &T) -> R {
@@ -252,7 +252,7 @@ impl<'a> ser::SerializeMap for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeStruct for &'a mut Inspector {
+impl ser::SerializeStruct for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, v: &T) -> R {
@@ -266,7 +266,7 @@ impl<'a> ser::SerializeStruct for &'a mut Inspector {
     }
 }
 
-impl<'a> ser::SerializeStructVariant for &'a mut Inspector {
+impl ser::SerializeStructVariant for &mut Inspector {
     type Ok = ();
     type Error = InspectError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, v: &T) -> R {
