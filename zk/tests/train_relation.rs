@@ -6,9 +6,7 @@ use merlin::Transcript;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkagg_zk::field::{from_i64, FixedPoint, Fr};
-use zkagg_zk::gadgets::pack::{pack_signed_native, per_element};
 use zkagg_zk::model::*;
-use zkagg_zk::poseidon::Sponge;
 use zkagg_zk::r1cs::{Circuit, WitnessGenerator};
 use zkagg_zk::spartan::{NizkParams, SnarkParams};
 use zkagg_zk::ProofError;
@@ -245,13 +243,7 @@ fn data_that_does_not_open_the_commitment_fails() {
 /// h of an update that may be out of range, computed the way a cheater would
 /// (same packing and sponge, no range check).
 fn raw_update_hash(delta: &[i64], bits: usize, beta: Fr, salt: Fr) -> Fr {
-    let mut sp = Sponge::<5>::new(UPDATE_DOMAIN);
-    for ch in delta.chunks(per_element(bits)) {
-        sp.absorb(pack_signed_native(ch, bits));
-    }
-    sp.absorb(beta);
-    sp.absorb(salt);
-    sp.squeeze()
+    zkagg_zk::update::update_hash(delta, bits, &beta, &salt)
 }
 
 #[test]

@@ -13,8 +13,6 @@ use crate::r1cs::{ConstraintSystem, LinearCombination};
 
 /// Sponge label of the data commitment.
 pub const DATA_DOMAIN: &[u8] = b"data";
-/// Sponge label of the update hash.
-pub const UPDATE_DOMAIN: &[u8] = b"update";
 
 /// Packs values in [0, 2^w) into sum_i 2^(w i) x_i (native twin of
 /// [`crate::gadgets::pack::pack`]).
@@ -151,9 +149,9 @@ pub fn check_update(cfg: &TrainConfig, delta: &[i64]) -> Result<(), ModelError> 
     Ok(())
 }
 
-/// h = Sponge_T5("update", pack(Delta) || beta || salt), with Delta packed
-/// `per_element(b)` per element by `pack_signed` at width
-/// b = bitlen(B) + 1.
+/// h, the update hash of SPEC.md section 8.4 ([`crate::update::update_hash`]),
+/// with Delta packed at width b = `widths().delta_bits` (bitlen(B) + 1), after
+/// checking |Delta_j| <= B.
 pub fn update_hash(
     cfg: &TrainConfig,
     delta: &[i64],
@@ -162,11 +160,7 @@ pub fn update_hash(
 ) -> Result<Fr, ModelError> {
     check_update(cfg, delta)?;
     let w = cfg.widths()?;
-    let mut sp = Sponge::<WIDTH>::new(UPDATE_DOMAIN);
-    sp.absorb_slice(&Packing::Signed(w.delta_bits).native(delta));
-    sp.absorb(*beta);
-    sp.absorb(*salt);
-    Ok(sp.squeeze())
+    Ok(crate::update::update_hash(delta, w.delta_bits, beta, salt))
 }
 
 /// In-circuit twin of [`update_hash`] (the caller guarantees |Delta_j| <= B).
@@ -177,20 +171,12 @@ pub fn update_hash_gadget<CS: ConstraintSystem + ?Sized>(
     beta: LinearCombination,
     salt: LinearCombination,
 ) -> Result<LinearCombination, SynthesisError> {
-    let mut sp = SpongeGadget::<WIDTH>::new(UPDATE_DOMAIN);
-    sp.absorb_slice(cs, &Packing::Signed(delta_bits).gadget(delta)?)?;
-    sp.absorb(cs, beta)?;
-    sp.absorb(cs, salt)?;
-    sp.squeeze(cs)
+    crate::update::update_hash_gadget(cs, delta, delta_bits, beta, salt)
 }
 
 /// v = (Delta_0, .., Delta_{d-1}, beta) as field elements (signed embedding),
 /// the vector that is secret-shared and Pedersen-committed.
-pub fn update_vector(delta: &[i64], beta: &Fr) -> Vec<Fr> {
-    let mut v: Vec<Fr> = delta.iter().map(|&x| from_i64(x)).collect();
-    v.push(*beta);
-    v
-}
+pub use crate::update::update_vector;
 
 /// y = sum_j v_j rho^j for v = [`update_vector`]: Horner(Delta || beta, rho).
 pub fn evaluate_update(delta: &[i64], beta: &Fr, rho: &Fr) -> Fr {

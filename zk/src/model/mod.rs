@@ -13,7 +13,7 @@
 //!    of f B_x-bit features, N labels and N mask bits (real rows first);
 //! 3. Delta = Clip_B(TrainStep(w_t, D)) exactly as [`Model::train_step`]
 //!    computes it (arithmetic below);
-//! 4. h = Sponge("update", pack(Delta), beta, salt) ([`update_hash`]);
+//! 4. h = Poseidon-hash("zkagg/update/v1", pack(Delta), beta, salt) ([`update_hash`], [`crate::update`]);
 //! 5. y = sum_{j<d} Delta_j rho^j + beta rho^d (Horner over Delta || beta).
 //!
 //! [`TrainCircuit`] is the circuit; all providers of a consortium (one
@@ -76,9 +76,10 @@
 //! labels, width 1 unsigned, 252 per element (linear: `pack_signed` at
 //! width B_x); the N mask bits, width 1, 252 per element. Update message:
 //! Delta `pack_signed` at width b = bitlen(B) + 1, floor(252 / b) per
-//! element, then beta, then salt. Both sponges are Poseidon width 5
-//! ([`crate::poseidon::Sponge`]) with labels [`DATA_DOMAIN`] ("data") and
-//! [`UPDATE_DOMAIN`] ("update"). Every packed value is range-checked in the
+//! element, then beta, then salt. The data message goes through the Poseidon
+//! width-5 sponge ([`crate::poseidon::Sponge`]) with label [`DATA_DOMAIN`]
+//! ("data"); the update message through the fixed-length update hash of
+//! [`crate::update`] (label "zkagg/update/v1"). Every packed value is range-checked in the
 //! circuit (features, labels, masks directly; Delta by the clip), so
 //! packing is injective.
 //!
@@ -98,14 +99,14 @@
 //! | `train_step/divide` | d (1 + s + 2 max(1, bitlen(N - 1))) | 589 | 527 |
 //! | `train_step/clip` | d (2 (n_q + 1) + 2) | 1,178 | 1,116 |
 //! | `update_eq` | d | 31 | 31 |
-//! | `update_hash` | 300 ceil((ceil(d / floor(252/b)) + 3) / 4) - 3 + 1 | 598 | 598 |
+//! | `update_hash` | 300 ceil((ceil(d / floor(252/b)) + 2) / 4) - 3 + 1 | 298 | 298 |
 //! | `linear_form` | d + 1 | 32 | 32 |
-//! | **total** (logistic) | | **41,094** | **29,807** |
+//! | **total** (logistic) | | **40,794** | **29,507** |
 //!
-//! Q4.4 is [`TrainConfig::breast_cancer`] (k = 14, n_q = 17; 40,789
+//! Q4.4 is [`TrainConfig::breast_cancer`] (k = 14, n_q = 17; 40,489
 //! witnesses; Spartan pads to 2^16), Q3.2 is
-//! [`TrainConfig::breast_cancer_compact`] (k = 13, n_q = 16; 29,502
-//! witnesses; padded to 2^15). Linear regression with Q4.4 needs 42,388
+//! [`TrainConfig::breast_cancer_compact`] (k = 13, n_q = 16; 29,202
+//! witnesses; padded to 2^15). Linear regression with Q4.4 needs 42,088
 //! (labels 728, activation 2,912, clip 2,108). n_q is the clip gadget's
 //! input width, the least n with |q_j| < 2^(n-1) for every in-range input.
 //!
@@ -135,7 +136,6 @@ mod relation;
 pub use commit::{
     check_update, commit_data, commit_data_gadget, data_message, evaluate_update,
     pack_unsigned_native, update_hash, update_hash_gadget, update_vector, DATA_DOMAIN,
-    UPDATE_DOMAIN,
 };
 pub use config::{LearningRate, TrainConfig, Widths};
 pub use dataset::{Dataset, LabelKind};
