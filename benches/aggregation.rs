@@ -322,6 +322,7 @@ fn bench_zkagg(
             round: header.round,
             provider: cont.provider,
             model: &header.model,
+            model_digest: zkagg::aggregation::relation::model_digest(&header.model),
             data_commitment: None,
             h: cont.h,
             share_commitments: &cont.share_commitments,

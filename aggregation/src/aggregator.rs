@@ -8,7 +8,7 @@ use crate::error::AggError;
 use crate::msgs::{
     AcceptedSet, Contribution, PartialSum, RoundHeader, ShareDelivery, MAX_MESSAGE_BYTES,
 };
-use crate::relation::{ProofContext, UpdateRelation};
+use crate::relation::{model_digest, ProofContext, UpdateRelation};
 use crate::setup::Setup;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
@@ -26,6 +26,7 @@ pub struct AggregatorRound<Rel, S> {
     s: u32,
     setup: Arc<Setup<Rel, S>>,
     header: RoundHeader,
+    model_digest: [u8; 32],
     registrations: BTreeMap<u32, Fr>,
     contributions: BTreeMap<u32, Contribution>,
     shares: BTreeMap<u32, (Vec<Fr>, Fr)>,
@@ -45,6 +46,7 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
         AggregatorRound {
             s,
             setup,
+            model_digest: model_digest(&header.model),
             header,
             registrations,
             contributions: BTreeMap::new(),
@@ -178,7 +180,13 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                 self.reject(i, "no share received".into());
                 continue;
             }
-            let ctx = context(&setup, &self.header, &self.registrations, c);
+            let ctx = context(
+                &setup,
+                &self.header,
+                &self.model_digest,
+                &self.registrations,
+                c,
+            );
             let rho = ctx.rho();
             let verdict = match setup.config.validity {
                 ValidityMode::ZkProof => setup
@@ -254,7 +262,13 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                 .iter()
                 .map(|i| {
                     let c = &self.contributions[i];
-                    let ctx = context(setup, &self.header, &self.registrations, c);
+                    let ctx = context(
+                        setup,
+                        &self.header,
+                        &self.model_digest,
+                        &self.registrations,
+                        c,
+                    );
                     // Candidates have exactly S commitments (checked in `decide`);
                     // the identity never links to an honest statement's rho.
                     let csum = setup
@@ -269,7 +283,13 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                     .zip(&sums)
                     .map(|(i, (csum, rho))| {
                         let c = &self.contributions[i];
-                        let ctx = context(setup, &self.header, &self.registrations, c);
+                        let ctx = context(
+                            setup,
+                            &self.header,
+                            &self.model_digest,
+                            &self.registrations,
+                            c,
+                        );
                         (
                             ctx.link_transcript(),
                             LinkStatement {
@@ -294,7 +314,13 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                     let mut keep = Vec::new();
                     for i in candidates.drain(..) {
                         let c = &self.contributions[&i];
-                        let ctx = context(setup, &self.header, &self.registrations, c);
+                        let ctx = context(
+                            setup,
+                            &self.header,
+                            &self.model_digest,
+                            &self.registrations,
+                            c,
+                        );
                         let csum = setup
                             .combine_commitments(&c.share_commitments)
                             .unwrap_or(Commitment(RistrettoPoint::identity()));
@@ -324,6 +350,7 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
 pub(crate) fn context<'a, Rel, S>(
     setup: &Setup<Rel, S>,
     header: &'a RoundHeader,
+    model_digest: &[u8; 32],
     registrations: &BTreeMap<u32, Fr>,
     c: &'a Contribution,
 ) -> ProofContext<'a> {
@@ -332,6 +359,7 @@ pub(crate) fn context<'a, Rel, S>(
         round: header.round,
         provider: c.provider,
         model: &header.model,
+        model_digest: *model_digest,
         data_commitment: registrations.get(&c.provider).copied(),
         h: c.h,
         share_commitments: &c.share_commitments,

@@ -13,7 +13,7 @@ use crate::bulletin::Bulletin;
 use crate::config::{PartyId, ValidityMode};
 use crate::coordinator::{intersect, new_model};
 use crate::msgs::{AcceptedSet, Contribution, PartialSum, PublicMessage, RoundHeader};
-use crate::relation::UpdateRelation;
+use crate::relation::{model_digest, UpdateRelation};
 use crate::setup::Setup;
 use std::collections::BTreeMap;
 use zkagg_mpc::sharing::SecretSharing;
@@ -188,6 +188,7 @@ pub fn audit<Rel: UpdateRelation, S: SecretSharing>(
                     );
                     return v;
                 }
+                let digest = model_digest(&h.model);
                 let sets: Vec<&AcceptedSet> =
                     st.sets.iter().filter(|s| s.round == h.round).collect();
                 let acc = match intersect(setup.config.num_aggregators(), h.round, &sets) {
@@ -227,7 +228,7 @@ pub fn audit<Rel: UpdateRelation, S: SecretSharing>(
                         );
                         return v;
                     };
-                    let ctx = context(setup, &h, &registrations, c);
+                    let ctx = context(setup, &h, &digest, &registrations, c);
                     let rho = ctx.rho();
                     if setup.config.validity == ValidityMode::ZkProof {
                         if let Err(e) = setup.relation.verify(&ctx, &rho, &c.y, &c.proof) {

@@ -150,6 +150,7 @@ impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
             round: self.header.round,
             provider: self.provider.id,
             model: &self.header.model,
+            model_digest: crate::relation::model_digest(&self.header.model),
             data_commitment: setup.relation.data_commitment(self.input),
             h: self.h,
             share_commitments: &self.commitments,

@@ -44,6 +44,8 @@ pub struct ProofContext<'a> {
     pub provider: u32,
     /// The global model w_t.
     pub model: &'a [i64],
+    /// [`model_digest`] of `model`, computed once per round by the caller.
+    pub model_digest: [u8; 32],
     /// The provider's registered data commitment (if the relation uses one).
     pub data_commitment: Option<Fr>,
     /// The update hash h.
@@ -71,7 +73,7 @@ impl ProofContext<'_> {
         t.append_message(label::CONFIG, &self.config_id);
         t.append_u64(label::ROUND, self.round);
         t.append_u64(label::PROVIDER, self.provider as u64);
-        t.append_message(label::MODEL, &model_digest(self.model));
+        t.append_message(label::MODEL, &self.model_digest);
         t.append_scalar(label::DATA, &self.data_commitment.unwrap_or(Fr::ZERO));
         t.append_scalar(label::H, &self.h);
         t.append_u64(b"num-shares", self.share_commitments.len() as u64);
