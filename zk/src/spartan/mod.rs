@@ -142,13 +142,18 @@ impl SpartanInstance {
                 self.size.num_vars
             )));
         }
-        self.check_inputs(inputs)?;
-        let to_bytes = |xs: &[Fr]| -> Vec<[u8; 32]> { xs.iter().map(|x| x.to_bytes()).collect() };
-        let vars = VarsAssignment::new(&to_bytes(witness))
-            .map_err(|e| ProofError::Backend(format!("{e:?}")))?;
-        let ins = InputsAssignment::new(&to_bytes(inputs))
+        let ins = self.inputs_assignment(inputs)?;
+        let vars = VarsAssignment::new(&to_spartan_bytes(witness))
             .map_err(|e| ProofError::Backend(format!("{e:?}")))?;
         Ok((vars, ins))
+    }
+
+    /// The public inputs alone, as Spartan wants them (the verifier needs no
+    /// witness-sized buffer).
+    fn inputs_assignment(&self, inputs: &[Fr]) -> Result<InputsAssignment, ProofError> {
+        self.check_inputs(inputs)?;
+        InputsAssignment::new(&to_spartan_bytes(inputs))
+            .map_err(|e| ProofError::Backend(format!("{e:?}")))
     }
 
     fn check_inputs(&self, inputs: &[Fr]) -> Result<(), ProofError> {
@@ -164,6 +169,10 @@ impl SpartanInstance {
     fn bind(&self, transcript: &mut Transcript, inputs: &[Fr]) {
         bind(transcript, &self.digest, inputs);
     }
+}
+
+fn to_spartan_bytes(xs: &[Fr]) -> Vec<[u8; 32]> {
+    xs.iter().map(|x| x.to_bytes()).collect()
 }
 
 /// Binds the caller's transcript to the shape and the public inputs before
@@ -330,9 +339,7 @@ impl NizkParams {
         if ins.non_canonical {
             return Err(EncodingError::NonCanonicalScalar.into());
         }
-        let (_, x) = self
-            .inst
-            .assignments(&vec![Fr::ZERO; self.inst.size.num_vars], inputs)?;
+        let x = self.inst.inputs_assignment(inputs)?;
         self.inst.bind(transcript, inputs);
         contain(|| proof.0.verify(&self.inst.inst, &x, transcript, &self.gens))?
             .map_err(|e| ProofError::Rejected(format!("{e:?}")))
