@@ -210,3 +210,8 @@ fn poseidon_kat_width_3() {
 fn poseidon_kat_width_5() {
     check_file::<5>("permutation_t5.json");
 }
+
+#[test]
+fn poseidon_kat_width_9() {
+    check_file::<9>("permutation_t9.json");
+}

@@ -8,30 +8,36 @@
 //! Each S-box y = x^5 costs 3 constraints and 3 witnesses (x2 = x*x,
 //! x4 = x2*x2, y = x4*x), with x the round's linear combination. Constant
 //! additions and MDS products cost nothing: the state is kept as linear
-//! combinations. Per permutation: 3 (T R_F + R_P) constraints, i.e. **243 for
-//! T = 3** and **300 for T = 5**. An S-box whose input is a constant (the
-//! capacity in a hash's first permutation) is evaluated natively and costs
-//! nothing, so a fixed-length hash of L elements at T = 5 costs
-//! 300 ceil(L/4) - 3 constraints.
+//! combinations. An S-box whose input is a constant (the capacity in a
+//! hash's first permutation) is evaluated natively and costs nothing.
 //!
 //! **Linear-combination growth.** After a full round every state element is a
 //! combination of the T fresh S-box outputs. In the partial rounds only
 //! element 0 gets a fresh variable per round, so after k partial rounds each
-//! element is a combination of at most T + k variables plus a constant (terms
-//! are merged, so the growth is linear, not exponential), and the next full
-//! round starts again from T variables. The S-box input appears three times in
-//! its constraints (twice in x*x, once in x4*x), so the partial rounds hold
-//! most of the matrix non-zeros; materialising each partial-round S-box input
-//! as its own variable would cut them by about two thirds at the price of 60
-//! more constraints and witnesses per permutation (T = 5). We keep the
-//! combinations: the prover's and verifier's dominant costs grow with
-//! constraints and variables,
-//! and the non-zeros cost only field operations. Measured with
-//! [`crate::r1cs::ShapeBuilder`]: T = 3 has 243 constraints, 246 witnesses and
-//! (2,247, 4,251, 243) non-zeros in (A, B, C); T = 5 has 300 constraints, 305
-//! witnesses and (2,850, 5,400, 300) non-zeros. The partial rounds are
-//! synthesised in the sparse form of [`crate::poseidon::Params::permute`],
-//! which keeps synthesis at O(T (T + R_P)) field operations per round.
+//! element is a combination of T + k variables plus a constant (terms are
+//! merged, so the growth is linear, not exponential), and the next full
+//! round starts again from T variables. An S-box input appears three times in
+//! its constraints (twice in x*x, once in x4*x), so long inputs dominate the
+//! matrix non-zeros, which the Spartan verifier pays for one by one. A
+//! partial-round input of more than [`MATERIALISE_ABOVE`] = 40 terms is
+//! therefore first copied into its own variable (x * 1 = v): one more
+//! constraint, 2n - 5 fewer non-zeros for n terms.
+//!
+//! Measured with [`crate::r1cs::ShapeBuilder`] (test
+//! `non_zeros_per_permutation`), per permutation:
+//!
+//! | T | constraints | = 3 (T R_F + R_P) + materialised | non-zeros (A, B, C) |
+//! |---|---|---|---|
+//! | 3 | 263 | 243 + 20 | (2,267, 2,291, 263) |
+//! | 5 | 325 | 300 + 25 | (2,875, 2,825, 325) |
+//! | 9 | 437 | 405 + 32 | (4,100, 4,211, 437) |
+//!
+//! Without materialising, T = 5 had 300 constraints and (2,850, 5,400, 300)
+//! non-zeros. A fixed-length hash of L elements at width T costs
+//! ceil(L / (T - 1)) permutations, less 3 constraints for the constant
+//! capacity S-box of the first. The partial rounds are synthesised in the
+//! sparse form of [`crate::poseidon::Params::permute`], which keeps
+//! synthesis at O(T (T + R_P)) field operations per round.
 //!
 //! **Soundness.** Every S-box output is tied to its input by the three
 //! constraints, and the linear layers are exact linear combinations, so a
@@ -132,6 +138,25 @@ fn as_constant(lc: &LinearCombination) -> Option<Fr> {
     Some(acc)
 }
 
+/// A partial-round S-box input with more terms than this gets its own
+/// variable (one more constraint, x * 1 = v) before the S-box, so its
+/// combination is written into the matrices once instead of three times.
+/// Each such constraint saves 2 n - 5 >= 77 non-zeros for an input of n
+/// terms. At T = 9 the inputs of the last 32 of the 63 partial rounds
+/// qualify, at T = 5 the last 25 of 60 and at T = 3 the last 20 of 57.
+pub const MATERIALISE_ABOVE: usize = 40;
+
+/// A fresh variable v with the constraint x * 1 = v.
+fn materialise<CS: ConstraintSystem + ?Sized>(
+    cs: &mut CS,
+    x: LinearCombination,
+) -> Result<LinearCombination, SynthesisError> {
+    let value = cs.eval(&x);
+    let v = cs.alloc(value)?;
+    cs.enforce(x, LinearCombination::one(), v.into());
+    Ok(v.into())
+}
+
 /// y = x^5 in 3 constraints (none if x is a constant); a fresh output
 /// variable is appended to `basis`.
 fn sbox<CS: ConstraintSystem + ?Sized>(
@@ -221,7 +246,10 @@ where
         for (s, c) in state.iter_mut().zip(round.constants.iter()) {
             s.constant += c;
         }
-        let x = state[0].to_lc(&basis);
+        let mut x = state[0].to_lc(&basis);
+        if x.terms().len() > MATERIALISE_ABOVE {
+            x = materialise(cs, x)?;
+        }
         let y = sbox(cs, x, &mut basis)?;
         let mut new0 = Affine::constant(Fr::ZERO);
         new0.add_scaled(&y, round.row[0]);
@@ -445,10 +473,32 @@ mod tests {
         cc.num_constraints()
     }
 
+    fn shape_permute<const T: usize>() -> (usize, usize, usize, usize)
+    where
+        Width<T>: Instance<T>,
+    {
+        let mut sb = crate::r1cs::ShapeBuilder::new();
+        let ins: [LinearCombination; T] =
+            std::array::from_fn(|_| LinearCombination::from(sb.alloc(None).unwrap()));
+        permute(&mut sb, ins).unwrap();
+        let sh = sb.finish();
+        (sh.num_cons, sh.a.len(), sh.b.len(), sh.c.len())
+    }
+
     #[test]
     fn constraints_per_permutation() {
-        assert_eq!(count_permute::<3>(), 243);
-        assert_eq!(count_permute::<5>(), 300);
+        // 3 (T R_F + R_P) for the S-boxes, plus one per materialised input.
+        assert_eq!(count_permute::<3>(), 243 + 20);
+        assert_eq!(count_permute::<5>(), 300 + 25);
+        assert_eq!(count_permute::<9>(), 405 + 32);
+    }
+
+    #[test]
+    fn non_zeros_per_permutation() {
+        // (constraints, nnz A, nnz B, nnz C) as documented in the module.
+        assert_eq!(shape_permute::<3>(), (263, 2267, 2291, 263));
+        assert_eq!(shape_permute::<5>(), (325, 2875, 2825, 325));
+        assert_eq!(shape_permute::<9>(), (437, 4100, 4211, 437));
     }
 
     #[test]
@@ -490,14 +540,16 @@ mod tests {
 
     #[test]
     fn hash_and_sponge_match_native_for_all_short_lengths() {
-        for len in 0..=9u64 {
+        for len in 0..=17u64 {
             let msg: Vec<Fr> = (0..len).map(|i| Fr::from(i * 7 + 1)).collect();
             let mut cs = WitnessGenerator::new();
             let lcs = alloc_all(&mut cs, &msg);
             let h5 = hash(&mut cs, b"len", &lcs).unwrap();
             let h3 = hash_with::<_, 3>(&mut cs, b"len", &lcs).unwrap();
+            let h9 = hash_with::<_, 9>(&mut cs, b"len", &lcs).unwrap();
             assert_eq!(cs.eval(&h5), Some(poseidon::hash(b"len", &msg)));
             assert_eq!(cs.eval(&h3), Some(poseidon::hash_with::<3>(b"len", &msg)));
+            assert_eq!(cs.eval(&h9), Some(poseidon::hash_with::<9>(b"len", &msg)));
 
             let mut sg = SpongeGadget::<3>::new(b"len");
             sg.absorb_slice(&mut cs, &lcs).unwrap();
@@ -521,7 +573,7 @@ mod tests {
             .collect();
         hash(&mut cc, b"cost", &msg).unwrap();
         // Two permutations, the first with a constant capacity S-box.
-        assert_eq!(cc.num_constraints(), 2 * 300 - 3);
+        assert_eq!(cc.num_constraints(), 2 * 325 - 3);
     }
 
     proptest! {
@@ -535,6 +587,11 @@ mod tests {
         #[test]
         fn permute_gadget_matches_native_t5(xs in proptest::array::uniform5(fr_strategy())) {
             check_permute::<5>(xs);
+        }
+
+        #[test]
+        fn permute_gadget_matches_native_t9(xs in proptest::array::uniform9(fr_strategy())) {
+            check_permute::<9>(xs);
         }
 
         #[test]

@@ -13,7 +13,7 @@
 //!    of f B_x-bit features, N labels and N mask bits (real rows first);
 //! 3. Delta = Clip_B(TrainStep(w_t, D)) exactly as [`Model::train_step`]
 //!    computes it (arithmetic below);
-//! 4. h = Poseidon-hash("zkagg/update/v1", pack(Delta), beta, salt) ([`update_hash`], [`crate::update`]);
+//! 4. h = Poseidon-hash("zkagg/update/v2", pack(Delta), beta, salt) ([`update_hash`], [`crate::update`]);
 //! 5. y = sum_{j<d} Delta_j rho^j + beta rho^d (Horner over Delta || beta).
 //!
 //! [`TrainCircuit`] is the circuit; all providers of a consortium (one
@@ -79,7 +79,7 @@
 //! element, then beta, then salt. The data message goes through the Poseidon
 //! width-5 sponge ([`crate::poseidon::Sponge`]) with label [`DATA_DOMAIN`]
 //! ("data"); the update message through the fixed-length update hash of
-//! [`crate::update`] (label "zkagg/update/v1"). Every packed value is range-checked in the
+//! [`crate::update`] (label "zkagg/update/v2", width 9). Every packed value is range-checked in the
 //! circuit (features, labels, masks directly; Delta by the clip), so
 //! packing is injective.
 //!
@@ -91,7 +91,7 @@
 //! | `data_range` | N f B_x | 21,840 | 13,650 |
 //! | `labels` | N (binary), N B_x (fixed) | 91 | 91 |
 //! | `mask` | 2N - 1 | 181 | 181 |
-//! | `data_commit` | 300 ceil((M + 1) / 4) - 3 + 1, M = packed elements + salt | 7,198 | 4,498 |
+//! | `data_commit` | 325 ceil((M + 1) / 4) - 3 + 1, M = packed elements + salt | 7,798 | 4,873 |
 //! | `train_step/forward` | N f | 2,730 | 2,730 |
 //! | `train_step/activation` | N (F_x + 2 + F_w + k + 3) logistic, N (F_x + k) linear | 3,185 | 2,912 |
 //! | `train_step/mask_mul` | N | 91 | 91 |
@@ -99,14 +99,14 @@
 //! | `train_step/divide` | d (1 + s + 2 max(1, bitlen(N - 1))) | 589 | 527 |
 //! | `train_step/clip` | d (2 (n_q + 1) + 2) | 1,178 | 1,116 |
 //! | `update_eq` | d | 31 | 31 |
-//! | `update_hash` | 300 ceil((ceil(d / floor(252/b)) + 2) / 4) - 3 + 1 | 298 | 298 |
+//! | `update_hash` | one width-9 permutation (5 constant first-round S-boxes) + 1 | 423 | 423 |
 //! | `linear_form` | d + 1 | 32 | 32 |
-//! | **total** (logistic) | | **40,794** | **29,507** |
+//! | **total** (logistic) | | **41,519** | **30,007** |
 //!
-//! Q4.4 is [`TrainConfig::breast_cancer`] (k = 14, n_q = 17; 40,489
+//! Q4.4 is [`TrainConfig::breast_cancer`] (k = 14, n_q = 17; 41,214
 //! witnesses; Spartan pads to 2^16), Q3.2 is
-//! [`TrainConfig::breast_cancer_compact`] (k = 13, n_q = 16; 29,202
-//! witnesses; padded to 2^15). Linear regression with Q4.4 needs 42,088
+//! [`TrainConfig::breast_cancer_compact`] (k = 13, n_q = 16; 29,702
+//! witnesses; padded to 2^15). Linear regression with Q4.4 needs 42,813
 //! (labels 728, activation 2,912, clip 2,108). n_q is the clip gadget's
 //! input width, the least n with |q_j| < 2^(n-1) for every in-range input.
 //!

@@ -109,7 +109,7 @@ use std::sync::OnceLock;
 pub const WIDTH: usize = 5;
 
 /// Marker type naming a Poseidon width; `Width<T>` implements [`Instance`]
-/// for the widths zkagg fixes round numbers for (3 and 5).
+/// for the widths zkagg fixes round numbers for (3, 5 and 9).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Width<const T: usize>;
 
@@ -117,6 +117,7 @@ mod sealed {
     pub trait Sealed {}
     impl Sealed for super::Width<3> {}
     impl Sealed for super::Width<5> {}
+    impl Sealed for super::Width<9> {}
 }
 
 /// A width with fixed round numbers and a cached parameter set.
@@ -153,6 +154,15 @@ impl Instance<5> for Width<5> {
     }
 }
 
+impl Instance<9> for Width<9> {
+    const FULL_ROUNDS: usize = 8;
+    const PARTIAL_ROUNDS: usize = 63;
+    fn params() -> &'static Params<9> {
+        static P: OnceLock<Params<9>> = OnceLock::new();
+        P.get_or_init(|| derive(Self::FULL_ROUNDS, Self::PARTIAL_ROUNDS))
+    }
+}
+
 /// The parameters of the width-`T` instance.
 pub fn params<const T: usize>() -> &'static Params<T>
 where
@@ -181,6 +191,9 @@ mod tests {
         assert_eq!(p5.round_constants().len(), 68);
         assert_eq!(params::<3>().mds(), p3.mds());
         assert_eq!(params::<5>().round_constants(), p5.round_constants());
+        let p9 = Params::<9>::generate(&ParamsSpec::paper(8, 63)).unwrap();
+        assert_eq!(p9.round_constants().len(), 71);
+        assert_eq!(params::<9>().mds(), p9.mds());
     }
 
     #[test]
