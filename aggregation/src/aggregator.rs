@@ -204,34 +204,12 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
                 Err(reason) => self.reject(i, reason),
             }
         }
-        // pi_link, batched.
-        candidates = self.batch_link(&setup, candidates, rng);
-        // Share openings, batched.
-        loop {
-            let openings: Vec<(Commitment, &[Fr], Fr)> = candidates
-                .iter()
-                .map(|i| {
-                    let (x, r) = &self.shares[i];
-                    (
-                        self.contributions[i].share_commitments[self.s as usize],
-                        x.as_slice(),
-                        *r,
-                    )
-                })
-                .collect();
-            match setup.gens.pedersen.batch_verify_openings(&openings, rng) {
-                Ok(()) => break,
-                Err(zkagg_zk::pedersen::PedersenError::BadOpening { index }) => {
-                    let i = candidates.remove(index);
-                    self.reject(i, format!("share does not open commitment C_{}", self.s));
-                }
-                Err(e) => {
-                    for i in candidates.drain(..) {
-                        self.rejected.insert(i, e.to_string());
-                    }
-                    break;
-                }
-            }
+        // pi_link and the share openings of every candidate in one
+        // multiscalar multiplication; only if that fails do the separate
+        // batches below run, to find whom to reject.
+        if !self.links_and_openings_hold(&setup, &candidates, rng) {
+            candidates = self.batch_link(&setup, candidates, rng);
+            self.batch_openings(&setup, &mut candidates, rng);
         }
         let msg = AcceptedSet {
             round: self.header.round,
@@ -251,6 +229,121 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
         )
     }
 
+    /// For each candidate: its pi_link transcript, the combined commitment
+    /// C = sum_s lambda_s C_s and rho.
+    fn link_inputs(
+        &self,
+        setup: &Setup<Rel, S>,
+        candidates: &[u32],
+    ) -> Vec<(Transcript, Commitment, Fr)> {
+        candidates
+            .iter()
+            .map(|i| {
+                let c = &self.contributions[i];
+                let ctx = context(
+                    setup,
+                    &self.header,
+                    &self.model_digest,
+                    &self.registrations,
+                    c,
+                );
+                // Candidates have exactly S commitments (checked in `decide`);
+                // the identity never links to an honest statement's rho.
+                let csum = setup
+                    .combine_commitments(&c.share_commitments)
+                    .unwrap_or(Commitment(RistrettoPoint::identity()));
+                (ctx.link_transcript(), csum, ctx.rho())
+            })
+            .collect()
+    }
+
+    /// This aggregator's (C_s, share, blind) for each candidate.
+    fn openings(&self, candidates: &[u32]) -> Vec<(Commitment, &[Fr], Fr)> {
+        candidates
+            .iter()
+            .map(|i| {
+                let (x, r) = &self.shares[i];
+                (
+                    self.contributions[i].share_commitments[self.s as usize],
+                    x.as_slice(),
+                    *r,
+                )
+            })
+            .collect()
+    }
+
+    /// The fast path: every candidate's pi_link and share opening in one
+    /// multiscalar multiplication.
+    fn links_and_openings_hold<R: RngCore + CryptoRng>(
+        &self,
+        setup: &Setup<Rel, S>,
+        candidates: &[u32],
+        rng: &mut R,
+    ) -> bool {
+        let inputs = self.link_inputs(setup, candidates);
+        let mut items = self.link_items(setup, candidates, &inputs);
+        let openings = self.openings(candidates);
+        matches!(
+            link::batch_verify_with_openings(&setup.gens, &mut items, &openings, rng),
+            Ok(true)
+        )
+    }
+
+    fn link_items<'a>(
+        &'a self,
+        setup: &Setup<Rel, S>,
+        candidates: &[u32],
+        inputs: &'a [(Transcript, Commitment, Fr)],
+    ) -> Vec<(Transcript, LinkStatement<'a>, &'a zkagg_zk::link::LinkProof)> {
+        candidates
+            .iter()
+            .zip(inputs)
+            .map(|(i, (t, csum, rho))| {
+                let c = &self.contributions[i];
+                (
+                    t.clone(),
+                    LinkStatement {
+                        C: &csum.0,
+                        rho,
+                        y: &c.y,
+                        len: setup.vec_len(),
+                    },
+                    &c.link,
+                )
+            })
+            .collect()
+    }
+
+    /// Share openings, batched; rejects each candidate whose share does not
+    /// open its commitment.
+    fn batch_openings<R: RngCore + CryptoRng>(
+        &mut self,
+        setup: &Setup<Rel, S>,
+        candidates: &mut Vec<u32>,
+        rng: &mut R,
+    ) {
+        loop {
+            let result = setup
+                .gens
+                .pedersen
+                .batch_verify_openings(&self.openings(candidates), rng);
+            match result {
+                Ok(()) => return,
+                Err(zkagg_zk::pedersen::PedersenError::BadOpening { index }) => {
+                    let i = candidates.remove(index);
+                    self.reject(i, format!("share does not open commitment C_{}", self.s));
+                }
+                Err(e) => {
+                    for i in candidates.drain(..) {
+                        self.rejected.insert(i, e.to_string());
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// pi_link, batched; rejects each candidate whose proof fails.
     fn batch_link<R: RngCore + CryptoRng>(
         &mut self,
         setup: &Setup<Rel, S>,
@@ -258,84 +351,25 @@ impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
         rng: &mut R,
     ) -> Vec<u32> {
         loop {
-            let sums: Vec<(Commitment, Fr)> = candidates
-                .iter()
-                .map(|i| {
-                    let c = &self.contributions[i];
-                    let ctx = context(
-                        setup,
-                        &self.header,
-                        &self.model_digest,
-                        &self.registrations,
-                        c,
-                    );
-                    // Candidates have exactly S commitments (checked in `decide`);
-                    // the identity never links to an honest statement's rho.
-                    let csum = setup
-                        .combine_commitments(&c.share_commitments)
-                        .unwrap_or(Commitment(RistrettoPoint::identity()));
-                    (csum, ctx.rho())
-                })
-                .collect();
-            let mut items: Vec<(Transcript, LinkStatement, &zkagg_zk::link::LinkProof)> =
-                candidates
-                    .iter()
-                    .zip(&sums)
-                    .map(|(i, (csum, rho))| {
-                        let c = &self.contributions[i];
-                        let ctx = context(
-                            setup,
-                            &self.header,
-                            &self.model_digest,
-                            &self.registrations,
-                            c,
-                        );
-                        (
-                            ctx.link_transcript(),
-                            LinkStatement {
-                                C: &csum.0,
-                                rho,
-                                y: &c.y,
-                                len: setup.vec_len(),
-                            },
-                            &c.link,
-                        )
-                    })
-                    .collect();
+            let inputs = self.link_inputs(setup, &candidates);
+            let mut items = self.link_items(setup, &candidates, &inputs);
             match link::batch_verify(&setup.gens, &mut items, rng) {
                 Ok(()) => return candidates,
                 Err(link::LinkError::Rejected { index }) => {
+                    drop(items);
                     let i = candidates.remove(index);
                     self.reject(i, "pi_link rejected".into());
                 }
-                Err(e) => {
+                Err(_) => {
                     // A structural error (wrong rounds) on some proof: check one by one.
-                    let _ = e;
                     let mut keep = Vec::new();
+                    for (k, (mut t, st, proof)) in items.into_iter().enumerate() {
+                        if link::verify(&setup.gens, &mut t, &st, proof).is_ok() {
+                            keep.push(candidates[k]);
+                        }
+                    }
                     for i in candidates.drain(..) {
-                        let c = &self.contributions[&i];
-                        let ctx = context(
-                            setup,
-                            &self.header,
-                            &self.model_digest,
-                            &self.registrations,
-                            c,
-                        );
-                        let csum = setup
-                            .combine_commitments(&c.share_commitments)
-                            .unwrap_or(Commitment(RistrettoPoint::identity()));
-                        let rho = ctx.rho();
-                        let st = LinkStatement {
-                            C: &csum.0,
-                            rho: &rho,
-                            y: &c.y,
-                            len: setup.vec_len(),
-                        };
-                        if link::verify(&setup.gens, &mut ctx.link_transcript(), &st, &c.link)
-                            .is_ok()
-                        {
-                            keep.push(i);
-                        } else {
+                        if !keep.contains(&i) {
                             self.rejected.insert(i, "pi_link rejected".into());
                         }
                     }

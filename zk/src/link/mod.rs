@@ -40,7 +40,7 @@ mod verifier;
 pub use error::LinkError;
 pub use msgs::LinkProof;
 pub use prover::prove;
-pub use verifier::{batch_verify, verify, LinkStatement};
+pub use verifier::{batch_verify, batch_verify_with_openings, verify, LinkStatement};
 
 use crate::field::Fr;
 use crate::pedersen::PedersenGens;

@@ -178,6 +178,39 @@ fn batch_verification_names_the_bad_proof() {
         batch_verify(&gens, &mut items, &mut rng),
         Err(LinkError::Rejected { index: 3 })
     );
+
+    // The combined check of links and openings: each false term alone fails it.
+    let shares: Vec<(Commitment, Vec<Fr>, Fr)> = (0..4)
+        .map(|_| {
+            let v: Vec<Fr> = (0..31).map(|_| Fr::random(&mut rng)).collect();
+            let r = Fr::random(&mut rng);
+            (gens.pedersen.commit(&v, &r).unwrap(), v, r)
+        })
+        .collect();
+    let openings =
+        |sh: &[(Commitment, Vec<Fr>, Fr)]| -> Vec<(Commitment, Vec<Fr>, Fr)> { sh.to_vec() };
+    let check = |ys: &[Fr], sh: &[(Commitment, Vec<Fr>, Fr)], rng: &mut ChaCha20Rng| {
+        let mut items = mk(&data, ys);
+        let o: Vec<(Commitment, &[Fr], Fr)> =
+            sh.iter().map(|(c, v, r)| (*c, v.as_slice(), *r)).collect();
+        batch_verify_with_openings(&gens, &mut items, &o, rng)
+    };
+    assert_eq!(check(&ys, &shares, &mut rng), Ok(true));
+    assert_eq!(check(&bad, &shares, &mut rng), Ok(false));
+    for k in 0..shares.len() {
+        let mut sh = openings(&shares);
+        sh[k].1[k] += Fr::ONE;
+        assert_eq!(check(&ys, &sh, &mut rng), Ok(false), "value of opening {k}");
+        let mut sh = openings(&shares);
+        sh[k].2 += Fr::ONE;
+        assert_eq!(check(&ys, &sh, &mut rng), Ok(false), "blind of opening {k}");
+    }
+    let mut long = openings(&shares);
+    long[0].1.resize(33, Fr::ZERO);
+    assert_eq!(
+        check(&ys, &long, &mut rng),
+        Err(LinkError::TooLong { max: 32, got: 33 })
+    );
 }
 
 #[test]

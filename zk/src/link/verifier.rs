@@ -2,6 +2,7 @@
 
 use super::{label, powers, LinkError, LinkGens, LinkProof};
 use crate::field::Fr;
+use crate::pedersen::Commitment;
 use crate::transcript::{labels, TranscriptProtocol};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
@@ -136,35 +137,10 @@ pub fn batch_verify<Rn: RngCore + CryptoRng>(
     items: &mut [(Transcript, LinkStatement, &LinkProof)],
     rng: &mut Rn,
 ) -> Result<(), LinkError> {
-    let n = gens.n();
-    let mut g = vec![Fr::ZERO; n];
-    let mut h = Fr::ZERO;
-    let mut q = Fr::ZERO;
-    let mut points = Vec::new();
-    let mut coeffs = Vec::new();
     let snapshots: Vec<Transcript> = items.iter().map(|(t, _, _)| t.clone()).collect();
-    for (index, (t, st, proof)) in items.iter_mut().enumerate() {
-        let r = reduce(gens, t, st, proof).map_err(|e| match e {
-            LinkError::Rejected { .. } => LinkError::Rejected { index },
-            other => other,
-        })?;
-        let w = Fr::random(rng);
-        for (acc, x) in g.iter_mut().zip(&r.g) {
-            *acc += w * x;
-        }
-        h += w * r.h;
-        q += w * r.q;
-        points.extend(r.points);
-        coeffs.extend(r.coeffs.into_iter().map(|c| w * c));
-    }
-    let p = RistrettoPoint::vartime_multiscalar_mul(
-        g.iter().chain([&h, &q]).chain(coeffs.iter()),
-        gens.pedersen.G[..n]
-            .iter()
-            .chain([&gens.pedersen.H, &gens.Q])
-            .chain(points.iter()),
-    );
-    if p.is_identity() {
+    let mut acc = BatchMsm::new(gens.n());
+    acc.add_links(gens, items, rng)?;
+    if acc.is_zero(gens) {
         return Ok(());
     }
     for (index, ((_, st, proof), mut t)) in items.iter().zip(snapshots).enumerate() {
@@ -173,4 +149,99 @@ pub fn batch_verify<Rn: RngCore + CryptoRng>(
         }
     }
     Err(LinkError::Rejected { index: 0 })
+}
+
+/// Checks a batch of linking proofs **and** a batch of Pedersen openings
+/// (commitment, vector, blind) over the same generators in a single
+/// multiscalar multiplication: an aggregator's whole per-round check after
+/// pi_zk. Every term gets an independent random weight, so a batch with any
+/// false proof or opening passes with probability at most 1/l (per false
+/// item). `Ok(true)` means everything holds. `Ok(false)` and `Err` say only
+/// that something failed: run [`batch_verify`] and
+/// [`crate::pedersen::PedersenGens::batch_verify_openings`] to find out what.
+pub fn batch_verify_with_openings<Rn: RngCore + CryptoRng>(
+    gens: &LinkGens,
+    items: &mut [(Transcript, LinkStatement, &LinkProof)],
+    openings: &[(Commitment, &[Fr], Fr)],
+    rng: &mut Rn,
+) -> Result<bool, LinkError> {
+    let n = gens.n();
+    if let Some(got) = openings.iter().map(|(_, v, _)| v.len()).find(|&l| l > n) {
+        return Err(LinkError::TooLong { max: n, got });
+    }
+    let mut acc = BatchMsm::new(n);
+    acc.add_links(gens, items, rng)?;
+    for (c, v, r) in openings {
+        // <v, G> + r H - C = 0, weighted.
+        let z = Fr::random(rng);
+        for (a, x) in acc.g.iter_mut().zip(v.iter()) {
+            *a += z * x;
+        }
+        acc.h += z * r;
+        acc.points.push(c.0);
+        acc.coeffs.push(-z);
+    }
+    Ok(acc.is_zero(gens))
+}
+
+/// A random linear combination of checks "MSM = identity" over the shared
+/// generators G, H, Q plus proof-specific points.
+struct BatchMsm {
+    g: Vec<Fr>,
+    h: Fr,
+    q: Fr,
+    points: Vec<RistrettoPoint>,
+    coeffs: Vec<Fr>,
+}
+
+impl BatchMsm {
+    fn new(n: usize) -> Self {
+        BatchMsm {
+            g: vec![Fr::ZERO; n],
+            h: Fr::ZERO,
+            q: Fr::ZERO,
+            points: Vec::new(),
+            coeffs: Vec::new(),
+        }
+    }
+
+    /// Adds every proof's reduced check with a fresh random weight; a
+    /// structurally bad proof is reported with its index.
+    fn add_links<Rn: RngCore + CryptoRng>(
+        &mut self,
+        gens: &LinkGens,
+        items: &mut [(Transcript, LinkStatement, &LinkProof)],
+        rng: &mut Rn,
+    ) -> Result<(), LinkError> {
+        for (index, (t, st, proof)) in items.iter_mut().enumerate() {
+            let r = reduce(gens, t, st, proof).map_err(|e| match e {
+                LinkError::Rejected { .. } => LinkError::Rejected { index },
+                other => other,
+            })?;
+            let w = Fr::random(rng);
+            for (acc, x) in self.g.iter_mut().zip(&r.g) {
+                *acc += w * x;
+            }
+            self.h += w * r.h;
+            self.q += w * r.q;
+            self.points.extend(r.points);
+            self.coeffs.extend(r.coeffs.into_iter().map(|c| w * c));
+        }
+        Ok(())
+    }
+
+    fn is_zero(&self, gens: &LinkGens) -> bool {
+        let n = self.g.len();
+        RistrettoPoint::vartime_multiscalar_mul(
+            self.g
+                .iter()
+                .chain([&self.h, &self.q])
+                .chain(self.coeffs.iter()),
+            gens.pedersen.G[..n]
+                .iter()
+                .chain([&gens.pedersen.H, &gens.Q])
+                .chain(self.points.iter()),
+        )
+        .is_identity()
+    }
 }
