@@ -31,6 +31,11 @@
 //!   (default 1000);
 //! - `ZKAGG_BENCH_CRITERION_MAX_D=N` (default 10000) and
 //!   `ZKAGG_BENCH_MANUAL_REPS=N` (default 3): see above;
+//! - `ZKAGG_BENCH_FLOOR=0` skips the floor measurement: Spartan NIZK
+//!   verification of the bare range check (`RangeCheckCircuit`, 16
+//!   constraints per value: no hash, no evaluation), a lower bound on pi_zk
+//!   verification for any circuit that range-checks d values bit by bit with
+//!   Spartan 0.9;
 //! - `ZKAGG_BENCH_SNARK_MAX_D=N` runs the SNARK for d <= N (default 10000;
 //!   its preprocessing at d = 100,000 does not finish in reasonable time or
 //!   memory on a small machine) over `ZKAGG_BENCH_SNARK_P` contributions
@@ -40,6 +45,7 @@ use criterion::measurement::WallTime;
 use criterion::{
     criterion_group, criterion_main, Bencher, BenchmarkGroup, Criterion, SamplingMode,
 };
+use merlin::Transcript;
 use prio::codec::Encode;
 use prio::vdaf::prio3::{optimal_chunk_length, Prio3, Prio3SumVec};
 use prio::vdaf::{Aggregatable, Aggregator as _, Client as _, VerifyTransition};
@@ -55,8 +61,10 @@ use zkagg_aggregation::driver::Consortium;
 use zkagg_aggregation::msgs::{Contribution, RoundHeader, ShareDelivery};
 use zkagg_aggregation::relation::{BoundedVectorRelation, ProofContext, UpdateRelation};
 use zkagg_mpc::sharing::additive::Additive;
+use zkagg_zk::circuits::RangeCheckCircuit;
 use zkagg_zk::encoding::to_bytes;
 use zkagg_zk::r1cs::{Circuit, ConstraintCounter};
+use zkagg_zk::spartan::NizkParams;
 use zkagg_zk::update::BoundedUpdateCircuit;
 
 /// Signed bit width of every coordinate (Prio3: max_measurement 2^16 - 1).
@@ -628,10 +636,48 @@ fn summary(rec: &Record, dims: &[usize], snark_p: usize) {
             }
         }
     }
+    for &d in dims {
+        if let (Some(f), Some(pa)) = (rec.median(&format!("floor/{d}/verify")), prio_agg(rec, d)) {
+            eprintln!(
+                "  d={d} floor: Spartan NIZK verification of the bare range check alone takes {} = {:.2}x Prio3's aggregator time",
+                fmt_time(Some(f)),
+                f.as_secs_f64() / pa.as_secs_f64()
+            );
+        }
+    }
     for n in &rec.notes {
         eprintln!("Note: {n}");
     }
     eprintln!();
+}
+
+/// Spartan NIZK verification of the bare range check at dimension d (see
+/// the module documentation): setup and one proof, then `reps` timed verifies.
+fn bench_range_floor(rec: &mut Record, d: usize, values: &[i64], reps: usize) {
+    let start = Instant::now();
+    let params = NizkParams::setup(&RangeCheckCircuit::shape(d, BITS)).expect("floor setup");
+    let circuit = RangeCheckCircuit {
+        d,
+        bits: BITS,
+        values: Some(values.to_vec()),
+    };
+    let (proof, x) = params
+        .prove(&circuit, &mut Transcript::new(b"zkagg/bench/floor"))
+        .expect("floor prove");
+    let store = rec.times.entry(format!("floor/{d}/verify")).or_default();
+    manual(store, reps, || {
+        let start = Instant::now();
+        params
+            .verify(&proof, &x, &mut Transcript::new(b"zkagg/bench/floor"))
+            .expect("floor verifies");
+        start.elapsed()
+    });
+    eprintln!(
+        "[d={d} floor] range check alone ({:?}): NIZK verify median {} (setup + prove {:.1?})",
+        params.instance().size(),
+        fmt_time(rec.median(&format!("floor/{d}/verify"))),
+        start.elapsed()
+    );
 }
 
 fn bench_aggregation(c: &mut Criterion) {
@@ -641,6 +687,7 @@ fn bench_aggregation(c: &mut Criterion) {
     let manual_reps = env_usize("ZKAGG_BENCH_MANUAL_REPS", 3).max(1);
     let snark_max = env_usize("ZKAGG_BENCH_SNARK_MAX_D", 10_000);
     let snark_p = env_usize("ZKAGG_BENCH_SNARK_P", 2).max(1);
+    let floor = env_usize("ZKAGG_BENCH_FLOOR", 1) != 0;
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zkagg-snark-cache");
     let mut rec = Record::default();
     eprintln!(
@@ -677,6 +724,10 @@ fn bench_aggregation(c: &mut Criterion) {
         eprintln!("[d={d} nizk] setup {:.1?}", start.elapsed());
         assert_eq!(rel.dim(), d);
         bench_zkagg(c, &mut rec, &nizk, rel, d, &inputs);
+        if floor {
+            let reps = if d <= criterion_max { 10 } else { manual_reps };
+            bench_range_floor(&mut rec, d, &inputs[0], reps);
+        }
 
         if d <= snark_max {
             let start = Instant::now();
