@@ -254,7 +254,7 @@ pub mod clip {
     use super::*;
 
     /// Returns clamp(x, -B, B) for x in [-2^(n-1), 2^(n-1)) and 0 <= B < 2^(n-1).
-    /// Computes hi = [x > B] and lo = [x < -B] by comparisons, then
+    /// Computes hi = \[x > B\] and lo = \[x < -B\] by comparisons, then
     /// y = x + hi*(B - x) + lo*(-B - x) (two product constraints).
     pub fn clip<CS: ConstraintSystem + ?Sized>(
         cs: &mut CS,
@@ -286,7 +286,7 @@ pub mod clip {
         })
     }
 
-    /// Native twin of [`clip`].
+    /// Native twin of [`clip()`].
     pub fn clip_native(x: i64, bound: u64) -> i64 {
         let b = bound as i64;
         x.clamp(-b, b)
@@ -369,7 +369,7 @@ pub mod horner {
         })
     }
 
-    /// Native twin of [`horner`].
+    /// Native twin of [`horner()`].
     pub fn horner_native(coeffs: &[Fr], rho: &Fr) -> Fr {
         coeffs.iter().rev().fold(Fr::ZERO, |acc, c| acc * rho + c)
     }

@@ -15,10 +15,14 @@
 //!
 //! # Parameters
 //!
-//! | width T | rate | R_F | R_P | S-boxes | R1CS constraints |
-//! |---------|------|-----|-----|---------|------------------|
-//! | 3       | 2    | 8   | 57  | 81      | 243              |
-//! | 5       | 4    | 8   | 60  | 100     | 300              |
+//! | width T | rate | R_F | R_P | S-boxes | R1CS constraints (gadget) |
+//! |---------|------|-----|-----|---------|---------------------------|
+//! | 3       | 2    | 8   | 57  | 81      | 263                       |
+//! | 5       | 4    | 8   | 60  | 100     | 325                       |
+//! | 9       | 8    | 8   | 63  | 135     | 437                       |
+//!
+//! (3 per S-box, plus one per long partial-round input the gadget copies
+//! into its own variable: see [`crate::gadgets::poseidon`].)
 //!
 //! Constants are derived, not pasted: [`Params::generate`] runs the paper's
 //! procedure (its Appendix F and the reference script
@@ -40,24 +44,24 @@
 //! and 128-bit security. The PyPI package `poseidon-hash` 0.1.4, which
 //! evaluates the paper's bounds (statistical, interpolation and Groebner-basis
 //! attacks) and adds the paper's margin (+2 full rounds, +7.5% partial rounds),
-//! gives (R_F, R_P) = (8, 56) for both T = 3 and T = 5 for this l. The table
-//! used by the widely deployed 254-bit instances lists R_P = 57 for T = 3 and
-//! 60 for T = 5 (its generating script rounds R_P up to a multiple of T). Where they
-//! differ we take the larger: R_F = 8 with R_P = 57 (T = 3) and R_P = 60
-//! (T = 5), one to four partial rounds above the package's count. The bounds
-//! depend on n only through min(M, n) and n/2 against M/3, so the 253-bit l
-//! needs no more rounds than the 254-bit BN254 field the table was made for.
+//! gives (R_F, R_P) = (8, 56) for T = 3 and T = 5 and (8, 57) for T = 9 for
+//! this l. The table used by the widely deployed 254-bit instances lists
+//! R_P = 57 for T = 3, 60 for T = 5 and 63 for T = 9 (its generating script
+//! rounds R_P up to a multiple of T). Where they differ we take the larger:
+//! R_F = 8 with R_P = 57 (T = 3), 60 (T = 5) and 63 (T = 9), one to six
+//! partial rounds above the package's count. The bounds depend on n only
+//! through min(M, n) and n/2 against M/3, so the 253-bit l needs no more
+//! rounds than the 254-bit BN254 field the table was made for.
 //!
-//! **Wide instance: T = 5 (rate 4).** It absorbs four elements per
-//! permutation, so a long message (e.g. a data commitment of ~3,000 elements)
-//! costs 75 R1CS constraints and about 265 native field multiplications per
-//! element, against 121.5 constraints and about 300 multiplications at T = 3.
-//! T = 9 (R_P = 63 by the same rule) would cut constraints to about 51 per
-//! element, but its partial-round linear combinations grow to T + R_P terms
-//! (more R1CS non-zeros and slower synthesis), and a 3,000-element commitment
-//! needs fewer than 2^18 constraints at either width (225k at T = 5, 152k at
-//! T = 9), so the padded Spartan instance is the same size. T = 5 is the
-//! default; [`Params::generate`] is generic in T if T = 9 is ever needed.
+//! **Widths in use.** T = 5 (rate 4) is the default ([`hash`], the sponges):
+//! 81.25 R1CS constraints and about 265 native field multiplications per
+//! absorbed element, against 131.5 constraints at T = 3. T = 9 (rate 8) costs
+//! 54.6 constraints per element; the update hash
+//! ([`crate::update::update_hash`]) uses it because its messages are long
+//! (d / 15 elements for d 16-bit values) and the bounded-update relation at
+//! d = 100,000 then fits in 2^21 constraints. Its partial-round combinations
+//! grow to T + R_P terms, which the gadget caps by copying long inputs into
+//! their own variable.
 //!
 //! **Security.** 128 bits against the attacks the paper's round-number
 //! inequalities cover, with the paper's margin; we did not re-derive the
