@@ -151,24 +151,33 @@ impl SpartanInstance {
     /// The public inputs alone, as Spartan wants them (the verifier needs no
     /// witness-sized buffer).
     fn inputs_assignment(&self, inputs: &[Fr]) -> Result<InputsAssignment, ProofError> {
-        self.check_inputs(inputs)?;
-        InputsAssignment::new(&to_spartan_bytes(inputs))
-            .map_err(|e| ProofError::Backend(format!("{e:?}")))
+        inputs_assignment(&self.size, inputs)
     }
 
     fn check_inputs(&self, inputs: &[Fr]) -> Result<(), ProofError> {
-        if inputs.len() != self.size.num_inputs {
-            return Err(ProofError::WrongInputCount {
-                expected: self.size.num_inputs,
-                got: inputs.len(),
-            });
-        }
-        Ok(())
+        check_inputs(&self.size, inputs)
     }
 
     fn bind(&self, transcript: &mut Transcript, inputs: &[Fr]) {
         bind(transcript, &self.digest, inputs);
     }
+}
+
+fn check_inputs(size: &PaddedSize, inputs: &[Fr]) -> Result<(), ProofError> {
+    if inputs.len() != size.num_inputs {
+        return Err(ProofError::WrongInputCount {
+            expected: size.num_inputs,
+            got: inputs.len(),
+        });
+    }
+    Ok(())
+}
+
+/// The public inputs alone, as Spartan wants them, after the count check.
+fn inputs_assignment(size: &PaddedSize, inputs: &[Fr]) -> Result<InputsAssignment, ProofError> {
+    check_inputs(size, inputs)?;
+    InputsAssignment::new(&to_spartan_bytes(inputs))
+        .map_err(|e| ProofError::Backend(format!("{e:?}")))
 }
 
 fn to_spartan_bytes(xs: &[Fr]) -> Vec<[u8; 32]> {
@@ -529,14 +538,7 @@ impl SnarkVerifierKey {
         inputs: &[Fr],
         transcript: &mut Transcript,
     ) -> Result<(), ProofError> {
-        if inputs.len() != self.size.num_inputs {
-            return Err(ProofError::WrongInputCount {
-                expected: self.size.num_inputs,
-                got: inputs.len(),
-            });
-        }
-        let x = InputsAssignment::new(&inputs.iter().map(|v| v.to_bytes()).collect::<Vec<_>>())
-            .map_err(|e| ProofError::Backend(format!("{e:?}")))?;
+        let x = inputs_assignment(&self.size, inputs)?;
         bind(transcript, &self.digest, inputs);
         contain(|| proof.0.verify(&self.comm, &x, transcript, &self.gens))?
             .map_err(|e| ProofError::Rejected(format!("{e:?}")))
