@@ -245,12 +245,8 @@ mod gc_bench {
     use zkagg_mpc::Block;
 
     fn aes() -> BristolCircuit {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/circuits/aes_128.txt"
-        );
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        BristolCircuit::parse(&text).expect("aes_128.txt parses")
+        let text = include_str!("../mpc/tests/circuits/aes_128.txt");
+        BristolCircuit::parse(text).expect("aes_128.txt parses")
     }
 
     fn aes_benches(c: &mut Criterion) {

@@ -471,19 +471,19 @@ fn add_mod_le_const_over_l() {
 
 // ---------------------------------------------------------------- Bristol
 
-fn circuit_path(name: &str) -> String {
-    format!(
-        "{}/../../shared/circuits/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
-
-/// Loads a shared circuit; a missing file FAILS the test.
+/// Loads one of the circuits shipped in `mpc/tests/circuits/` (embedded at
+/// compile time, so nothing is read from outside the repository at run time).
 fn load(name: &str) -> BristolCircuit {
-    let path = circuit_path(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("missing circuit file {path}: {e}"));
-    BristolCircuit::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let text = match name {
+        "aes_128.txt" => include_str!("../../tests/circuits/aes_128.txt"),
+        "sha256.txt" => include_str!("../../tests/circuits/sha256.txt"),
+        "adder64.txt" => include_str!("../../tests/circuits/adder64.txt"),
+        "sub64.txt" => include_str!("../../tests/circuits/sub64.txt"),
+        "mult64.txt" => include_str!("../../tests/circuits/mult64.txt"),
+        "zero_equal.txt" => include_str!("../../tests/circuits/zero_equal.txt"),
+        other => panic!("no shipped circuit {other}"),
+    };
+    BristolCircuit::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// Bristol Fashion bit order, found against the FIPS-197 and SHA-256 known
