@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use zkagg::aggregation::data::{breast_cancer, prepare, PlaintextFedSgd, ShardSizes, SplitOptions};
+use zkagg::data::{breast_cancer, prepare, PlaintextFedSgd, ShardSizes, SplitOptions};
 use zkagg::zk::model::{
     constraint_table, random_scalar, DataOpening, LabelKind, LogisticRegression, TrainCircuit,
     TrainConfig, TrainStatement, TrainWitness, UpdateOpening,

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use zkagg::aggregation::auditor::audit_bytes;
 use zkagg::aggregation::config::{RelationConfig, ValidityMode};
-use zkagg::aggregation::data::{accuracy, breast_cancer, prepare, ShardSizes, SplitOptions};
+use zkagg::data::{accuracy, breast_cancer, prepare, ShardSizes, SplitOptions};
 use zkagg::aggregation::driver::{Consortium, Honest};
 use zkagg::aggregation::relation::TrainRelation;
 use zkagg::mpc::sharing::additive::Additive;

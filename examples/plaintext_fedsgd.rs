@@ -8,7 +8,7 @@
 //!
 //! Run: `cargo run --release --example plaintext_fedsgd [providers] [rounds] [seed]`.
 
-use zkagg::aggregation::data::{
+use zkagg::data::{
     breast_cancer, prepare, LogisticBaseline, PlaintextFedSgd, ShardSizes, SplitOptions,
 };
 use zkagg::zk::model::{LabelKind, LogisticRegression, TrainConfig};
@@ -66,7 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         fed.round(&prep.shards)?;
         base.step(&prep.train_real, cfg.learning_rate.as_f64());
         let acc =
-            zkagg::aggregation::data::accuracy(&LogisticRegression, &cfg, &fed.weights, &prep.test);
+            zkagg::data::accuracy(&LogisticRegression, &cfg, &fed.weights, &prep.test);
         println!(
             "{t:>5}  {:>13.2}%  {:>15.2}%",
             100.0 * acc,

@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkagg::aggregation::auditor::audit_bytes;
 use zkagg::aggregation::config::{RelationConfig, ValidityMode};
-use zkagg::aggregation::data::{breast_cancer, prepare, ShardSizes, SplitOptions};
+use zkagg::data::{breast_cancer, prepare, ShardSizes, SplitOptions};
 use zkagg::aggregation::driver::{Consortium, Honest};
 use zkagg::aggregation::relation::TrainRelation;
 use zkagg::mpc::sharing::additive::Additive;

@@ -16,7 +16,6 @@ pub mod auditor;
 pub mod bulletin;
 pub mod config;
 pub mod coordinator;
-pub mod data;
 pub mod driver;
 pub mod error;
 pub mod msgs;

@@ -1,3 +1,5 @@
+//! # zkagg-data
+//!
 //! Data sets for the providers: the Breast Cancer Wisconsin data set,
 //! standardisation (statistics of the training split), quantisation to the
 //! consortium's fixed-point format, a seeded test split and provider shards
@@ -14,6 +16,8 @@
 //!
 //! Threat model: the data is the provider's own; nothing here handles peer
 //! input. Not audited.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod baseline;
 pub mod breast_cancer;

@@ -1,6 +1,6 @@
 //! The CSV loader: a round trip, and one typed error per kind of bad input.
 
-use zkagg_aggregation::data::{
+use zkagg_data::{
     load_csv_file, parse_csv, parse_csv_fixed, parse_csv_fixed_with, to_csv, CsvSchema, DataError,
     Overflow, RealDataset, Standardizer,
 };

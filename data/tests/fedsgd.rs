@@ -2,7 +2,7 @@
 //! held-out accuracy within 30 rounds with 5 providers (native fixed-point
 //! steps only), for equal and unequal shards.
 
-use zkagg_aggregation::data::{
+use zkagg_data::{
     accuracy, breast_cancer, prepare, LogisticBaseline, PlaintextFedSgd, ShardSizes, SplitOptions,
 };
 use zkagg_zk::model::{LabelKind, LogisticRegression, Model, TrainConfig};

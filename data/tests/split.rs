@@ -1,6 +1,6 @@
 //! Loading, standardisation, the seeded split and the shards.
 
-use zkagg_aggregation::data::{
+use zkagg_data::{
     breast_cancer, prepare, quantise, shard, shuffled_indices, train_test_split, DataError,
     Overflow, RealDataset, ShardSizes, SplitOptions, Standardizer,
 };
