@@ -57,30 +57,6 @@ use curve25519_dalek::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
-/// How the aggregation layer checks that a client's vector is within bounds.
-/// (Configuration hook; the aggregation layer selects the path.)
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum ValidityMode {
-    /// The client proves the bound in zero knowledge (the ZK path).
-    #[default]
-    ZkProof,
-    /// Two aggregators run this module's semi-honest 2PC on their shares; the
-    /// client sends no proof.
-    TwoPartyMpc(SharingKind),
-}
-
-/// Which additive sharing the 2PC works over.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum SharingKind {
-    /// Shares in `Z_l` (ristretto255 scalar field), [`FieldSharing`].
-    #[default]
-    Field,
-    /// Shares in `Z_2^64`, [`Ring64Sharing`].
-    Ring64,
-}
-
 /// Cost of one run of the bound check.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoPcCost {
