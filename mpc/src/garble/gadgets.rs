@@ -360,9 +360,9 @@ fn eq_consts<F: Fancy>(
     cs.iter()
         .map(|c| {
             let mut terms = vec![p.clone()];
-            for i in 0..x.len() {
+            for (i, &ci) in c.iter().enumerate().take(x.len()) {
                 if !agree(i) {
-                    terms.push(lit(f, i, c[i])?);
+                    terms.push(lit(f, i, ci)?);
                 }
             }
             and_all_bits(f, terms)
