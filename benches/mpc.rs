@@ -241,7 +241,7 @@ mod gc_bench {
     use rand_chacha::ChaCha20Rng;
     use std::time::Duration;
     use zkagg_mpc::garble::{BristolCircuit, Evaluator, FixedKeyHash, Garbler};
-    use zkagg_mpc::twopc::{check_bound_field, check_bound_u64, TwoPcCost};
+    use zkagg_mpc::twopc::{check_bound_field, check_bound_u64, BoundRange, TwoPcCost};
     use zkagg_mpc::Block;
 
     fn aes() -> BristolCircuit {
@@ -309,6 +309,7 @@ mod gc_bench {
 
     fn bound_benches(c: &mut Criterion) {
         const BOUND: u64 = 1 << 20;
+        let range = BoundRange::symmetric(BOUND).expect("range");
         let mut g = c.benchmark_group("gc_2pc_bound");
         g.sample_size(10)
             .warm_up_time(Duration::from_millis(200))
@@ -342,24 +343,24 @@ mod gc_bench {
             let rngs = || (ChaCha20Rng::seed_from_u64(7), ChaCha20Rng::seed_from_u64(8));
 
             let (mut rg, mut re) = rngs();
-            let (ok, cost) = check_bound_field(&f1, &f2, BOUND, &mut rg, &mut re).expect("2pc");
+            let (ok, cost) = check_bound_field(&f1, &f2, range, &mut rg, &mut re).expect("2pc");
             assert!(ok);
             report("field", d, &cost);
             g.bench_function(BenchmarkId::new("field", d), |b| {
                 b.iter(|| {
                     let (mut rg, mut re) = rngs();
-                    check_bound_field(&f1, &f2, BOUND, &mut rg, &mut re).expect("2pc")
+                    check_bound_field(&f1, &f2, range, &mut rg, &mut re).expect("2pc")
                 })
             });
 
             let (mut rg, mut re) = rngs();
-            let (ok, cost) = check_bound_u64(&r1, &r2, BOUND, &mut rg, &mut re).expect("2pc");
+            let (ok, cost) = check_bound_u64(&r1, &r2, range, &mut rg, &mut re).expect("2pc");
             assert!(ok);
             report("ring64", d, &cost);
             g.bench_function(BenchmarkId::new("ring64", d), |b| {
                 b.iter(|| {
                     let (mut rg, mut re) = rngs();
-                    check_bound_u64(&r1, &r2, BOUND, &mut rg, &mut re).expect("2pc")
+                    check_bound_u64(&r1, &r2, range, &mut rg, &mut re).expect("2pc")
                 })
             });
         }

@@ -4,13 +4,14 @@
 //! **Relation.** Aggregator 1 (garbler) holds `x_1 in M^d`, aggregator 2
 //! (evaluator) holds `x_2 in M^d`, additive shares of a client vector
 //! `x = x_1 + x_2` with signed coordinates embedded as `v mod m`. Both learn
-//! the single bit `valid = AND_j [ x_j in [-B, B] ]` and nothing else, for a
-//! public bound `B` with `2B < m`. Two sharings:
+//! the single bit `valid = AND_j [ x_j in [lo, hi] ]` and nothing else, for a
+//! public interval [`BoundRange`] with `hi - lo < m` (e.g. the ZK path's
+//! signed `b`-bit range, [`BoundRange::signed_bits`]). Two sharings:
 //! - over `F = Z_l` (ristretto255 scalars, the ZK path's field): [`FieldSharing`];
 //! - over `Z_2^64` (wrapping `u64`): [`Ring64Sharing`].
 //!
-//! **Circuit.** `x_j in [-B, B]  iff  (x_1j + B + x_2j) mod m <= 2B`; the garbler
-//! adds `B` to its share in the clear, so per coordinate the circuit is one
+//! **Circuit.** `x_j in [lo, hi]  iff  (x_1j - lo + x_2j) mod m <= hi - lo`; the
+//! garbler adds `-lo` to its share in the clear, so per coordinate the circuit is one
 //! modular addition and one comparison with a public constant (see
 //! [`predicate`]), then an AND tree over the `d` bits.
 //!
@@ -48,7 +49,7 @@ pub use error::{Role, TwoPcError};
 pub use evaluator::EvaluatorInit;
 pub use garbler::{GarblerAwaitingOutput, GarblerInit, OtSenderInput};
 pub use msgs::{GarbledCircuitMsg, OutputLabelMsg};
-pub use predicate::{BoundSharing, FieldSharing, Ring64Sharing};
+pub use predicate::{BoundRange, BoundSharing, FieldSharing, Ring64Sharing};
 
 use crate::garble::{Circuit, CircuitBuilder, Fancy, GarbleError};
 use crate::ot::{OtCost, OtError};
@@ -135,11 +136,12 @@ impl ChosenOt for IdealOt {
 /// Coordinates garbled side by side (AES batching across coordinates).
 pub(crate) const LANES: usize = 8;
 
-pub(crate) fn check_bound_value<S: BoundSharing>(bound: u64) -> Result<(), TwoPcError> {
-    if bound > S::MAX_BOUND {
-        Err(TwoPcError::BoundTooLarge {
-            bound,
-            max: S::MAX_BOUND,
+/// Checks that the range is narrow enough for the sharing (`hi - lo < m`).
+pub(crate) fn check_range<S: BoundSharing>(range: &BoundRange) -> Result<(), TwoPcError> {
+    if range.width() > S::MAX_WIDTH {
+        Err(TwoPcError::RangeTooWide {
+            width: range.width(),
+            max: S::MAX_WIDTH,
         })
     } else {
         Ok(())
@@ -148,11 +150,11 @@ pub(crate) fn check_bound_value<S: BoundSharing>(bound: u64) -> Result<(), TwoPc
 
 /// The per-coordinate circuit: inputs `S::BITS` garbler bits then `S::BITS`
 /// evaluator bits, one output.
-pub fn coordinate_circuit<S: BoundSharing>(bound: u64) -> Result<Circuit, GarbleError> {
+pub fn coordinate_circuit<S: BoundSharing>(range: &BoundRange) -> Result<Circuit, GarbleError> {
     let mut b = CircuitBuilder::new();
     let g = b.inputs(S::BITS)?;
     let e = b.inputs(S::BITS)?;
-    let ok = S::in_range(&mut b, &g, &e, bound)?;
+    let ok = S::in_range(&mut b, &g, &e, range)?;
     b.output(&ok)?;
     Ok(b.build())
 }
@@ -161,7 +163,7 @@ pub fn coordinate_circuit<S: BoundSharing>(bound: u64) -> Result<Circuit, Garble
 pub fn check_bound<S: BoundSharing, O: ChosenOt, R: RngCore + CryptoRng>(
     shares_1: &[S::Share],
     shares_2: &[S::Share],
-    bound: u64,
+    range: BoundRange,
     ot: &mut O,
     rng_garbler: &mut R,
     rng_evaluator: &mut R,
@@ -172,8 +174,8 @@ pub fn check_bound<S: BoundSharing, O: ChosenOt, R: RngCore + CryptoRng>(
             evaluator: shares_2.len(),
         });
     }
-    let garbler = GarblerInit::<S>::new(shares_1, bound)?;
-    let evaluator = EvaluatorInit::<S>::new(shares_2, bound)?;
+    let garbler = GarblerInit::<S>::new(shares_1, range)?;
+    let evaluator = EvaluatorInit::<S>::new(shares_2, range)?;
     let (garbler, gc_msg, ot_input) = garbler.garble(rng_garbler)?;
     let (labels, ot_cost) = ot.transfer(
         &ot_input.pairs,
@@ -202,18 +204,18 @@ pub fn check_bound<S: BoundSharing, O: ChosenOt, R: RngCore + CryptoRng>(
 }
 
 /// Bound check over `Z_l` shares with the real OT: is every coordinate of
-/// `shares_1 + shares_2` (as a signed value) in `[-bound, bound]`?
+/// `shares_1 + shares_2` (as a signed value) in `range`?
 pub fn check_bound_field<R: RngCore + CryptoRng>(
     shares_1: &[Scalar],
     shares_2: &[Scalar],
-    bound: u64,
+    range: BoundRange,
     rng_garbler: &mut R,
     rng_evaluator: &mut R,
 ) -> Result<(bool, TwoPcCost), TwoPcError> {
     check_bound::<FieldSharing, _, _>(
         shares_1,
         shares_2,
-        bound,
+        range,
         &mut KosOt,
         rng_garbler,
         rng_evaluator,
@@ -221,18 +223,19 @@ pub fn check_bound_field<R: RngCore + CryptoRng>(
 }
 
 /// Bound check over `Z_2^64` shares (wrapping add, two's complement) with the
-/// real OT. `bound` must be below `2^63`.
+/// real OT: is every coordinate of `shares_1 + shares_2` (as a signed
+/// value) in `range`?
 pub fn check_bound_u64<R: RngCore + CryptoRng>(
     shares_1: &[u64],
     shares_2: &[u64],
-    bound: u64,
+    range: BoundRange,
     rng_garbler: &mut R,
     rng_evaluator: &mut R,
 ) -> Result<(bool, TwoPcCost), TwoPcError> {
     check_bound::<Ring64Sharing, _, _>(
         shares_1,
         shares_2,
-        bound,
+        range,
         &mut KosOt,
         rng_garbler,
         rng_evaluator,
