@@ -56,10 +56,14 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use zkagg_aggregation::aggregator::AggregatorRound;
-use zkagg_aggregation::config::{RelationConfig, ValidityMode};
-use zkagg_aggregation::driver::Consortium;
-use zkagg_aggregation::msgs::{Contribution, RoundHeader, ShareDelivery};
-use zkagg_aggregation::relation::{BoundedVectorRelation, ProofContext, UpdateRelation};
+use zkagg_aggregation::config::ValidityMode;
+use zkagg_aggregation::ledger::Ledger;
+use zkagg_aggregation::msgs::{Contribution, PublicMessage, RoundHeader, ShareDelivery};
+use zkagg_aggregation::relation::{
+    BoundedVectorRelation, ProofContext, UpdateRelation, UpdateStatement,
+};
+use zkagg_aggregation::sim::{Consortium, ConsortiumBuilder};
+use zkagg_aggregation::{AggregatorId, PartyId};
 use zkagg_mpc::sharing::additive::Additive;
 use zkagg_zk::circuits::RangeCheckCircuit;
 use zkagg_zk::encoding::to_bytes;
@@ -162,18 +166,41 @@ type Cons = Consortium<BoundedVectorRelation, Additive>;
 
 /// Builds a consortium of `n` providers over dimension `d` with the given relation.
 fn consortium(rel: BoundedVectorRelation, d: usize, n: usize) -> Cons {
-    Consortium::new(
-        "bench-aggregation",
-        rel,
-        Additive::new(S).expect("S >= 2"),
-        n,
-        ValidityMode::ZkProof,
-        RelationConfig::BoundedVector { bits: BITS as u32 },
-        1,
-        vec![0; d],
-        SEED,
-    )
-    .expect("consortium")
+    ConsortiumBuilder::new(rel, Additive::new(S).expect("S >= 2"))
+        .name("bench-aggregation")
+        .providers(n)
+        .validity(ValidityMode::ZkProof)
+        .min_batch(1)
+        .initial_model(vec![0; d])
+        .seed(SEED)
+        .build()
+        .expect("consortium")
+}
+
+/// The public state aggregators read: round 0 open with these contributions.
+fn ledger_with(
+    cons: &Cons,
+    header: &RoundHeader,
+    ups: &[Upload],
+) -> Ledger<BoundedVectorRelation, Additive> {
+    let mut ledger = Ledger::new(cons.setup().clone());
+    ledger
+        .apply(
+            0,
+            PartyId::Coordinator,
+            &PublicMessage::RoundHeader(header.clone()),
+        )
+        .expect("header");
+    for (k, u) in ups.iter().enumerate() {
+        ledger
+            .apply(
+                k as u64 + 1,
+                PartyId::Provider(u.contribution.provider),
+                &PublicMessage::Contribution(u.contribution.clone()),
+            )
+            .expect("contribution");
+    }
+    ledger
 }
 
 /// One provider's messages and their encoded sizes.
@@ -199,37 +226,29 @@ impl Upload {
 }
 
 /// One aggregator's whole round over `ups`: receive, decide, partial sum.
+/// The contributions are read from `ledger` (as from the bulletin).
 fn aggregator_round(
     cons: &Cons,
-    header: &RoundHeader,
+    ledger: &Ledger<BoundedVectorRelation, Additive>,
     s: usize,
     ups: &[Upload],
     rng: &mut ChaCha20Rng,
 ) -> Duration {
     // Message copies are made outside the timed part.
-    let contributions: Vec<Contribution> = ups.iter().map(|u| u.contribution.clone()).collect();
     let shares: Vec<ShareDelivery> = ups.iter().map(|u| u.deliveries[s].clone()).collect();
     let start = Instant::now();
-    let mut round = AggregatorRound::new(
-        s as u32,
-        cons.setup.clone(),
-        header.clone(),
-        BTreeMap::new(),
-    );
-    for c in contributions {
-        round.receive_contribution(c).expect("contribution");
-    }
+    let mut round = AggregatorRound::new(AggregatorId(s as u32), cons.setup().clone(), 0);
     for d in shares {
-        round.receive_share(d).expect("share");
+        round.receive_share(d.provider, d).expect("share");
     }
-    let (decided, set) = round.decide(rng);
+    let (decided, set) = round.decide(ledger, rng).expect("decide");
     assert_eq!(
         set.accepted.len(),
         ups.len(),
         "honest contributions rejected: {:?}",
         set.rejected
     );
-    let sum = decided.partial_sum(&set.accepted).expect("partial sum");
+    let sum = decided.sum_over(&set.accepted).expect("partial sum");
     let t = start.elapsed();
     black_box(sum);
     t
@@ -277,7 +296,7 @@ fn bench_zkagg(
     // share + commit + prove.
     let start = Instant::now();
     let mut rng = ChaCha20Rng::seed_from_u64(SEED ^ 0xc0);
-    let ups: Vec<Upload> = cons.providers[..n]
+    let ups: Vec<Upload> = cons.providers()[..n]
         .iter()
         .zip(inputs)
         .map(|(p, input)| {
@@ -323,23 +342,16 @@ fn bench_zkagg(
             .times
             .entry(format!("{mode}/{d}/pi_zk_verify"))
             .or_default();
-        let setup = &cons.setup;
+        let setup = cons.setup();
+        let ledger = ledger_with(&cons, &header, &ups[..1]);
+        let open = ledger.open_round().expect("open");
         let cont = &ups[0].contribution;
-        let ctx = ProofContext {
-            config_id: setup.config_id,
-            round: header.round,
-            provider: cont.provider,
-            model: &header.model,
-            model_digest: zkagg::aggregation::relation::model_digest(&header.model),
-            data_commitment: None,
-            h: cont.h,
-            share_commitments: &cont.share_commitments,
-        };
-        let rho = ctx.rho();
+        let ctx = ProofContext::of(setup, open, ledger.registrations(), cont);
+        let statement = UpdateStatement::new(&ctx, cont.y);
         let verify = || {
             setup
-                .relation
-                .verify(&ctx, &rho, &cont.y, &cont.proof)
+                .relation()
+                .verify(&statement, &cont.proof)
                 .expect("pi_zk verifies")
         };
         verify(); // warm-up, untimed
@@ -359,7 +371,7 @@ fn bench_zkagg(
     // Per provider: share + commit + prove.
     if plan.criterion {
         let store = rec.times.entry(format!("{mode}/{d}/provider")).or_default();
-        let provider = &cons.providers[0];
+        let provider = &cons.providers()[0];
         let input = &inputs[0];
         let mut rng = ChaCha20Rng::seed_from_u64(SEED ^ 0x9);
         g.bench_function(format!("provider_{mode}"), |b| {
@@ -379,6 +391,7 @@ fn bench_zkagg(
     }
     // Per aggregator: a whole round over P contributions.
     for &p in &plan.p_list {
+        let ledger = ledger_with(&cons, &header, &ups[..p]);
         for s in 0..S {
             let key = format!("{mode}/{d}/aggregator{s}/P{p}");
             let store = rec.times.entry(key).or_default();
@@ -386,12 +399,12 @@ fn bench_zkagg(
             if plan.criterion {
                 g.bench_function(format!("aggregator{s}_{mode}_P{p}"), |b| {
                     timed(b, store, || {
-                        aggregator_round(&cons, &header, s, &ups[..p], &mut rng)
+                        aggregator_round(&cons, &ledger, s, &ups[..p], &mut rng)
                     })
                 });
             } else {
                 manual(store, plan.manual_reps, || {
-                    aggregator_round(&cons, &header, s, &ups[..p], &mut rng)
+                    aggregator_round(&cons, &ledger, s, &ups[..p], &mut rng)
                 });
                 eprintln!(
                     "[d={d} {mode}] aggregator {s}, P = {p}: {} rounds timed outside criterion, median {} per round",

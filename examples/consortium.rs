@@ -15,10 +15,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 use zkagg::aggregation::auditor::audit_bytes;
-use zkagg::aggregation::config::{RelationConfig, ValidityMode};
-use zkagg::data::{accuracy, breast_cancer, prepare, ShardSizes, SplitOptions};
-use zkagg::aggregation::driver::{Consortium, Honest};
+use zkagg::aggregation::config::ValidityMode;
 use zkagg::aggregation::relation::TrainRelation;
+use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
+use zkagg::data::{accuracy, breast_cancer, prepare, ShardSizes, SplitOptions};
 use zkagg::mpc::sharing::additive::Additive;
 use zkagg::zk::model::{DataOpening, LabelKind, LogisticRegression, TrainConfig};
 
@@ -111,17 +111,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         "R_train setup (shape, Spartan NIZK generators): {:.2?}",
         t0.elapsed()
     );
-    let mut c = Consortium::new(
-        "zkagg breast-cancer demo",
-        relation,
-        Additive::new(args.aggregators)?,
-        args.providers,
-        ValidityMode::ZkProof,
-        RelationConfig::Train(cfg.clone()),
-        args.min_batch,
-        vec![0; d],
-        args.seed,
-    )?;
+    let mut c = ConsortiumBuilder::new(relation, Additive::new(args.aggregators)?)
+        .name("zkagg breast-cancer demo")
+        .providers(args.providers)
+        .validity(ValidityMode::ZkProof)
+        .min_batch(args.min_batch)
+        .initial_model(vec![0; d])
+        .seed(args.seed)
+        .build()?;
     let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
     let inputs: Vec<DataOpening> = prep
         .shards
@@ -133,15 +130,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     for _ in 0..args.rounds {
         let present: Vec<Option<&DataOpening>> = inputs.iter().map(Some).collect();
         let r = c.run_round(&present, &mut Honest, &mut rng)?;
-        last_acc = accuracy(&LogisticRegression, &cfg, &c.model, &prep.test);
+        last_acc = accuracy(&LogisticRegression, &cfg, c.model(), &prep.test);
         let rejected: Vec<String> = r
             .rejected
             .iter()
             .map(|(i, why)| {
                 format!(
-                    "P{i}: {}",
+                    "P{}: {}",
+                    i.0,
                     why.iter()
-                        .map(|(s, w)| format!("A{s} {w}"))
+                        .map(|(s, w)| format!("A{} {w}", s.0))
                         .collect::<Vec<_>>()
                         .join("; ")
                 )
@@ -149,14 +147,14 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             .chain(
                 r.failed_providers
                     .iter()
-                    .map(|(i, e)| format!("P{i}: could not prove: {e}")),
+                    .map(|(i, e)| format!("P{}: could not prove: {e}", i.0)),
             )
             .collect();
         let n = present.len().max(1) as u32;
         println!(
             "round {:>2}: accepted {:?} rejected [{}] | test accuracy {:>6.2}% | prove {:>7.1?}/provider, verify {:>7.1?}/aggregator, aggregate {:>6.1?} | bytes: provider {:?}, aggregator {:?}",
             r.round,
-            r.accepted,
+            r.accepted.iter().map(|i| i.0).collect::<Vec<_>>(),
             rejected.join(", "),
             100.0 * last_acc,
             r.prove_time / n,
@@ -167,24 +165,26 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let path = std::path::Path::new(&args.bulletin);
-    c.bulletin.save(path)?;
+    std::fs::write(path, c.bulletin().to_bytes())?;
     let bytes = std::fs::read(path)?;
     let t = Instant::now();
-    let verdict = audit_bytes(&c.setup, &bytes);
+    let verdict = audit_bytes(c.setup(), &bytes);
     println!(
         "bulletin: {} entries, {} bytes, saved to {}; auditor ({:.2?}): {}",
-        c.bulletin.entries().len(),
+        c.bulletin().entries().len(),
         bytes.len(),
         path.display(),
         t.elapsed(),
-        match &verdict.failure {
+        match verdict.first_failure() {
             None => format!(
-                "OK, {} rounds checked, {} released, final model matches",
-                verdict.rounds_checked, verdict.rounds_released
+                "OK, {} rounds checked, {} released, final model matches; validity: {:?}",
+                verdict.rounds_checked(),
+                verdict.rounds_released(),
+                verdict.validity
             ),
             Some(f) => format!(
-                "REJECTED at entry {:?}: {} (blame {})",
-                f.entry, f.item, f.blame
+                "REJECTED at entry {:?}: {:?} (blame {})",
+                f.entry, f.fault, f.blame
             ),
         }
     );

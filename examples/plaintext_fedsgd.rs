@@ -65,8 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for t in 1..=rounds {
         fed.round(&prep.shards)?;
         base.step(&prep.train_real, cfg.learning_rate.as_f64());
-        let acc =
-            zkagg::data::accuracy(&LogisticRegression, &cfg, &fed.weights, &prep.test);
+        let acc = zkagg::data::accuracy(&LogisticRegression, &cfg, &fed.weights, &prep.test);
         println!(
             "{t:>5}  {:>13.2}%  {:>15.2}%",
             100.0 * acc,

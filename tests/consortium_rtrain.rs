@@ -6,10 +6,11 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkagg::aggregation::auditor::audit_bytes;
-use zkagg::aggregation::config::{RelationConfig, ValidityMode};
-use zkagg::data::{breast_cancer, prepare, ShardSizes, SplitOptions};
-use zkagg::aggregation::driver::{Consortium, Honest};
+use zkagg::aggregation::config::ValidityMode;
 use zkagg::aggregation::relation::TrainRelation;
+use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
+use zkagg::aggregation::ProviderId;
+use zkagg::data::{breast_cancer, prepare, ShardSizes, SplitOptions};
 use zkagg::mpc::sharing::additive::Additive;
 use zkagg::zk::model::{DataOpening, LabelKind, LogisticRegression, TrainConfig};
 
@@ -29,18 +30,14 @@ fn one_rtrain_round_aggregates_and_audits() {
     .unwrap();
     cfg.max_samples = 30;
     let relation = TrainRelation::new(cfg.clone(), LogisticRegression).unwrap();
-    let mut c = Consortium::new(
-        "test",
-        relation,
-        Additive::new(2).unwrap(),
-        3,
-        ValidityMode::ZkProof,
-        RelationConfig::Train(cfg.clone()),
-        2,
-        vec![0; cfg.dim()],
-        1,
-    )
-    .unwrap();
+    let mut c = ConsortiumBuilder::new(relation, Additive::new(2).unwrap())
+        .name("test")
+        .providers(3)
+        .validity(ValidityMode::ZkProof)
+        .min_batch(2)
+        .seed(1)
+        .build()
+        .unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let inputs: Vec<DataOpening> = prep
         .shards
@@ -52,7 +49,7 @@ fn one_rtrain_round_aggregates_and_audits() {
     let r = c.run_round(&present, &mut Honest, &mut rng).unwrap();
     assert_eq!(
         r.accepted,
-        vec![0, 1, 2],
+        vec![ProviderId(0), ProviderId(1), ProviderId(2)],
         "{:?} {:?}",
         r.rejected,
         r.failed_providers
@@ -69,7 +66,7 @@ fn one_rtrain_round_aggregates_and_audits() {
     let expect: Vec<i64> = (0..cfg.dim())
         .map(|j| steps.iter().map(|s| s[j]).sum::<i64>().div_euclid(3))
         .collect();
-    assert_eq!(r.new_model.unwrap(), expect);
-    let v = audit_bytes(&c.setup, &c.bulletin.to_bytes());
-    assert!(v.ok(), "{:?}", v.failure);
+    assert_eq!(r.new_model(), Some(&expect[..]));
+    let v = audit_bytes(c.setup(), &c.bulletin().to_bytes());
+    assert!(v.ok(), "{:?}", v.failures);
 }

@@ -1,449 +1,470 @@
-//! The aggregator role: collects contributions and shares for a round,
-//! decides which to accept, and posts its partial sum over the round's
+//! The aggregator role: receives share deliveries from authenticated
+//! providers, reads registrations and contributions from the bulletin (its
+//! [`Ledger`]), runs the validity step (pi_zk, or the two-party bound check
+//! with its peer aggregator through messages only), decides which
+//! contributions to accept, and posts its partial sum over the round's
 //! accepted set. Typestates: [`AggregatorRound`] -(decide)->
 //! [`AggregatorDecided`] -(partial_sum)-> [`PartialSum`].
 
-use crate::config::{PartyId, ValidityMode};
-use crate::error::AggError;
+use crate::config::ValidityMode;
+use crate::error::{AggError, Fault, Misuse};
+use crate::ledger::{Ledger, OpenRound};
 use crate::msgs::{
-    AcceptedSet, Contribution, PartialSum, RoundHeader, ShareDelivery, MAX_MESSAGE_BYTES,
+    AcceptedSet, Contribution, PartialSum, RejectReason, ShareDelivery, ValidityMessage,
+    MAX_MESSAGE_BYTES,
 };
-use crate::relation::{model_digest, ProofContext, UpdateRelation};
-use crate::setup::Setup;
+use crate::party::{AggregatorId, ProviderId};
+use crate::relation::{ProofContext, UpdateRelation, UpdateStatement};
+use crate::setup::{Setup, SharingScheme};
+use crate::validity::{TwoPcReport, TwoPcSession};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use zkagg_mpc::sharing::SecretSharing;
-use zkagg_zk::link::{self, LinkStatement};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+use zkagg_zk::link::{self, LinkProof, LinkStatement};
 use zkagg_zk::pedersen::Commitment;
 use zkagg_zk::Fr;
 
-/// Aggregator s collecting a round.
-pub struct AggregatorRound<Rel, S> {
-    s: u32,
-    setup: Arc<Setup<Rel, S>>,
-    header: RoundHeader,
-    model_digest: [u8; 32],
-    registrations: BTreeMap<u32, Fr>,
-    contributions: BTreeMap<u32, Contribution>,
-    shares: BTreeMap<u32, (Vec<Fr>, Fr)>,
-    rejected: BTreeMap<u32, String>,
-    mpc_verdicts: BTreeMap<u32, bool>,
+/// Most distinct share deliveries kept per provider and round; of these the
+/// one that opens the provider's commitment C_s is used.
+pub const MAX_DELIVERIES_PER_PROVIDER: usize = 2;
+
+/// One received share, expanded. Zeroized on drop.
+#[derive(Clone, PartialEq, Zeroize, ZeroizeOnDrop)]
+struct Candidate {
+    share: Vec<Fr>,
+    blind: Fr,
 }
 
-impl<Rel: UpdateRelation, S: SecretSharing> AggregatorRound<Rel, S> {
-    /// Starts collecting round `header.round` as aggregator `s`, with the
-    /// providers' registered data commitments.
-    pub fn new(
-        s: u32,
-        setup: Arc<Setup<Rel, S>>,
-        header: RoundHeader,
-        registrations: BTreeMap<u32, Fr>,
-    ) -> Self {
+/// Aggregator s collecting a round.
+pub struct AggregatorRound<Rel, S> {
+    id: AggregatorId,
+    setup: Arc<Setup<Rel, S>>,
+    round: u64,
+    deliveries: BTreeMap<ProviderId, Vec<Candidate>>,
+    malformed: BTreeSet<ProviderId>,
+    validity: Option<TwoPcSession>,
+}
+
+impl<Rel, S> std::fmt::Debug for AggregatorRound<Rel, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AggregatorRound")
+            .field("id", &self.id)
+            .field("round", &self.round)
+            .field("deliveries", &self.deliveries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The contribution of the open round `round` by `i`.
+fn open_round<Rel: UpdateRelation, S>(
+    ledger: &Ledger<Rel, S>,
+    round: u64,
+) -> Result<&OpenRound, AggError> {
+    let open = ledger.open_round().ok_or(Misuse::NoOpenRound)?;
+    if open.round() != round {
+        return Err(Misuse::WrongRound {
+            expected: open.round(),
+            got: round,
+        }
+        .into());
+    }
+    Ok(open)
+}
+
+impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
+    /// Starts collecting round `round` as aggregator `id`.
+    pub fn new(id: AggregatorId, setup: Arc<Setup<Rel, S>>, round: u64) -> Self {
         AggregatorRound {
-            s,
+            id,
             setup,
-            model_digest: model_digest(&header.model),
-            header,
-            registrations,
-            contributions: BTreeMap::new(),
-            shares: BTreeMap::new(),
-            rejected: BTreeMap::new(),
-            mpc_verdicts: BTreeMap::new(),
+            round,
+            deliveries: BTreeMap::new(),
+            malformed: BTreeSet::new(),
+            validity: None,
         }
     }
 
-    fn reject(&mut self, provider: u32, reason: String) {
-        self.rejected.entry(provider).or_insert(reason);
+    /// The aggregator's index.
+    pub fn id(&self) -> AggregatorId {
+        self.id
     }
 
-    /// Receives a public contribution. A second contribution from the same
-    /// provider in a round (a replay) gets the provider rejected; one for
-    /// another round is ignored and reported.
-    pub fn receive_contribution(&mut self, c: Contribution) -> Result<(), AggError> {
-        let party = PartyId::Provider(c.provider);
-        if c.provider as usize >= self.setup.config.provider_keys.len() {
-            return Err(AggError::UnknownParty(party));
+    /// Receives this aggregator's share from `sender`, the provider the
+    /// transport authenticated. The delivery must name that provider, this
+    /// aggregator and this round. An identical repeat is ignored; up to
+    /// [`MAX_DELIVERIES_PER_PROVIDER`] distinct ones are kept and the one that
+    /// opens C_s is used.
+    pub fn receive_share(&mut self, sender: ProviderId, d: ShareDelivery) -> Result<(), AggError> {
+        if d.provider != sender {
+            return Err(AggError::peer(sender, Fault::SenderMismatch));
         }
-        if c.round != self.header.round {
-            self.reject(
-                c.provider,
-                format!("replayed contribution from round {}", c.round),
-            );
-            return Err(AggError::Misbehaved {
-                party,
-                reason: format!(
-                    "contribution for round {} in round {}",
-                    c.round, self.header.round
-                ),
-            });
+        if sender.index() >= self.setup.config().num_providers() {
+            return Err(AggError::peer(sender, Fault::UnknownSender));
         }
-        if self.contributions.contains_key(&c.provider) {
-            self.reject(
-                c.provider,
-                "replayed contribution: a second contribution in the same round".into(),
-            );
-            return Err(AggError::Misbehaved {
-                party,
-                reason: "replayed contribution".into(),
-            });
+        if d.aggregator != self.id {
+            return Err(AggError::peer(sender, Fault::WrongRecipient));
         }
-        self.contributions.insert(c.provider, c);
+        if d.round != self.round {
+            return Err(AggError::peer(sender, Fault::WrongRound));
+        }
+        if d.share.len() > MAX_MESSAGE_BYTES {
+            return Err(AggError::peer(sender, Fault::MalformedShare));
+        }
+        let len = self.setup.vec_len();
+        let s = self.id.index();
+        let sharing = self.setup.sharing();
+        let expanded = sharing
+            .decode_share(s, &d.share, len)
+            .and_then(|share| sharing.expand(s, &share, len));
+        let Ok(share) = expanded else {
+            self.malformed.insert(sender);
+            return Err(AggError::peer(sender, Fault::MalformedShare));
+        };
+        let cand = Candidate {
+            share,
+            blind: d.blind,
+        };
+        let kept = self.deliveries.entry(sender).or_default();
+        if kept.contains(&cand) {
+            return Ok(());
+        }
+        if kept.len() >= MAX_DELIVERIES_PER_PROVIDER {
+            return Err(AggError::peer(sender, Fault::TooManyDeliveries));
+        }
+        kept.push(cand);
         Ok(())
     }
 
-    /// Receives this aggregator's share from a provider (decoded with caps).
-    pub fn receive_share(&mut self, d: ShareDelivery) -> Result<(), AggError> {
-        let party = PartyId::Provider(d.provider);
-        if d.aggregator != self.s || d.round != self.header.round {
-            return Err(AggError::Misbehaved {
-                party,
-                reason: "share for another aggregator or round".into(),
+    /// The share of provider `i` to use against contribution `c`: the
+    /// first kept delivery that opens C_s (or the first, which then fails
+    /// the opening check).
+    fn select(&self, i: ProviderId, c: &Contribution) -> Result<&Candidate, RejectReason> {
+        let kept = match self.deliveries.get(&i) {
+            Some(k) if !k.is_empty() => k,
+            _ if self.malformed.contains(&i) => return Err(RejectReason::MalformedShare),
+            _ => return Err(RejectReason::NoShare),
+        };
+        let Some(cs) = c.share_commitments.get(self.id.index()) else {
+            return Err(RejectReason::WrongCommitmentCount);
+        };
+        if kept.len() == 1 {
+            return Ok(&kept[0]);
+        }
+        let gens = &self.setup.gens().pedersen;
+        Ok(kept
+            .iter()
+            .find(|k| gens.verify_opening(cs, &k.share, &k.blind).is_ok())
+            .unwrap_or(&kept[0]))
+    }
+
+    /// MPC validity mode: starts the two-party bound check with the peer
+    /// aggregator over every contribution of the open round, and returns the
+    /// messages for the peer. Aggregator 0 garbles, aggregator 1 evaluates.
+    /// Each aggregator inputs lambda_s times its share (mask coordinate
+    /// excluded), so the check is on the reconstructed update.
+    pub fn validity_start<R: RngCore + CryptoRng>(
+        &mut self,
+        ledger: &Ledger<Rel, S>,
+        rng: &mut R,
+    ) -> Result<Vec<ValidityMessage>, AggError> {
+        if self.setup.config().validity != ValidityMode::Mpc2pc {
+            return Err(Misuse::WrongValidityMode.into());
+        }
+        if self.validity.is_some() {
+            return Err(Misuse::TwoPcOutOfOrder.into());
+        }
+        let open = open_round(ledger, self.round)?;
+        let d = self.setup.config().dim as usize;
+        let lambda = self.setup.lambda()[self.id.index()];
+        let mut providers = Vec::new();
+        let mut inputs = Vec::new();
+        for (i, (_, c)) in open.contributions() {
+            providers.push(*i);
+            inputs.push(match self.select(*i, c) {
+                Ok(k) => k.share[..d].iter().map(|x| lambda * x).collect(),
+                Err(_) => vec![Fr::ZERO; d],
             });
         }
-        if self.shares.contains_key(&d.provider) {
-            self.reject(d.provider, "two shares in one round".into());
-            return Err(AggError::Misbehaved {
-                party,
-                reason: "two shares in one round".into(),
-            });
-        }
-        if d.share.len() > MAX_MESSAGE_BYTES {
-            self.reject(d.provider, "oversized share".into());
-            return Err(AggError::Misbehaved {
-                party,
-                reason: "oversized share".into(),
-            });
-        }
-        let len = self.setup.vec_len();
-        let expanded = self
-            .setup
-            .sharing
-            .decode_share(self.s as usize, &d.share, len)
-            .and_then(|share| self.setup.sharing.expand(self.s as usize, &share, len));
-        match expanded {
-            Ok(x) => {
-                self.shares.insert(d.provider, (x, d.blind));
-                Ok(())
-            }
-            Err(e) => {
-                self.reject(d.provider, format!("malformed share: {e}"));
-                Err(AggError::Misbehaved {
-                    party,
-                    reason: e.to_string(),
-                })
-            }
+        let (session, out) =
+            TwoPcSession::start(&self.setup, self.id, self.round, providers, inputs, rng)?;
+        self.validity = Some(session);
+        Ok(out)
+    }
+
+    /// MPC validity mode: handles a message from the peer aggregator.
+    pub fn validity_receive(
+        &mut self,
+        msg: ValidityMessage,
+    ) -> Result<Vec<ValidityMessage>, AggError> {
+        let session = self.validity.as_mut().ok_or(Misuse::TwoPcOutOfOrder)?;
+        session.receive(msg)
+    }
+
+    /// Whether the validity step is finished (always true in ZK mode).
+    pub fn validity_done(&self) -> bool {
+        match self.setup.config().validity {
+            ValidityMode::ZkProof => true,
+            ValidityMode::Mpc2pc => self.validity.as_ref().is_some_and(|v| v.is_done()),
         }
     }
 
-    /// The explicit share vector received from `provider` (for the MPC path).
-    pub fn share_of(&self, provider: u32) -> Option<&[Fr]> {
-        self.shares.get(&provider).map(|(x, _)| x.as_slice())
+    /// Cost of the two-party check (MPC mode, once done).
+    pub fn validity_report(&self) -> Option<TwoPcReport> {
+        self.validity.as_ref().and_then(|v| v.report())
     }
 
-    /// Records the outcome of the two-party bound check for a provider (MPC mode).
-    pub fn record_mpc_verdict(&mut self, provider: u32, in_bound: bool) {
-        self.mpc_verdicts.insert(provider, in_bound);
+    fn context<'a>(
+        &self,
+        open: &'a OpenRound,
+        ledger: &Ledger<Rel, S>,
+        c: &'a Contribution,
+    ) -> ProofContext<'a> {
+        context(&self.setup, open, ledger.registrations(), c)
     }
 
-    /// Checks every contribution: pi_zk (ZK mode) or the 2PC verdict (MPC
-    /// mode), pi_link (batched), and that the shares open this aggregator's
-    /// commitments (one batched multiscalar multiplication). Returns the
-    /// decided state and the accepted-set message.
+    /// Checks every contribution of the open round: registration, share
+    /// count, the share, pi_zk (ZK mode) or the 2PC verdict (MPC mode),
+    /// pi_link and the share opening (one batched multiscalar
+    /// multiplication; on failure each is checked once, to name whom to
+    /// reject). Returns the decided state and the accepted-set message.
     pub fn decide<R: RngCore + CryptoRng>(
         mut self,
+        ledger: &Ledger<Rel, S>,
         rng: &mut R,
-    ) -> (AggregatorDecided<Rel, S>, AcceptedSet) {
+    ) -> Result<(AggregatorDecided, AcceptedSet), AggError> {
         let setup = self.setup.clone();
-        let nagg = setup.config.num_aggregators();
-        let mut candidates: Vec<u32> = Vec::new();
-        let providers: Vec<u32> = self.contributions.keys().copied().collect();
-        for i in providers {
-            if self.rejected.contains_key(&i) {
-                continue;
-            }
-            let c = &self.contributions[&i];
-            if c.share_commitments.len() != nagg {
-                self.reject(
-                    i,
-                    format!(
-                        "{} share commitments for {nagg} aggregators",
-                        c.share_commitments.len()
-                    ),
-                );
-                continue;
-            }
-            if !self.shares.contains_key(&i) {
-                self.reject(i, "no share received".into());
-                continue;
-            }
-            let ctx = context(
-                &setup,
-                &self.header,
-                &self.model_digest,
-                &self.registrations,
-                c,
-            );
-            let rho = ctx.rho();
-            let verdict = match setup.config.validity {
-                ValidityMode::ZkProof => setup
-                    .relation
-                    .verify(&ctx, &rho, &c.y, &c.proof)
-                    .map_err(|e| format!("pi_zk rejected: {e}")),
-                ValidityMode::Mpc2pc => match self.mpc_verdicts.get(&i) {
+        let open = open_round(ledger, self.round)?;
+        let nagg = setup.config().num_aggregators();
+        let verdicts = match setup.config().validity {
+            ValidityMode::ZkProof => None,
+            ValidityMode::Mpc2pc => Some(
+                self.validity
+                    .take()
+                    .and_then(|v| v.verdicts())
+                    .unwrap_or_default(),
+            ),
+        };
+        let mut rejected: BTreeMap<ProviderId, RejectReason> = BTreeMap::new();
+        let mut candidates: Vec<(ProviderId, &Contribution, &Candidate, ProofContext<'_>)> =
+            Vec::new();
+        for (i, (_, c)) in open.contributions() {
+            let ctx = self.context(open, ledger, c);
+            let reason = if setup.relation().needs_registration() && ctx.data_commitment.is_none() {
+                Err(RejectReason::NoRegistration)
+            } else if c.share_commitments.len() != nagg {
+                Err(RejectReason::WrongCommitmentCount)
+            } else {
+                self.select(*i, c)
+            };
+            let cand = match reason {
+                Ok(k) => k,
+                Err(r) => {
+                    rejected.insert(*i, r);
+                    continue;
+                }
+            };
+            let valid = match &verdicts {
+                None => setup
+                    .relation()
+                    .verify(&UpdateStatement::new(&ctx, c.y), &c.proof)
+                    .map_err(|_| RejectReason::ProofRejected),
+                Some(v) => match v.get(i) {
                     Some(true) => Ok(()),
-                    Some(false) => Err("2PC bound check: out of bound".to_string()),
-                    None => Err("2PC bound check not run".to_string()),
+                    Some(false) => Err(RejectReason::OutOfBound),
+                    None => Err(RejectReason::BoundCheckNotRun),
                 },
             };
-            match verdict {
-                Ok(()) => candidates.push(i),
-                Err(reason) => self.reject(i, reason),
+            match valid {
+                Ok(()) => candidates.push((*i, c, cand, ctx)),
+                Err(r) => {
+                    rejected.insert(*i, r);
+                }
             }
         }
-        // pi_link and the share openings of every candidate in one
-        // multiscalar multiplication; only if that fails do the separate
-        // batches below run, to find whom to reject.
-        if !self.links_and_openings_hold(&setup, &candidates, rng) {
-            candidates = self.batch_link(&setup, candidates, rng);
-            self.batch_openings(&setup, &mut candidates, rng);
+        let links: Vec<LinkItem<'_>> = candidates
+            .iter()
+            .map(|(_, c, _, ctx)| LinkItem::new(&setup, c, ctx))
+            .collect();
+        let openings: Vec<(Commitment, &[Fr], Fr)> = candidates
+            .iter()
+            .map(|(_, c, k, _)| {
+                (
+                    c.share_commitments[self.id.index()],
+                    k.share.as_slice(),
+                    k.blind,
+                )
+            })
+            .collect();
+        let fast = {
+            let mut items: Vec<_> = links.iter().map(|l| l.item()).collect();
+            matches!(
+                link::batch_verify_with_openings(setup.gens(), &mut items, &openings, rng),
+                Ok(true)
+            )
+        };
+        let mut accepted_shares: BTreeMap<ProviderId, Candidate> = BTreeMap::new();
+        for (k, (i, _, cand, _)) in candidates.iter().enumerate() {
+            if !fast {
+                // Each proof and opening checked once: linear, not quadratic.
+                let (mut t, st, proof) = links[k].item();
+                if link::verify(setup.gens(), &mut t, &st, proof).is_err() {
+                    rejected.insert(*i, RejectReason::LinkRejected);
+                    continue;
+                }
+                let (cs, x, r) = &openings[k];
+                if setup.gens().pedersen.verify_opening(cs, x, r).is_err() {
+                    rejected.insert(*i, RejectReason::ShareDoesNotOpen);
+                    continue;
+                }
+            }
+            accepted_shares.insert(*i, (*cand).clone());
         }
         let msg = AcceptedSet {
-            round: self.header.round,
-            aggregator: self.s,
-            accepted: candidates.clone(),
-            rejected: self.rejected.iter().map(|(i, r)| (*i, r.clone())).collect(),
+            round: self.round,
+            aggregator: self.id,
+            accepted: accepted_shares.keys().copied().collect(),
+            rejected: rejected.into_iter().collect(),
         };
-        (
+        Ok((
             AggregatorDecided {
-                s: self.s,
-                round: self.header.round,
-                accepted: candidates,
-                shares: self.shares,
-                _p: core::marker::PhantomData,
+                id: self.id,
+                round: self.round,
+                len: setup.vec_len(),
+                shares: accepted_shares,
             },
             msg,
-        )
-    }
-
-    /// For each candidate: its pi_link transcript, the combined commitment
-    /// C = sum_s lambda_s C_s and rho.
-    fn link_inputs(
-        &self,
-        setup: &Setup<Rel, S>,
-        candidates: &[u32],
-    ) -> Vec<(Transcript, Commitment, Fr)> {
-        candidates
-            .iter()
-            .map(|i| {
-                let c = &self.contributions[i];
-                let ctx = context(
-                    setup,
-                    &self.header,
-                    &self.model_digest,
-                    &self.registrations,
-                    c,
-                );
-                // Candidates have exactly S commitments (checked in `decide`);
-                // the identity never links to an honest statement's rho.
-                let csum = setup
-                    .combine_commitments(&c.share_commitments)
-                    .unwrap_or(Commitment(RistrettoPoint::identity()));
-                (ctx.link_transcript(), csum, ctx.rho())
-            })
-            .collect()
-    }
-
-    /// This aggregator's (C_s, share, blind) for each candidate.
-    fn openings(&self, candidates: &[u32]) -> Vec<(Commitment, &[Fr], Fr)> {
-        candidates
-            .iter()
-            .map(|i| {
-                let (x, r) = &self.shares[i];
-                (
-                    self.contributions[i].share_commitments[self.s as usize],
-                    x.as_slice(),
-                    *r,
-                )
-            })
-            .collect()
-    }
-
-    /// The fast path: every candidate's pi_link and share opening in one
-    /// multiscalar multiplication.
-    fn links_and_openings_hold<R: RngCore + CryptoRng>(
-        &self,
-        setup: &Setup<Rel, S>,
-        candidates: &[u32],
-        rng: &mut R,
-    ) -> bool {
-        let inputs = self.link_inputs(setup, candidates);
-        let mut items = self.link_items(setup, candidates, &inputs);
-        let openings = self.openings(candidates);
-        matches!(
-            link::batch_verify_with_openings(&setup.gens, &mut items, &openings, rng),
-            Ok(true)
-        )
-    }
-
-    fn link_items<'a>(
-        &'a self,
-        setup: &Setup<Rel, S>,
-        candidates: &[u32],
-        inputs: &'a [(Transcript, Commitment, Fr)],
-    ) -> Vec<(Transcript, LinkStatement<'a>, &'a zkagg_zk::link::LinkProof)> {
-        candidates
-            .iter()
-            .zip(inputs)
-            .map(|(i, (t, csum, rho))| {
-                let c = &self.contributions[i];
-                (
-                    t.clone(),
-                    LinkStatement {
-                        C: &csum.0,
-                        rho,
-                        y: &c.y,
-                        len: setup.vec_len(),
-                    },
-                    &c.link,
-                )
-            })
-            .collect()
-    }
-
-    /// Share openings, batched; rejects each candidate whose share does not
-    /// open its commitment.
-    fn batch_openings<R: RngCore + CryptoRng>(
-        &mut self,
-        setup: &Setup<Rel, S>,
-        candidates: &mut Vec<u32>,
-        rng: &mut R,
-    ) {
-        loop {
-            let result = setup
-                .gens
-                .pedersen
-                .batch_verify_openings(&self.openings(candidates), rng);
-            match result {
-                Ok(()) => return,
-                Err(zkagg_zk::pedersen::PedersenError::BadOpening { index }) => {
-                    let i = candidates.remove(index);
-                    self.reject(i, format!("share does not open commitment C_{}", self.s));
-                }
-                Err(e) => {
-                    for i in candidates.drain(..) {
-                        self.rejected.insert(i, e.to_string());
-                    }
-                    return;
-                }
-            }
-        }
-    }
-
-    /// pi_link, batched; rejects each candidate whose proof fails.
-    fn batch_link<R: RngCore + CryptoRng>(
-        &mut self,
-        setup: &Setup<Rel, S>,
-        mut candidates: Vec<u32>,
-        rng: &mut R,
-    ) -> Vec<u32> {
-        loop {
-            let inputs = self.link_inputs(setup, &candidates);
-            let mut items = self.link_items(setup, &candidates, &inputs);
-            match link::batch_verify(&setup.gens, &mut items, rng) {
-                Ok(()) => return candidates,
-                Err(link::LinkError::Rejected { index }) => {
-                    drop(items);
-                    let i = candidates.remove(index);
-                    self.reject(i, "pi_link rejected".into());
-                }
-                Err(_) => {
-                    // A structural error (wrong rounds) on some proof: check one by one.
-                    let mut keep = Vec::new();
-                    for (k, (mut t, st, proof)) in items.into_iter().enumerate() {
-                        if link::verify(&setup.gens, &mut t, &st, proof).is_ok() {
-                            keep.push(candidates[k]);
-                        }
-                    }
-                    for i in candidates.drain(..) {
-                        if !keep.contains(&i) {
-                            self.rejected.insert(i, "pi_link rejected".into());
-                        }
-                    }
-                    return keep;
-                }
-            }
-        }
+        ))
     }
 }
 
-/// The proof context of a contribution, from public data.
-pub(crate) fn context<'a, Rel, S>(
+/// One contribution's pi_link check: transcript, combined commitment, rho.
+struct LinkItem<'a> {
+    transcript: Transcript,
+    csum: RistrettoPoint,
+    rho: Fr,
+    y: &'a Fr,
+    len: usize,
+    proof: &'a LinkProof,
+}
+
+impl<'a> LinkItem<'a> {
+    fn new<Rel, S>(setup: &Setup<Rel, S>, c: &'a Contribution, ctx: &ProofContext<'_>) -> Self {
+        // Candidates have exactly S commitments (checked in `decide`); the
+        // identity never links to an honest statement's rho.
+        let csum = setup
+            .combine_commitments(&c.share_commitments)
+            .map(|c| c.0)
+            .unwrap_or(RistrettoPoint::identity());
+        LinkItem {
+            transcript: ctx.link_transcript(),
+            csum,
+            rho: ctx.rho(),
+            y: &c.y,
+            len: setup.vec_len(),
+            proof: &c.link,
+        }
+    }
+
+    fn item(&self) -> (Transcript, LinkStatement<'_>, &'a LinkProof) {
+        (
+            self.transcript.clone(),
+            LinkStatement {
+                C: &self.csum,
+                rho: &self.rho,
+                y: self.y,
+                len: self.len,
+            },
+            self.proof,
+        )
+    }
+}
+
+/// The proof context of a contribution, from public data: the registered
+/// data commitment enters only for a relation that uses one.
+pub(crate) fn context<'a, Rel: UpdateRelation, S>(
     setup: &Setup<Rel, S>,
-    header: &'a RoundHeader,
-    model_digest: &[u8; 32],
-    registrations: &BTreeMap<u32, Fr>,
+    open: &'a OpenRound,
+    registrations: &BTreeMap<ProviderId, Fr>,
     c: &'a Contribution,
 ) -> ProofContext<'a> {
     ProofContext {
-        config_id: setup.config_id,
-        round: header.round,
+        config_id: setup.config_id(),
+        round: open.round(),
         provider: c.provider,
-        model: &header.model,
-        model_digest: *model_digest,
-        data_commitment: registrations.get(&c.provider).copied(),
+        model: &open.header().model,
+        model_digest: *open.model_digest(),
+        data_commitment: if setup.relation().needs_registration() {
+            registrations.get(&c.provider).copied()
+        } else {
+            None
+        },
         h: c.h,
         share_commitments: &c.share_commitments,
     }
 }
 
-/// An aggregator that has posted its accepted set.
-pub struct AggregatorDecided<Rel, S> {
-    s: u32,
+/// An aggregator that has posted its accepted set. Its shares are
+/// zeroized on drop.
+pub struct AggregatorDecided {
+    id: AggregatorId,
     round: u64,
-    accepted: Vec<u32>,
-    shares: BTreeMap<u32, (Vec<Fr>, Fr)>,
-    #[allow(dead_code)]
-    _p: core::marker::PhantomData<(Rel, S)>,
+    len: usize,
+    shares: BTreeMap<ProviderId, Candidate>,
 }
 
-impl<Rel, S> AggregatorDecided<Rel, S> {
-    /// This aggregator's accepted providers.
-    pub fn accepted(&self) -> &[u32] {
-        &self.accepted
+impl std::fmt::Debug for AggregatorDecided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AggregatorDecided")
+            .field("id", &self.id)
+            .field("round", &self.round)
+            .field("accepted", &self.shares.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AggregatorDecided {
+    /// This aggregator's accepted providers, ascending.
+    pub fn accepted(&self) -> Vec<ProviderId> {
+        self.shares.keys().copied().collect()
     }
 
-    /// The partial sum over the round's accepted set (the intersection of
-    /// every aggregator's set). Errors if that set names a provider this
-    /// aggregator did not accept.
-    pub fn partial_sum(self, round_accepted: &[u32]) -> Result<PartialSum, AggError> {
-        let len = self
-            .shares
-            .values()
-            .next()
-            .map(|(x, _)| x.len())
-            .unwrap_or(0);
-        let mut sum = vec![Fr::ZERO; len];
+    /// The partial sum over the round's accepted set: the intersection of
+    /// every aggregator's set on the bulletin. Errors if a set is missing
+    /// or the intersection names a provider this aggregator did not accept.
+    pub fn partial_sum<Rel: UpdateRelation, S>(
+        self,
+        ledger: &Ledger<Rel, S>,
+        num_aggregators: usize,
+    ) -> Result<PartialSum, AggError> {
+        let open = open_round(ledger, self.round)?;
+        let accepted = open
+            .intersection(num_aggregators)
+            .ok_or(Misuse::AcceptedSetsMissing)?;
+        self.sum_over(&accepted)
+    }
+
+    /// The partial sum over `accepted`, which must be strictly ascending and
+    /// within this aggregator's accepted set.
+    pub fn sum_over(&self, accepted: &[ProviderId]) -> Result<PartialSum, AggError> {
+        if !accepted.windows(2).all(|w| w[0] < w[1]) {
+            return Err(Misuse::NotAccepted.into());
+        }
+        let mut sum = vec![Fr::ZERO; self.len];
         let mut blind = Fr::ZERO;
-        for i in round_accepted {
-            if !self.accepted.contains(i) {
-                return Err(AggError::Misuse(format!(
-                    "provider {i} is not in aggregator {}'s accepted set",
-                    self.s
-                )));
-            }
-            let (x, r) = &self.shares[i];
-            for (a, b) in sum.iter_mut().zip(x) {
+        for i in accepted {
+            let k = self.shares.get(i).ok_or(Misuse::NotAccepted)?;
+            for (a, b) in sum.iter_mut().zip(&k.share) {
                 *a += b;
             }
-            blind += r;
+            blind += k.blind;
         }
         Ok(PartialSum {
             round: self.round,
-            aggregator: self.s,
+            aggregator: self.id,
             sum,
             blind,
         })

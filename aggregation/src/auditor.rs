@@ -1,346 +1,391 @@
-//! The auditor: checks a bulletin end to end from public data alone.
+//! The auditor: checks a bulletin end to end from public data alone, one
+//! entry at a time ([`Auditor::entry`]), so a node or the command line can
+//! drive it incrementally.
 //!
-//! For every round: the accepted set is the intersection of the posted
-//! sets; below the minimum batch no partial sum and no model is released;
-//! every accepted contribution's pi_zk and pi_link verify; each partial sum
-//! opens the sum of the accepted providers' commitments to that aggregator's
-//! shares; and the posted new model equals the recomputed one, which is also
-//! the next round's model. The verdict names the first failing item and the
-//! party to blame.
+//! Per entry: the chain, the strict signature and the sender's role (a
+//! failure here blames the coordinator, which presents the bulletin, and
+//! stops the audit: nothing after it can be trusted), then the ledger's
+//! sequence rules. Provider noise the coordinator let through (a second
+//! registration or contribution, one outside or for another round) cannot
+//! change an outcome: it is recorded as an [`AuditNote`] and skipped. Any
+//! other stray entry is a failure of its poster.
+//!
+//! Per closed round: every accepted contribution verifies (registration,
+//! one commitment per aggregator, pi_zk in the ZK mode, pi_link), else the
+//! aggregators that accepted it are blamed; the posted close must equal the
+//! one that follows from the round's entries
+//! ([`crate::coordinator::expected_close`]), else the coordinator is
+//! blamed; a round aborted because an aggregator withheld or corrupted its
+//! message is a failure of that aggregator. Later rounds are still checked.
+//!
+//! In the MPC validity mode the bound check is not publicly verifiable:
+//! the verdict says [`ValidityCheck::AttestedByAggregators`].
 
 use crate::aggregator::context;
-use crate::bulletin::Bulletin;
-use crate::config::{PartyId, ValidityMode};
-use crate::coordinator::{intersect, new_model};
-use crate::msgs::{AcceptedSet, Contribution, PartialSum, PublicMessage, RoundHeader};
-use crate::relation::{model_digest, UpdateRelation};
+use crate::bulletin::{Bulletin, Entry};
+use crate::config::ValidityMode;
+use crate::coordinator::expected_close;
+use crate::error::{AggError, Fault};
+use crate::ledger::{Applied, ClosedRound, Ledger};
+use crate::msgs::{AbortReason, RoundOutcome};
+use crate::party::{PartyId, ProviderId};
+use crate::relation::{UpdateRelation, UpdateStatement};
 use crate::setup::Setup;
-use std::collections::BTreeMap;
-use zkagg_mpc::sharing::SecretSharing;
+use std::sync::Arc;
 use zkagg_zk::link::{self, LinkStatement};
-use zkagg_zk::pedersen::Commitment;
-use zkagg_zk::Fr;
 
-/// The first failure found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuditFault {
+    /// An entry broke a bulletin or sequence rule.
+    Entry(Fault),
+    /// The bulletin file does not decode, or is for another config.
+    BadFile,
+    /// The bulletin is for another config.
+    ConfigMismatch,
+    /// An accepted contribution has no registered data commitment.
+    AcceptedUnregistered(ProviderId),
+    /// An accepted contribution lacks one commitment per aggregator.
+    AcceptedWrongCommitmentCount(ProviderId),
+    /// An accepted contribution's pi_zk fails.
+    AcceptedProofFails(ProviderId),
+    /// An accepted contribution's pi_link fails.
+    AcceptedLinkFails(ProviderId),
+    /// The posted close is not the one that follows from the round.
+    WrongClose,
+    /// The round aborted because this aggregator posted no accepted set.
+    AcceptedSetWithheld,
+    /// The round aborted because this aggregator posted no partial sum.
+    PartialSumWithheld,
+    /// The round aborted because this aggregator's partial sum does not open.
+    PartialSumInvalid,
+}
+
+/// A failure and the party to blame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuditFailure {
     /// The bulletin entry (sequence number), if the failure is tied to one.
     pub entry: Option<u64>,
+    /// The round, if the failure is tied to one.
+    pub round: Option<u64>,
     /// What failed.
-    pub item: String,
+    pub fault: AuditFault,
     /// The party to blame.
     pub blame: PartyId,
 }
 
+/// A skipped entry: provider noise that cannot change an outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuditNote {
+    /// The entry.
+    pub entry: u64,
+    /// Its poster.
+    pub party: PartyId,
+    /// The rule it broke.
+    pub fault: Fault,
+}
+
+/// What validity the audit could check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidityCheck {
+    /// Every accepted contribution's pi_zk verified: validity is public.
+    PublicProofs,
+    /// The MPC mode: validity rests on the two aggregators' bound check,
+    /// which the public record cannot verify.
+    AttestedByAggregators,
+}
+
+/// One closed round.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoundVerdict {
+    /// Round t.
+    pub round: u64,
+    /// The round's accepted set.
+    pub accepted: Vec<ProviderId>,
+    /// What the round produced (as posted).
+    pub outcome: RoundOutcome,
+    /// Whether the round passed every check.
+    pub ok: bool,
+}
+
 /// The auditor's verdict.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
-    /// Rounds fully checked.
-    pub rounds_checked: u64,
-    /// Rounds that released a model.
-    pub rounds_released: u64,
+    /// Every closed round, in order.
+    pub rounds: Vec<RoundVerdict>,
+    /// Every failure found.
+    pub failures: Vec<AuditFailure>,
+    /// Skipped provider noise.
+    pub notes: Vec<AuditNote>,
+    /// What validity could be checked.
+    pub validity: ValidityCheck,
     /// The last released model.
     pub final_model: Option<Vec<i64>>,
-    /// The first failure, if any.
-    pub failure: Option<AuditFailure>,
+    /// A round still open at the end of the bulletin.
+    pub open_round: Option<u64>,
 }
 
 impl Verdict {
     /// Whether the bulletin passed.
     pub fn ok(&self) -> bool {
-        self.failure.is_none()
+        self.failures.is_empty()
     }
-}
 
-#[derive(Default)]
-struct RoundState {
-    header: Option<RoundHeader>,
-    contributions: BTreeMap<u32, (u64, Contribution)>,
-    sets: Vec<AcceptedSet>,
-    sums: Vec<(u64, PartialSum)>,
-}
+    /// Closed rounds checked.
+    pub fn rounds_checked(&self) -> usize {
+        self.rounds.len()
+    }
 
-/// Audits a saved bulletin's bytes: decoding and signature/chain failures
-/// blame the coordinator, which keeps the bulletin.
-pub fn audit_bytes<Rel: UpdateRelation, S: SecretSharing>(
-    setup: &Setup<Rel, S>,
-    bytes: &[u8],
-) -> Verdict {
-    match Bulletin::from_bytes(bytes) {
-        Ok(b) => audit(setup, &b),
-        Err(e) => Verdict {
-            rounds_checked: 0,
-            rounds_released: 0,
+    /// Rounds that released a model.
+    pub fn rounds_released(&self) -> usize {
+        self.rounds
+            .iter()
+            .filter(|r| matches!(r.outcome, RoundOutcome::Released(_)))
+            .count()
+    }
+
+    /// The first failure, if any.
+    pub fn first_failure(&self) -> Option<&AuditFailure> {
+        self.failures.first()
+    }
+
+    fn empty(validity: ValidityMode) -> Self {
+        Verdict {
+            rounds: Vec::new(),
+            failures: Vec::new(),
+            notes: Vec::new(),
+            validity: match validity {
+                ValidityMode::ZkProof => ValidityCheck::PublicProofs,
+                ValidityMode::Mpc2pc => ValidityCheck::AttestedByAggregators,
+            },
             final_model: None,
-            failure: Some(AuditFailure {
-                entry: None,
-                item: format!("bulletin does not load: {e}"),
-                blame: PartyId::Coordinator,
-            }),
-        },
+            open_round: None,
+        }
     }
 }
 
-/// Audits a loaded bulletin against the public parameters.
-pub fn audit<Rel: UpdateRelation, S: SecretSharing>(
-    setup: &Setup<Rel, S>,
-    bulletin: &Bulletin,
-) -> Verdict {
-    let mut v = Verdict {
-        rounds_checked: 0,
-        rounds_released: 0,
-        final_model: None,
-        failure: None,
-    };
-    if bulletin.config_id() != setup.config_id {
-        v.failure = Some(AuditFailure {
-            entry: None,
-            item: "bulletin is for another config".into(),
-            blame: PartyId::Coordinator,
-        });
-        return v;
+/// The auditor's state: its own copy of the bulletin and its ledger.
+pub struct Auditor<Rel, S> {
+    setup: Arc<Setup<Rel, S>>,
+    bulletin: Bulletin,
+    ledger: Ledger<Rel, S>,
+    verdict: Verdict,
+    broken: Option<AuditFailure>,
+}
+
+impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
+    /// An auditor for a consortium's public parameters.
+    pub fn new(setup: Arc<Setup<Rel, S>>) -> Result<Self, AggError> {
+        Ok(Auditor {
+            bulletin: Bulletin::new(setup.config().clone())?,
+            ledger: Ledger::new(setup.clone()),
+            verdict: Verdict::empty(setup.config().validity),
+            setup,
+            broken: None,
+        })
     }
-    let mut registrations: BTreeMap<u32, Fr> = BTreeMap::new();
-    let mut st = RoundState::default();
-    let mut expected_model: Option<Vec<i64>> = None;
-    let fail = |v: &mut Verdict, entry: Option<u64>, item: String, blame: PartyId| {
-        v.failure = Some(AuditFailure { entry, item, blame });
-    };
-    for (seq, (sender, msg)) in bulletin.messages().enumerate() {
-        let seq = seq as u64;
-        match msg {
-            PublicMessage::Registration(r) => {
-                if registrations
-                    .insert(r.provider, r.data_commitment)
-                    .is_some()
-                {
-                    fail(&mut v, Some(seq), "second registration".into(), sender);
-                    return v;
-                }
+
+    /// The verdict so far.
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// The auditor's copy of the bulletin.
+    pub fn bulletin(&self) -> &Bulletin {
+        &self.bulletin
+    }
+
+    fn fail(&mut self, f: AuditFailure) -> Result<(), AuditFailure> {
+        self.verdict.failures.push(f);
+        Err(f)
+    }
+
+    /// Checks the next entry. `Err` is a failure found at this entry (or,
+    /// once the chain is broken, the failure that broke it).
+    pub fn entry(&mut self, entry: Entry) -> Result<(), AuditFailure> {
+        if let Some(f) = self.broken {
+            return Err(f);
+        }
+        let seq = entry.seq;
+        let round = self.ledger.open_round().map(|o| o.round());
+        let msg = match self.bulletin.check(&entry) {
+            Ok(m) => m,
+            Err(e) => {
+                let fault = e.blame().map(|(_, f)| f).unwrap_or(Fault::MalformedPayload);
+                let f = AuditFailure {
+                    entry: Some(seq),
+                    round,
+                    fault: AuditFault::Entry(fault),
+                    blame: PartyId::Coordinator,
+                };
+                self.broken = Some(f);
+                return self.fail(f);
             }
-            PublicMessage::RoundHeader(h) => {
-                if st.header.is_some() {
-                    fail(
-                        &mut v,
-                        Some(seq),
-                        "round header before the previous round closed".into(),
-                        sender,
-                    );
-                    return v;
-                }
-                if let Some(m) = &expected_model {
-                    if &h.model != m {
-                        fail(
-                            &mut v,
-                            Some(seq),
-                            format!(
-                                "round {} starts from a model other than the released one",
-                                h.round
-                            ),
-                            sender,
-                        );
-                        return v;
-                    }
-                }
-                st = RoundState {
-                    header: Some(h.clone()),
-                    ..Default::default()
-                };
+        };
+        let applied = self.ledger.apply(seq, entry.sender, &msg);
+        self.bulletin.append_checked(entry, msg);
+        match applied {
+            Ok(Applied::Closed(cr)) => self.close(&cr),
+            Ok(_) => Ok(()),
+            Err(stray) if stray.is_provider_noise() => {
+                self.verdict.notes.push(AuditNote {
+                    entry: seq,
+                    party: stray.party,
+                    fault: stray.fault,
+                });
+                Ok(())
             }
-            PublicMessage::Contribution(c) => {
-                let Some(h) = &st.header else {
-                    fail(
-                        &mut v,
-                        Some(seq),
-                        "contribution outside a round".into(),
-                        sender,
-                    );
-                    return v;
-                };
-                if c.round != h.round {
-                    // A replay from another round: never accepted; only an
-                    // aggregator accepting it is a failure (checked below).
-                    continue;
-                }
-                // A second contribution in the same round is a replay; keep the first.
-                st.contributions
-                    .entry(c.provider)
-                    .or_insert((seq, c.clone()));
-            }
-            PublicMessage::AcceptedSet(a) => st.sets.push(a.clone()),
-            PublicMessage::PartialSum(p) => st.sums.push((seq, p.clone())),
-            PublicMessage::RoundClose(close) => {
-                let Some(h) = st.header.take() else {
-                    fail(
-                        &mut v,
-                        Some(seq),
-                        "round close outside a round".into(),
-                        sender,
-                    );
-                    return v;
-                };
-                if close.round != h.round {
-                    fail(
-                        &mut v,
-                        Some(seq),
-                        "round close for another round".into(),
-                        sender,
-                    );
-                    return v;
-                }
-                let digest = model_digest(&h.model);
-                let sets: Vec<&AcceptedSet> =
-                    st.sets.iter().filter(|s| s.round == h.round).collect();
-                let acc = match intersect(setup.config.num_aggregators(), h.round, &sets) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        fail(
-                            &mut v,
-                            Some(seq),
-                            format!("accepted sets: {e}"),
-                            PartyId::Coordinator,
-                        );
-                        return v;
-                    }
-                };
-                if acc != close.accepted {
-                    fail(
-                        &mut v,
-                        Some(seq),
-                        "round's accepted set is not the intersection".into(),
-                        sender,
-                    );
-                    return v;
-                }
-                // Every accepted contribution verifies.
-                for i in &acc {
-                    let Some((cseq, c)) = st.contributions.get(i) else {
-                        let blame = sets
-                            .iter()
-                            .find(|s| s.accepted.contains(i))
-                            .map(|s| PartyId::Aggregator(s.aggregator))
-                            .unwrap_or(sender);
-                        fail(
-                            &mut v,
-                            Some(seq),
-                            format!("accepted provider {i} has no contribution this round"),
-                            blame,
-                        );
-                        return v;
-                    };
-                    let ctx = context(setup, &h, &digest, &registrations, c);
-                    let rho = ctx.rho();
-                    if setup.config.validity == ValidityMode::ZkProof {
-                        if let Err(e) = setup.relation.verify(&ctx, &rho, &c.y, &c.proof) {
-                            fail(
-                                &mut v,
-                                Some(*cseq),
-                                format!("accepted contribution's pi_zk fails: {e}"),
-                                PartyId::Provider(*i),
-                            );
-                            return v;
-                        }
-                    }
-                    let Some(csum) = setup.combine_commitments(&c.share_commitments) else {
-                        fail(
-                            &mut v,
-                            Some(*cseq),
-                            "accepted contribution has the wrong number of share commitments"
-                                .into(),
-                            PartyId::Provider(*i),
-                        );
-                        return v;
-                    };
-                    let stmt = LinkStatement {
+            Err(stray) => self.fail(AuditFailure {
+                entry: Some(seq),
+                round,
+                fault: AuditFault::Entry(stray.fault),
+                blame: stray.party,
+            }),
+        }
+    }
+
+    /// Checks a closed round.
+    fn close(&mut self, cr: &ClosedRound) -> Result<(), AuditFailure> {
+        let setup = self.setup.clone();
+        let open = &cr.round;
+        let round = open.round();
+        let expected = expected_close(&setup, open);
+        let mut failures = Vec::new();
+        let nagg = setup.config().num_aggregators();
+        for i in &expected.accepted {
+            let Some((cseq, c)) = open.contributions().get(i) else {
+                continue;
+            };
+            let ctx = context(&setup, open, self.ledger.registrations(), c);
+            let fault = if setup.relation().needs_registration() && ctx.data_commitment.is_none() {
+                Some(AuditFault::AcceptedUnregistered(*i))
+            } else if c.share_commitments.len() != nagg {
+                Some(AuditFault::AcceptedWrongCommitmentCount(*i))
+            } else if setup.config().validity == ValidityMode::ZkProof
+                && setup
+                    .relation()
+                    .verify(&UpdateStatement::new(&ctx, c.y), &c.proof)
+                    .is_err()
+            {
+                Some(AuditFault::AcceptedProofFails(*i))
+            } else {
+                let csum = setup.combine_commitments(&c.share_commitments);
+                let rho = ctx.rho();
+                let linked = csum.is_some_and(|csum| {
+                    let st = LinkStatement {
                         C: &csum.0,
                         rho: &rho,
                         y: &c.y,
                         len: setup.vec_len(),
                     };
-                    if link::verify(&setup.gens, &mut ctx.link_transcript(), &stmt, &c.link)
-                        .is_err()
-                    {
-                        fail(
-                            &mut v,
-                            Some(*cseq),
-                            "accepted contribution's pi_link fails".into(),
-                            PartyId::Provider(*i),
-                        );
-                        return v;
-                    }
+                    link::verify(setup.gens(), &mut ctx.link_transcript(), &st, &c.link).is_ok()
+                });
+                (!linked).then_some(AuditFault::AcceptedLinkFails(*i))
+            };
+            if let Some(fault) = fault {
+                // Every aggregator accepted it (it is in the intersection).
+                for s in open.accepted_sets().keys() {
+                    failures.push(AuditFailure {
+                        entry: Some(*cseq),
+                        round: Some(round),
+                        fault,
+                        blame: PartyId::Aggregator(*s),
+                    });
                 }
-                let released = acc.len() >= setup.config.min_batch as usize;
-                let sums: Vec<&(u64, PartialSum)> =
-                    st.sums.iter().filter(|(_, p)| p.round == h.round).collect();
-                if !released {
-                    if let Some((pseq, p)) = sums.first() {
-                        fail(
-                            &mut v,
-                            Some(*pseq),
-                            "partial sum released below the minimum batch".into(),
-                            PartyId::Aggregator(p.aggregator),
-                        );
-                        return v;
-                    }
-                    if close.new_model.is_some() {
-                        fail(
-                            &mut v,
-                            Some(seq),
-                            "model released below the minimum batch".into(),
-                            sender,
-                        );
-                        return v;
-                    }
-                    v.rounds_checked += 1;
-                    expected_model = Some(h.model.clone());
-                    continue;
-                }
-                // Each partial sum opens the sum of the accepted commitments.
-                for (pseq, p) in &sums {
-                    let s = p.aggregator as usize;
-                    let target: Commitment = acc
-                        .iter()
-                        .map(|i| st.contributions[i].1.share_commitments[s])
-                        .sum();
-                    if p.sum.len() != setup.vec_len()
-                        || setup
-                            .gens
-                            .pedersen
-                            .verify_opening(&target, &p.sum, &p.blind)
-                            .is_err()
-                    {
-                        fail(&mut v, Some(*pseq), format!("partial sum of aggregator {s} does not open the accepted commitments"), PartyId::Aggregator(p.aggregator));
-                        return v;
-                    }
-                }
-                let sum_refs: Vec<&PartialSum> = sums.iter().map(|(_, p)| p).collect();
-                let m = match new_model(setup, &h, &acc, &sum_refs) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        fail(
-                            &mut v,
-                            Some(seq),
-                            format!("cannot recompute the model: {e}"),
-                            PartyId::Coordinator,
-                        );
-                        return v;
-                    }
-                };
-                if close.new_model.as_ref() != Some(&m) {
-                    fail(
-                        &mut v,
-                        Some(seq),
-                        "posted model differs from the recomputed one".into(),
-                        sender,
-                    );
-                    return v;
-                }
-                v.rounds_checked += 1;
-                v.rounds_released += 1;
-                v.final_model = Some(m.clone());
-                expected_model = Some(m);
             }
         }
+        let ok_close = cr.close == expected;
+        if !ok_close {
+            failures.push(AuditFailure {
+                entry: Some(cr.close_seq),
+                round: Some(round),
+                fault: AuditFault::WrongClose,
+                blame: PartyId::Coordinator,
+            });
+        } else if let RoundOutcome::Aborted(reason) = &expected.outcome {
+            let fault = match reason {
+                AbortReason::AcceptedSetWithheld(_) => Some(AuditFault::AcceptedSetWithheld),
+                AbortReason::PartialSumWithheld(_) => Some(AuditFault::PartialSumWithheld),
+                AbortReason::PartialSumInvalid(_) => Some(AuditFault::PartialSumInvalid),
+                _ => None,
+            };
+            if let (Some(fault), Some(blame)) = (fault, reason.blame()) {
+                failures.push(AuditFailure {
+                    entry: Some(cr.close_seq),
+                    round: Some(round),
+                    fault,
+                    blame,
+                });
+            }
+        }
+        if let RoundOutcome::Released(m) = &cr.close.outcome {
+            self.verdict.final_model = Some(m.clone());
+        }
+        self.verdict.rounds.push(RoundVerdict {
+            round,
+            accepted: cr.close.accepted.clone(),
+            outcome: cr.close.outcome.clone(),
+            ok: failures.is_empty(),
+        });
+        let first = failures.first().copied();
+        self.verdict.failures.extend(failures);
+        match first {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
     }
+
+    /// The verdict after the last entry.
+    pub fn finish(mut self) -> Verdict {
+        self.verdict.open_round = self.ledger.open_round().map(|o| o.round());
+        self.verdict
+    }
+}
+
+/// Audits entries in order.
+pub fn audit_entries<Rel: UpdateRelation, S>(
+    setup: &Arc<Setup<Rel, S>>,
+    entries: impl IntoIterator<Item = Entry>,
+) -> Verdict {
+    let mut a = match Auditor::new(setup.clone()) {
+        Ok(a) => a,
+        Err(_) => return bad_file(setup, AuditFault::ConfigMismatch),
+    };
+    for e in entries {
+        // Failures are collected in the verdict; a broken chain stops.
+        if a.entry(e).is_err() && a.broken.is_some() {
+            break;
+        }
+    }
+    a.finish()
+}
+
+fn bad_file<Rel, S>(setup: &Setup<Rel, S>, fault: AuditFault) -> Verdict {
+    let mut v = Verdict::empty(setup.config().validity);
+    v.failures.push(AuditFailure {
+        entry: None,
+        round: None,
+        fault,
+        blame: PartyId::Coordinator,
+    });
     v
+}
+
+/// Audits a loaded bulletin against the public parameters.
+pub fn audit<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bulletin) -> Verdict {
+    if bulletin.config_id() != setup.config_id() {
+        return bad_file(setup, AuditFault::ConfigMismatch);
+    }
+    audit_entries(setup, bulletin.entries().iter().cloned())
+}
+
+/// Audits a saved bulletin's bytes: a file that does not decode, or is for
+/// another config, blames the coordinator, which keeps the bulletin.
+pub fn audit_bytes<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bytes: &[u8]) -> Verdict {
+    match Bulletin::decode_file(bytes) {
+        Ok((config, entries)) if config.id() == setup.config_id() => audit_entries(setup, entries),
+        Ok(_) => bad_file(setup, AuditFault::ConfigMismatch),
+        Err(_) => bad_file(setup, AuditFault::BadFile),
+    }
 }

@@ -1,22 +1,26 @@
 //! The public bulletin: an append-only, hash-chained log of signed messages.
 //!
 //! Entry k carries (seq = k, prev = hash of entry k-1 or the config id for
-//! k = 0, sender, payload, signature). The sender signs (ed25519)
-//! "zkagg/bulletin/v1" || config id || seq || prev || sender || payload; the
-//! entry hash is SHA-256 of the same fields and the signature. Appending
-//! checks the chain, the signature against the config's key for the sender,
-//! that the payload decodes canonically, and that the sender is the one
-//! allowed to post that message. A saved bulletin is the config plus the
-//! entries, postcard-encoded; loading re-checks everything, so any changed
-//! byte is detected.
+//! k = 0, sender, payload, signature). The sender signs (ed25519, verified
+//! with `verify_strict`) "zkagg/bulletin/v1/sign" || config id || seq ||
+//! prev || sender || len || payload; the entry hash is SHA-256 of the same
+//! fields and the signature. Appending checks the chain, the signature
+//! against the config's key for the sender, that the payload decodes
+//! canonically, and that the sender is the one allowed to post that
+//! message. The protocol's sequence rules (one registration per provider,
+//! contributions only in an open round, ...) are the [`crate::ledger`]'s.
+//!
+//! The bulletin is sans-IO: [`Bulletin::to_bytes`] and
+//! [`Bulletin::from_bytes`] move it as bytes; loading re-checks everything,
+//! so any changed byte is detected.
 
-use crate::config::{ConsortiumConfig, PartyId};
-use crate::error::AggError;
-use crate::msgs::{PublicMessage, MAX_MESSAGE_BYTES};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
+use crate::config::ConsortiumConfig;
+use crate::error::{AggError, ConfigError, Fault};
+use crate::msgs::{decode_public, PublicMessage};
+use crate::party::PartyId;
+use ed25519_dalek::{Signature, Signer, SigningKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::path::Path;
 use zkagg_zk::encoding;
 
 const DS_SIGN: &[u8] = b"zkagg/bulletin/v1/sign";
@@ -59,7 +63,14 @@ mod sig_bytes {
     }
 }
 
-fn signed_bytes(
+/// The canonical encoding of a party id (postcard: a tag and a varint).
+fn party_bytes(p: PartyId) -> Vec<u8> {
+    // Plain data: the encoding cannot fail.
+    postcard::to_allocvec(&p).unwrap_or_default()
+}
+
+/// The bytes a sender signs for entry `seq` after `prev`.
+pub fn signed_bytes(
     config_id: &[u8; 32],
     seq: u64,
     prev: &[u8; 32],
@@ -71,32 +82,53 @@ fn signed_bytes(
     m.extend_from_slice(config_id);
     m.extend_from_slice(&seq.to_le_bytes());
     m.extend_from_slice(prev);
-    m.extend_from_slice(&postcard::to_allocvec(&sender).expect("encoding a party id cannot fail"));
+    m.extend_from_slice(&party_bytes(sender));
     m.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     m.extend_from_slice(payload);
     m
 }
 
 impl Entry {
+    /// Signs `msg` as entry `seq` after `prev` (what a poster sends to the
+    /// coordinator).
+    pub fn sign(
+        config_id: &[u8; 32],
+        seq: u64,
+        prev: [u8; 32],
+        sender: PartyId,
+        key: &SigningKey,
+        msg: &PublicMessage,
+    ) -> Result<Entry, AggError> {
+        let payload = encoding::to_bytes(msg)?;
+        let signature = key
+            .sign(&signed_bytes(config_id, seq, &prev, sender, &payload))
+            .to_bytes();
+        Ok(Entry {
+            seq,
+            prev,
+            sender,
+            payload,
+            signature,
+        })
+    }
+
     /// The entry hash.
     pub fn hash(&self) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(DS_HASH);
         h.update(self.seq.to_le_bytes());
         h.update(self.prev);
-        h.update(postcard::to_allocvec(&self.sender).expect("encoding a party id cannot fail"));
+        h.update(party_bytes(self.sender));
         h.update((self.payload.len() as u64).to_le_bytes());
         h.update(&self.payload);
         h.update(self.signature);
         h.finalize().into()
     }
 
-    /// Decodes the payload.
+    /// Decodes the payload (canonical, capped).
     pub fn message(&self) -> Result<PublicMessage, AggError> {
-        Ok(encoding::from_bytes_capped(
-            &self.payload,
-            MAX_MESSAGE_BYTES,
-        )?)
+        decode_public(&self.payload)
+            .map_err(|_| AggError::peer(self.sender, Fault::MalformedPayload))
     }
 }
 
@@ -117,7 +149,7 @@ struct BulletinFile {
     entries: Vec<Entry>,
 }
 
-const FILE_VERSION: u32 = 1;
+const FILE_VERSION: u32 = 2;
 
 impl Bulletin {
     /// An empty bulletin for a config.
@@ -148,6 +180,16 @@ impl Bulletin {
         &self.entries
     }
 
+    /// The number of entries (the next sequence number).
+    pub fn len(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The decoded messages with their senders, in order.
     pub fn messages(&self) -> impl Iterator<Item = (PartyId, &PublicMessage)> {
         self.entries
@@ -156,48 +198,28 @@ impl Bulletin {
             .zip(self.messages.iter())
     }
 
+    /// The decoded message of entry `seq`.
+    pub fn message(&self, seq: u64) -> Option<&PublicMessage> {
+        self.messages.get(usize::try_from(seq).ok()?)
+    }
+
     /// The head hash.
     pub fn head(&self) -> [u8; 32] {
         self.head
     }
 
-    /// Signs and appends a message as `sender`.
-    pub fn post(
-        &mut self,
-        sender: PartyId,
-        key: &SigningKey,
-        msg: &PublicMessage,
-    ) -> Result<&Entry, AggError> {
-        let payload = encoding::to_bytes(msg)?;
-        let seq = self.entries.len() as u64;
-        let signature = key
-            .sign(&signed_bytes(
-                &self.config_id,
-                seq,
-                &self.head,
-                sender,
-                &payload,
-            ))
-            .to_bytes();
-        self.append(Entry {
-            seq,
-            prev: self.head,
-            sender,
-            payload,
-            signature,
-        })?;
-        Ok(self.entries.last().expect("just appended"))
-    }
-
-    /// Checks and appends an entry signed elsewhere.
-    pub fn append(&mut self, entry: Entry) -> Result<(), AggError> {
-        let seq = self.entries.len() as u64;
-        if entry.seq != seq || entry.prev != self.head {
-            return Err(AggError::BrokenChain { seq: entry.seq });
+    /// Checks an entry against the head without appending it; returns its
+    /// decoded message. Errors blame the coordinator for a broken chain and
+    /// the claimed sender otherwise.
+    pub fn check(&self, entry: &Entry) -> Result<PublicMessage, AggError> {
+        if entry.seq != self.len() || entry.prev != self.head {
+            return Err(AggError::peer(PartyId::Coordinator, Fault::BrokenChain));
         }
-        let key = self.config.key_of(entry.sender)?;
+        let Some(key) = self.config.key_of(entry.sender) else {
+            return Err(AggError::peer(PartyId::Coordinator, Fault::UnknownSender));
+        };
         let sig = Signature::from_bytes(&entry.signature);
-        key.verify(
+        key.verify_strict(
             &signed_bytes(
                 &self.config_id,
                 entry.seq,
@@ -207,21 +229,40 @@ impl Bulletin {
             ),
             &sig,
         )
-        .map_err(|_| AggError::BadSignature {
-            seq: entry.seq,
-            party: entry.sender,
-        })?;
+        .map_err(|_| AggError::peer(entry.sender, Fault::BadSignature))?;
         let msg = entry.message()?;
         if msg.expected_sender() != entry.sender {
-            return Err(AggError::Misbehaved {
-                party: entry.sender,
-                reason: format!("posted a message only {} may post", msg.expected_sender()),
-            });
+            return Err(AggError::peer(entry.sender, Fault::WrongSender));
         }
+        Ok(msg)
+    }
+
+    /// Checks and appends an entry signed elsewhere.
+    pub fn append(&mut self, entry: Entry) -> Result<(), AggError> {
+        let msg = self.check(&entry)?;
+        self.append_checked(entry, msg);
+        Ok(())
+    }
+
+    /// Appends an entry [`check`](Self::check) accepted, with its message.
+    pub(crate) fn append_checked(&mut self, entry: Entry, msg: PublicMessage) {
         self.head = entry.hash();
         self.entries.push(entry);
         self.messages.push(msg);
-        Ok(())
+    }
+
+    /// Signs `msg` as `sender` at the current head and appends it.
+    pub fn post(
+        &mut self,
+        sender: PartyId,
+        key: &SigningKey,
+        msg: &PublicMessage,
+    ) -> Result<u64, AggError> {
+        let entry = Entry::sign(&self.config_id, self.len(), self.head, sender, key, msg)?;
+        let checked = self.check(&entry)?;
+        let seq = entry.seq;
+        self.append_checked(entry, checked);
+        Ok(seq)
     }
 
     /// Encodes the bulletin (config and entries).
@@ -232,50 +273,32 @@ impl Bulletin {
             config: &'a ConsortiumConfig,
             entries: &'a [Entry],
         }
+        // Plain data: the encoding cannot fail.
         postcard::to_allocvec(&Borrowed {
             version: FILE_VERSION,
             config: &self.config,
             entries: &self.entries,
         })
-        .expect("encoding a bulletin cannot fail")
+        .unwrap_or_default()
+    }
+
+    /// Decodes a bulletin file and its config, without checking the entries
+    /// (the auditor checks them one by one).
+    pub fn decode_file(bytes: &[u8]) -> Result<(ConsortiumConfig, Vec<Entry>), AggError> {
+        let file: BulletinFile = encoding::from_bytes_capped(bytes, MAX_BULLETIN_BYTES)?;
+        if file.version != FILE_VERSION {
+            return Err(ConfigError::UnsupportedVersion(file.version).into());
+        }
+        Ok((file.config, file.entries))
     }
 
     /// Decodes and fully re-checks a bulletin.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, AggError> {
-        let file: BulletinFile = encoding::from_bytes_capped(bytes, MAX_BULLETIN_BYTES)?;
-        if file.version != FILE_VERSION {
-            return Err(AggError::Config(format!(
-                "unsupported bulletin version {}",
-                file.version
-            )));
-        }
-        let mut b = Bulletin::new(file.config)?;
-        for e in file.entries {
+        let (config, entries) = Self::decode_file(bytes)?;
+        let mut b = Bulletin::new(config)?;
+        for e in entries {
             b.append(e)?;
         }
         Ok(b)
-    }
-
-    /// Saves to a file (atomically).
-    pub fn save(&self, path: &Path) -> Result<(), AggError> {
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, self.to_bytes()).map_err(|e| AggError::Io(e.to_string()))?;
-        std::fs::rename(&tmp, path).map_err(|e| AggError::Io(e.to_string()))
-    }
-
-    /// Loads from a file, checking the size before reading it whole.
-    pub fn load(path: &Path) -> Result<Self, AggError> {
-        let len = std::fs::metadata(path)
-            .map_err(|e| AggError::Io(e.to_string()))?
-            .len();
-        if len > MAX_BULLETIN_BYTES as u64 {
-            return Err(zkagg_zk::EncodingError::TooLarge {
-                cap: MAX_BULLETIN_BYTES,
-                got: len as usize,
-            }
-            .into());
-        }
-        let bytes = std::fs::read(path).map_err(|e| AggError::Io(e.to_string()))?;
-        Self::from_bytes(&bytes)
     }
 }

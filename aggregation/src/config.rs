@@ -1,42 +1,48 @@
-//! The consortium configuration and its id.
+//! The consortium configuration and its id: one source of truth.
 //!
+//! The config names everything that is run: the relation (bounded vector
+//! with its bit width, or R_train with the model kind and every training
+//! parameter), the sharing scheme (kind and threshold), the validity mode,
+//! the minimum batch and every party's key. [`crate::setup::Setup::new`]
+//! refuses a relation or sharing scheme that describes itself differently.
 //! The config id is SHA-256("zkagg/config/v1" || postcard(config)): every
 //! transcript, commitment generator and signature is bound to it.
 
-use crate::error::AggError;
+use crate::error::ConfigError;
+use crate::party::{AggregatorId, PartyId, ProviderId};
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fmt;
-
-/// A party of the protocol.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum PartyId {
-    /// The coordinator (keeps the bulletin).
-    Coordinator,
-    /// Aggregator s (0-based).
-    Aggregator(u32),
-    /// Provider i (0-based).
-    Provider(u32),
-}
-
-impl fmt::Display for PartyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PartyId::Coordinator => write!(f, "coordinator"),
-            PartyId::Aggregator(s) => write!(f, "aggregator {s}"),
-            PartyId::Provider(i) => write!(f, "provider {i}"),
-        }
-    }
-}
+use std::collections::BTreeSet;
 
 /// How updates are checked for validity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ValidityMode {
-    /// Each provider attaches a Spartan proof (the ZK path).
+    /// Each provider attaches a zero-knowledge proof (publicly verifiable).
     ZkProof,
-    /// Two aggregators run the garbled-circuit bound check on their shares (S = 2).
+    /// Two aggregators run the garbled-circuit bound check on their shares
+    /// (S = 2, a 2-of-2 sharing); not publicly verifiable.
     Mpc2pc,
+}
+
+/// The model a training relation runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModelKind {
+    /// Logistic regression with the hard sigmoid (binary labels).
+    Logistic,
+    /// Linear regression with squared loss (continuous labels).
+    Linear,
+}
+
+impl ModelKind {
+    /// The kind of a model, from its stable name.
+    pub fn of<M: zkagg_zk::model::Model>(model: &M) -> Option<ModelKind> {
+        match model.name() {
+            "logistic-hard-sigmoid" => Some(ModelKind::Logistic),
+            "linear-squared-loss" => Some(ModelKind::Linear),
+            _ => None,
+        }
+    }
 }
 
 /// Which relation providers prove.
@@ -48,7 +54,24 @@ pub enum RelationConfig {
         bits: u32,
     },
     /// One clipped training step on committed data (R_train).
-    Train(zkagg_zk::model::TrainConfig),
+    Train {
+        /// The model.
+        model: ModelKind,
+        /// Every training parameter.
+        train: zkagg_zk::model::TrainConfig,
+    },
+}
+
+/// The secret-sharing scheme among the S aggregators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SharingConfig {
+    /// Additive S-of-S sharing (seeded).
+    Additive,
+    /// Shamir t-of-S sharing, evaluation points 1..=S.
+    Shamir {
+        /// The threshold t.
+        threshold: u32,
+    },
 }
 
 /// The consortium configuration.
@@ -62,6 +85,8 @@ pub struct ConsortiumConfig {
     pub dim: u32,
     /// The relation providers prove.
     pub relation: RelationConfig,
+    /// The sharing scheme.
+    pub sharing: SharingConfig,
     /// The validity mode.
     pub validity: ValidityMode,
     /// Minimum number of accepted contributions for a round to be released.
@@ -75,53 +100,86 @@ pub struct ConsortiumConfig {
 }
 
 /// The version written by this code.
-pub const CONFIG_VERSION: u32 = 1;
+pub const CONFIG_VERSION: u32 = 2;
 
 impl ConsortiumConfig {
-    /// Checks internal consistency.
-    pub fn validate(&self) -> Result<(), AggError> {
+    /// Checks internal consistency and every key: each must be a valid,
+    /// non-small-order ed25519 point, and no key may be listed twice.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.version != CONFIG_VERSION {
-            return Err(AggError::Config(format!(
-                "unsupported config version {}",
-                self.version
-            )));
+            return Err(ConfigError::UnsupportedVersion(self.version));
         }
-        if self.aggregator_keys.len() < 2 {
-            return Err(AggError::Config(
-                "at least two aggregators are required".into(),
-            ));
+        let s = self.aggregator_keys.len();
+        if s < 2 {
+            return Err(ConfigError::TooFewAggregators);
         }
         if self.dim == 0 {
-            return Err(AggError::Config("model dimension must be positive".into()));
+            return Err(ConfigError::ZeroDimension);
         }
         if self.min_batch == 0 {
-            return Err(AggError::Config("minimum batch must be at least 1".into()));
+            return Err(ConfigError::ZeroMinimumBatch);
         }
-        if self.validity == ValidityMode::Mpc2pc && self.aggregator_keys.len() != 2 {
-            return Err(AggError::Config(
-                "the MPC validity mode needs exactly two aggregators".into(),
-            ));
-        }
-        if let RelationConfig::BoundedVector { bits } = self.relation {
-            if !(2..=32).contains(&bits) {
-                return Err(AggError::Config(format!("bit width {bits} not in 2..=32")));
+        if let SharingConfig::Shamir { threshold } = self.sharing {
+            if threshold == 0 || threshold as usize > s {
+                return Err(ConfigError::Threshold {
+                    threshold,
+                    parties: s as u32,
+                });
             }
         }
-        for k in self
-            .aggregator_keys
-            .iter()
-            .chain(&self.provider_keys)
-            .chain([&self.coordinator_key])
-        {
-            VerifyingKey::from_bytes(k)
-                .map_err(|_| AggError::Config("invalid ed25519 public key".into()))?;
+        if self.validity == ValidityMode::Mpc2pc {
+            if s != 2 {
+                return Err(ConfigError::MpcNeedsTwoAggregators);
+            }
+            if self.threshold() != 2 {
+                return Err(ConfigError::MpcNeedsTwoOfTwo);
+            }
+        }
+        match &self.relation {
+            RelationConfig::BoundedVector { bits } => {
+                if !(2..=32).contains(bits) {
+                    return Err(ConfigError::BitWidth(*bits));
+                }
+            }
+            RelationConfig::Train { train, .. } => {
+                train.widths().map_err(ConfigError::Train)?;
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for (party, bytes) in self.keys() {
+            let key =
+                VerifyingKey::from_bytes(bytes).map_err(|_| ConfigError::InvalidKey(party))?;
+            if key.is_weak() {
+                return Err(ConfigError::WeakKey(party));
+            }
+            if !seen.insert(*bytes) {
+                return Err(ConfigError::DuplicateKey(party));
+            }
         }
         Ok(())
     }
 
+    /// Every (party, key) pair, coordinator first.
+    fn keys(&self) -> impl Iterator<Item = (PartyId, &[u8; 32])> {
+        std::iter::once((PartyId::Coordinator, &self.coordinator_key))
+            .chain(
+                self.aggregator_keys
+                    .iter()
+                    .enumerate()
+                    .map(|(s, k)| (PartyId::Aggregator(AggregatorId(s as u32)), k)),
+            )
+            .chain(
+                self.provider_keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (PartyId::Provider(ProviderId(i as u32)), k)),
+            )
+    }
+
     /// The config id.
     pub fn id(&self) -> [u8; 32] {
-        let bytes = postcard::to_allocvec(self).expect("encoding a config cannot fail");
+        // A config is plain data: its postcard encoding cannot fail.
+        let bytes = postcard::to_allocvec(self).unwrap_or_default();
         let mut h = Sha256::new();
         h.update(b"zkagg/config/v1");
         h.update(bytes);
@@ -133,14 +191,36 @@ impl ConsortiumConfig {
         self.aggregator_keys.len()
     }
 
-    /// The verifying key of a party.
-    pub fn key_of(&self, party: PartyId) -> Result<VerifyingKey, AggError> {
+    /// Number of providers.
+    pub fn num_providers(&self) -> usize {
+        self.provider_keys.len()
+    }
+
+    /// The sharing threshold t (S for additive sharing).
+    pub fn threshold(&self) -> usize {
+        match self.sharing {
+            SharingConfig::Additive => self.num_aggregators(),
+            SharingConfig::Shamir { threshold } => threshold as usize,
+        }
+    }
+
+    /// Whether `party` exists in this config.
+    pub fn has_party(&self, party: PartyId) -> bool {
+        match party {
+            PartyId::Coordinator => true,
+            PartyId::Aggregator(s) => s.index() < self.num_aggregators(),
+            PartyId::Provider(i) => i.index() < self.num_providers(),
+        }
+    }
+
+    /// The verifying key of a party; `None` for a party not in the config
+    /// (keys themselves were checked by [`validate`](Self::validate)).
+    pub fn key_of(&self, party: PartyId) -> Option<VerifyingKey> {
         let bytes = match party {
             PartyId::Coordinator => Some(&self.coordinator_key),
-            PartyId::Aggregator(s) => self.aggregator_keys.get(s as usize),
-            PartyId::Provider(i) => self.provider_keys.get(i as usize),
-        }
-        .ok_or(AggError::UnknownParty(party))?;
-        VerifyingKey::from_bytes(bytes).map_err(|_| AggError::UnknownParty(party))
+            PartyId::Aggregator(s) => self.aggregator_keys.get(s.index()),
+            PartyId::Provider(i) => self.provider_keys.get(i.index()),
+        }?;
+        VerifyingKey::from_bytes(bytes).ok()
     }
 }

@@ -1,108 +1,195 @@
-//! The coordinator: round headers, the round's accepted set, and the round
-//! close with the new model. It sees only public data; the auditor re-checks
-//! everything it posts.
+//! The coordinator: keeps the bulletin, opens rounds and closes them. It
+//! sees only public data; [`expected_close`] is the close that follows from
+//! a round's entries, and the auditor recomputes it.
+//!
+//! [`Coordinator::submit`] is the append gate: an entry must extend the
+//! chain, verify under its sender's key, and obey the [`Ledger`]'s
+//! sequence rules; anything else is refused with the poster named, so
+//! provider noise never reaches the bulletin.
 
-use crate::error::AggError;
-use crate::msgs::{AcceptedSet, PartialSum, RoundClose, RoundHeader};
+use crate::bulletin::{Bulletin, Entry};
+use crate::error::{AggError, ConfigError, Misuse};
+use crate::ledger::{Applied, Ledger, OpenRound};
+use crate::msgs::{AbortReason, PublicMessage, RoundClose, RoundHeader, RoundOutcome};
+use crate::party::{AggregatorId, PartyId};
 use crate::relation::UpdateRelation;
 use crate::setup::Setup;
-use std::collections::BTreeSet;
-use zkagg_mpc::sharing::SecretSharing;
+use ed25519_dalek::SigningKey;
+use std::sync::Arc;
 use zkagg_zk::field::to_i128;
+use zkagg_zk::pedersen::Commitment;
 use zkagg_zk::Fr;
 
-/// The intersection of the aggregators' accepted sets, ascending. Every
-/// aggregator must have posted exactly one set for the round.
-pub fn intersect(
-    num_aggregators: usize,
-    round: u64,
-    sets: &[&AcceptedSet],
-) -> Result<Vec<u32>, AggError> {
-    let mut seen = BTreeSet::new();
-    for s in sets {
-        if s.round != round || !seen.insert(s.aggregator) {
-            return Err(AggError::Misuse(
-                "accepted sets for another round or duplicated".into(),
-            ));
-        }
-    }
-    if seen.len() != num_aggregators {
-        return Err(AggError::Misuse(format!(
-            "{} of {num_aggregators} accepted sets",
-            seen.len()
-        )));
-    }
-    let mut acc: BTreeSet<u32> = sets[0].accepted.iter().copied().collect();
-    for s in &sets[1..] {
-        let other: BTreeSet<u32> = s.accepted.iter().copied().collect();
-        acc = acc.intersection(&other).copied().collect();
-    }
-    Ok(acc.into_iter().collect())
-}
-
-/// Reconstructs V from the partial sums, drops the mask coordinate, lifts
-/// to integers, and applies the relation's public model update.
-pub fn new_model<Rel: UpdateRelation, S: SecretSharing>(
+/// The close that follows from an open round's public entries:
+/// 1. a missing accepted set aborts, blaming the first aggregator missing;
+/// 2. an intersection below the minimum batch aborts;
+/// 3. a missing partial sum aborts, blaming that aggregator;
+/// 4. a partial sum that does not open the sum of its accepted
+///    commitments aborts, blaming its aggregator;
+/// 5. otherwise the model is reconstructed and released (an aggregate
+///    outside the integer range aborts).
+pub fn expected_close<Rel: UpdateRelation, S>(
     setup: &Setup<Rel, S>,
-    header: &RoundHeader,
-    accepted: &[u32],
-    sums: &[&PartialSum],
-) -> Result<Vec<i64>, AggError> {
-    let nagg = setup.config.num_aggregators();
-    let mut by_s: Vec<Option<&PartialSum>> = vec![None; nagg];
-    for p in sums {
-        let slot = by_s
-            .get_mut(p.aggregator as usize)
-            .ok_or(AggError::Misuse("unknown aggregator".into()))?;
-        *slot = Some(p);
+    open: &OpenRound,
+) -> RoundClose {
+    let cfg = setup.config();
+    let nagg = cfg.num_aggregators();
+    let round = open.round();
+    let abort = |accepted, reason| RoundClose {
+        round,
+        accepted,
+        outcome: RoundOutcome::Aborted(reason),
+    };
+    let Some(accepted) = open.intersection(nagg) else {
+        let missing = (0..nagg as u32)
+            .map(AggregatorId)
+            .find(|s| !open.accepted_sets().contains_key(s))
+            .unwrap_or(AggregatorId(0));
+        return abort(Vec::new(), AbortReason::AcceptedSetWithheld(missing));
+    };
+    if accepted.len() < cfg.min_batch as usize {
+        return abort(accepted, AbortReason::BelowMinimumBatch);
     }
-    let parties: Vec<usize> = (0..nagg).collect();
-    let coeffs = setup
-        .sharing
-        .reconstruction_coefficients(&parties)
-        .map_err(|e| AggError::Misuse(e.to_string()))?;
     let len = setup.vec_len();
     let mut v = vec![Fr::ZERO; len];
-    for (s, p) in by_s.iter().enumerate() {
-        let p =
-            p.ok_or_else(|| AggError::Misuse(format!("missing partial sum of aggregator {s}")))?;
-        if p.sum.len() != len {
-            return Err(AggError::Misbehaved {
-                party: crate::config::PartyId::Aggregator(s as u32),
-                reason: "partial sum has the wrong length".into(),
-            });
+    for s in (0..nagg as u32).map(AggregatorId) {
+        let Some((_, p)) = open.partial_sums().get(&s) else {
+            return abort(accepted, AbortReason::PartialSumWithheld(s));
+        };
+        // The ledger admits only partial sums of length d + 1, after every
+        // accepted set, and accepted providers all have contributions.
+        let target: Option<Commitment> = accepted
+            .iter()
+            .map(|i| {
+                open.contributions()
+                    .get(i)
+                    .and_then(|(_, c)| c.share_commitments.get(s.index()).copied())
+            })
+            .sum();
+        let opens = target.is_some_and(|t| {
+            setup
+                .gens()
+                .pedersen
+                .verify_opening(&t, &p.sum, &p.blind)
+                .is_ok()
+        });
+        if !opens || p.sum.len() != len {
+            return abort(accepted, AbortReason::PartialSumInvalid(s));
         }
+        let lambda = setup.lambda()[s.index()];
         for (a, b) in v.iter_mut().zip(&p.sum) {
-            *a += coeffs[s] * b;
+            *a += lambda * b;
         }
     }
-    let lifted: Vec<i128> = v[..len - 1]
-        .iter()
-        .map(|x| to_i128(x).ok_or(AggError::Misuse("aggregate out of integer range".into())))
-        .collect::<Result<_, _>>()?;
-    setup
-        .relation
-        .update_model(&header.model, &lifted, accepted.len())
+    let lifted: Option<Vec<i128>> = v[..len - 1].iter().map(to_i128).collect();
+    let model = lifted.and_then(|sum| {
+        setup
+            .relation()
+            .update_model(&open.header().model, &sum, accepted.len())
+            .ok()
+    });
+    match model {
+        Some(m) => RoundClose {
+            round,
+            accepted,
+            outcome: RoundOutcome::Released(m),
+        },
+        None => abort(accepted, AbortReason::AggregateOutOfRange),
+    }
 }
 
-/// The round close: below the minimum batch nothing is released.
-pub fn close<Rel: UpdateRelation, S: SecretSharing>(
-    setup: &Setup<Rel, S>,
-    header: &RoundHeader,
-    accepted: Vec<u32>,
-    sums: &[&PartialSum],
-) -> Result<RoundClose, AggError> {
-    if accepted.len() < setup.config.min_batch as usize {
-        return Ok(RoundClose {
-            round: header.round,
-            accepted,
-            new_model: None,
-        });
+/// The coordinator's state: its key, the bulletin and its ledger.
+pub struct Coordinator<Rel, S> {
+    setup: Arc<Setup<Rel, S>>,
+    key: SigningKey,
+    bulletin: Bulletin,
+    ledger: Ledger<Rel, S>,
+}
+
+impl<Rel: UpdateRelation, S> Coordinator<Rel, S> {
+    /// A coordinator with an empty bulletin; `key` must be the config's
+    /// coordinator key.
+    pub fn new(setup: Arc<Setup<Rel, S>>, key: SigningKey) -> Result<Self, AggError> {
+        if key.verifying_key().to_bytes() != setup.config().coordinator_key {
+            return Err(ConfigError::InvalidKey(PartyId::Coordinator).into());
+        }
+        Ok(Coordinator {
+            bulletin: Bulletin::new(setup.config().clone())?,
+            ledger: Ledger::new(setup.clone()),
+            setup,
+            key,
+        })
     }
-    let m = new_model(setup, header, &accepted, sums)?;
-    Ok(RoundClose {
-        round: header.round,
-        accepted,
-        new_model: Some(m),
-    })
+
+    /// The bulletin.
+    pub fn bulletin(&self) -> &Bulletin {
+        &self.bulletin
+    }
+
+    /// The sequence state.
+    pub fn ledger(&self) -> &Ledger<Rel, S> {
+        &self.ledger
+    }
+
+    /// Appends an entry signed by another party, or refuses it: a broken
+    /// chain or bad signature, a message its sender may not post, or one
+    /// that breaks a sequence rule (blaming the poster). Returns its
+    /// sequence number.
+    pub fn submit(&mut self, entry: Entry) -> Result<u64, AggError> {
+        let msg = self.bulletin.check(&entry)?;
+        let seq = entry.seq;
+        self.ledger
+            .apply(seq, entry.sender, &msg)
+            .map_err(|s| AggError::peer(s.party, s.fault))?;
+        self.bulletin.append_checked(entry, msg);
+        Ok(seq)
+    }
+
+    fn post(&mut self, msg: PublicMessage) -> Result<Applied, AggError> {
+        let entry = Entry::sign(
+            &self.setup.config_id(),
+            self.bulletin.len(),
+            self.bulletin.head(),
+            PartyId::Coordinator,
+            &self.key,
+            &msg,
+        )?;
+        let checked = self.bulletin.check(&entry)?;
+        let applied = self
+            .ledger
+            .apply(entry.seq, PartyId::Coordinator, &checked)
+            .map_err(|s| AggError::peer(s.party, s.fault))?;
+        self.bulletin.append_checked(entry, checked);
+        Ok(applied)
+    }
+
+    /// Opens the next round: from the last released model, or from
+    /// `initial` before any round closed.
+    pub fn open_round(&mut self, initial: &[i64]) -> Result<RoundHeader, AggError> {
+        let header = RoundHeader {
+            round: self.ledger.next_round(),
+            model: self.ledger.released_model().unwrap_or(initial).to_vec(),
+        };
+        self.post(PublicMessage::RoundHeader(header.clone()))?;
+        Ok(header)
+    }
+
+    /// Opens a round with a model of the caller's choosing (tests of a
+    /// cheating coordinator); the ledger still refuses an invalid one.
+    pub fn open_round_with(&mut self, header: RoundHeader) -> Result<(), AggError> {
+        self.post(PublicMessage::RoundHeader(header)).map(|_| ())
+    }
+
+    /// Closes the open round with the close that follows from the bulletin.
+    pub fn close_round(&mut self) -> Result<RoundClose, AggError> {
+        let open = self.ledger.open_round().ok_or(Misuse::NoOpenRound)?;
+        let close = expected_close(&self.setup, open);
+        self.post(PublicMessage::RoundClose(close.clone()))?;
+        Ok(close)
+    }
+
+    /// Posts a close of the caller's choosing (tests of a cheating coordinator).
+    pub fn close_round_with(&mut self, close: RoundClose) -> Result<(), AggError> {
+        self.post(PublicMessage::RoundClose(close)).map(|_| ())
+    }
 }

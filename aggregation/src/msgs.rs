@@ -1,20 +1,29 @@
-//! Protocol messages: the public ones posted to the bulletin and the private
-//! share delivery. Plain serde structs named by what they carry; scalars and
-//! points use the canonical adapters of `zkagg_zk::encoding`.
+//! Protocol messages: the public ones posted to the bulletin, the private
+//! share delivery (provider to aggregator) and the private two-party check
+//! message (aggregator to aggregator). Plain serde structs named by what
+//! they carry; scalars and points use the canonical adapters of
+//! `zkagg_zk::encoding`, and every decoder is capped
+//! ([`decode_public`], [`decode_delivery`], [`decode_validity`]).
+//!
+//! What goes on the bulletin is data, never free text: rejections are
+//! [`RejectReason`], aborted rounds [`AbortReason`].
 
-use crate::config::PartyId;
+use crate::party::{AggregatorId, PartyId, ProviderId};
 use serde::{Deserialize, Serialize};
-use zkagg_zk::encoding::{serde_scalar, serde_scalar_vec};
+use std::fmt;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+use zkagg_zk::encoding::{self, serde_scalar, serde_scalar_vec};
 use zkagg_zk::link::LinkProof;
 use zkagg_zk::pedersen::Commitment;
-use zkagg_zk::Fr;
+use zkagg_zk::{EncodingError, Fr};
 
-/// Registration of a provider's committed data set (posted once).
+/// Registration of a provider's committed data set (posted once; the first
+/// registration on the bulletin is the one every party uses).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Registration {
     /// The provider.
-    pub provider: u32,
-    /// c_D = Sponge("data", pack(D), k).
+    pub provider: ProviderId,
+    /// c_D, the provider's data commitment (`zkagg_zk::model::commit`).
     #[serde(with = "serde_scalar")]
     pub data_commitment: Fr,
 }
@@ -34,8 +43,8 @@ pub struct Contribution {
     /// Round t.
     pub round: u64,
     /// The provider i.
-    pub provider: u32,
-    /// h = Sponge("update", pack(Delta), beta, salt).
+    pub provider: ProviderId,
+    /// h, the relation's hash of (Delta, beta, salt) (`zkagg_zk::update`).
     #[serde(with = "serde_scalar")]
     pub h: Fr,
     /// Pedersen commitments to the shares, one per aggregator.
@@ -43,10 +52,57 @@ pub struct Contribution {
     /// y = sum_j v_j rho^j.
     #[serde(with = "serde_scalar")]
     pub y: Fr,
-    /// The Spartan proof pi_zk (empty in the MPC validity mode).
+    /// The proof pi_zk (empty in the MPC validity mode).
     pub proof: Vec<u8>,
     /// The linking proof pi_link.
     pub link: LinkProof,
+}
+
+/// Why an aggregator rejected a provider's contribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum RejectReason {
+    /// The relation needs a registered data commitment and there is none.
+    NoRegistration,
+    /// Not one share commitment per aggregator.
+    WrongCommitmentCount,
+    /// This aggregator received no share.
+    NoShare,
+    /// The share did not decode or validate.
+    MalformedShare,
+    /// The share does not open this aggregator's commitment C_s.
+    ShareDoesNotOpen,
+    /// pi_zk did not verify.
+    ProofRejected,
+    /// pi_link did not verify.
+    LinkRejected,
+    /// The two-party bound check found a coordinate out of bound.
+    OutOfBound,
+    /// The two-party bound check did not run for this contribution.
+    BoundCheckNotRun,
+}
+
+impl RejectReason {
+    /// A one-line description for people.
+    pub fn detail(self) -> &'static str {
+        match self {
+            RejectReason::NoRegistration => "no registered data commitment",
+            RejectReason::WrongCommitmentCount => "not one share commitment per aggregator",
+            RejectReason::NoShare => "no share received",
+            RejectReason::MalformedShare => "malformed share",
+            RejectReason::ShareDoesNotOpen => "share does not open its commitment",
+            RejectReason::ProofRejected => "pi_zk rejected",
+            RejectReason::LinkRejected => "pi_link rejected",
+            RejectReason::OutOfBound => "2PC bound check: out of bound",
+            RejectReason::BoundCheckNotRun => "2PC bound check not run",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.detail())
+    }
 }
 
 /// An aggregator's verdict on the round's contributions.
@@ -55,11 +111,11 @@ pub struct AcceptedSet {
     /// Round t.
     pub round: u64,
     /// The aggregator s.
-    pub aggregator: u32,
-    /// Providers accepted, ascending.
-    pub accepted: Vec<u32>,
-    /// Providers rejected, with the reason.
-    pub rejected: Vec<(u32, String)>,
+    pub aggregator: AggregatorId,
+    /// Providers accepted, strictly ascending.
+    pub accepted: Vec<ProviderId>,
+    /// Providers rejected with the reason, strictly ascending.
+    pub rejected: Vec<(ProviderId, RejectReason)>,
 }
 
 /// An aggregator's partial sum over the round's accepted set.
@@ -68,7 +124,7 @@ pub struct PartialSum {
     /// Round t.
     pub round: u64,
     /// The aggregator s.
-    pub aggregator: u32,
+    pub aggregator: AggregatorId,
     /// A_s = sum over accepted i of v_{i,s}.
     #[serde(with = "serde_scalar_vec")]
     pub sum: Vec<Fr>,
@@ -77,16 +133,66 @@ pub struct PartialSum {
     pub blind: Fr,
 }
 
-/// The coordinator's close of a round: the accepted set (intersection of the
-/// aggregators' sets) and the new model; or a round released nothing.
+/// Why a round released no model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum AbortReason {
+    /// Fewer accepted contributions than the minimum batch.
+    BelowMinimumBatch,
+    /// This aggregator posted no accepted set before the deadline.
+    AcceptedSetWithheld(AggregatorId),
+    /// This aggregator posted no partial sum before the deadline.
+    PartialSumWithheld(AggregatorId),
+    /// This aggregator's partial sum does not open the sum of its
+    /// accepted commitments.
+    PartialSumInvalid(AggregatorId),
+    /// The reconstructed aggregate is not a sum of in-bound updates (it
+    /// does not lift to integers, or the model update overflows).
+    AggregateOutOfRange,
+}
+
+impl AbortReason {
+    /// The party the abort is blamed on (none for a small batch).
+    pub fn blame(self) -> Option<PartyId> {
+        match self {
+            AbortReason::BelowMinimumBatch | AbortReason::AggregateOutOfRange => None,
+            AbortReason::AcceptedSetWithheld(s)
+            | AbortReason::PartialSumWithheld(s)
+            | AbortReason::PartialSumInvalid(s) => Some(PartyId::Aggregator(s)),
+        }
+    }
+}
+
+/// What a round produced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum RoundOutcome {
+    /// The new model w_{t+1}.
+    Released(Vec<i64>),
+    /// Nothing was released; the model stays.
+    Aborted(AbortReason),
+}
+
+/// The coordinator's close of a round: the round's accepted set (the
+/// intersection of the aggregators' sets, empty if one is missing) and what
+/// the round produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoundClose {
     /// Round t.
     pub round: u64,
-    /// The round's accepted set.
-    pub accepted: Vec<u32>,
-    /// w_{t+1}, or `None` when fewer than the minimum batch were accepted.
-    pub new_model: Option<Vec<i64>>,
+    /// The round's accepted set, ascending.
+    pub accepted: Vec<ProviderId>,
+    /// The outcome.
+    pub outcome: RoundOutcome,
+}
+
+impl RoundClose {
+    /// The released model, if any.
+    pub fn new_model(&self) -> Option<&[i64]> {
+        match &self.outcome {
+            RoundOutcome::Released(m) => Some(m),
+            RoundOutcome::Aborted(_) => None,
+        }
+    }
 }
 
 /// Every public message.
@@ -119,15 +225,19 @@ impl PublicMessage {
     }
 }
 
-/// The private message from provider i to aggregator s: its share and blinding.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The private message from provider i to aggregator s: its share and
+/// blinding. Secret: zeroized on drop, redacted in `Debug`.
+#[derive(Clone, PartialEq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct ShareDelivery {
     /// Round t.
+    #[zeroize(skip)]
     pub round: u64,
     /// The provider.
-    pub provider: u32,
+    #[zeroize(skip)]
+    pub provider: ProviderId,
     /// The aggregator.
-    pub aggregator: u32,
+    #[zeroize(skip)]
+    pub aggregator: AggregatorId,
     /// The share, encoded by the sharing scheme (e.g. a PRG seed or an
     /// explicit vector); decoded with the scheme's caps by the aggregator.
     pub share: Vec<u8>,
@@ -136,5 +246,50 @@ pub struct ShareDelivery {
     pub blind: Fr,
 }
 
+impl fmt::Debug for ShareDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShareDelivery")
+            .field("round", &self.round)
+            .field("provider", &self.provider)
+            .field("aggregator", &self.aggregator)
+            .field(
+                "share",
+                &format_args!("<{} bytes redacted>", self.share.len()),
+            )
+            .field("blind", &"<redacted>")
+            .finish()
+    }
+}
+
+/// A two-party bound-check message between the two aggregators (MPC
+/// validity mode). The payload is the `zkagg_mpc::twopc::session` wire
+/// message, decoded with that session's caps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidityMessage {
+    /// Round t.
+    pub round: u64,
+    /// Sender.
+    pub from: AggregatorId,
+    /// Recipient.
+    pub to: AggregatorId,
+    /// The session's wire message.
+    pub payload: Vec<u8>,
+}
+
 /// Largest public message accepted (bytes): 64 MiB covers d = 10^6.
 pub const MAX_MESSAGE_BYTES: usize = 64 << 20;
+
+/// Decodes a public message (canonical, capped, no trailing bytes).
+pub fn decode_public(bytes: &[u8]) -> Result<PublicMessage, EncodingError> {
+    encoding::from_bytes_capped(bytes, MAX_MESSAGE_BYTES)
+}
+
+/// Decodes a share delivery (canonical, capped, no trailing bytes).
+pub fn decode_delivery(bytes: &[u8]) -> Result<ShareDelivery, EncodingError> {
+    encoding::from_bytes_capped(bytes, MAX_MESSAGE_BYTES)
+}
+
+/// Decodes a two-party check message (canonical, capped, no trailing bytes).
+pub fn decode_validity(bytes: &[u8]) -> Result<ValidityMessage, EncodingError> {
+    encoding::from_bytes_capped(bytes, MAX_MESSAGE_BYTES)
+}

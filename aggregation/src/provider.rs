@@ -4,33 +4,46 @@
 //! [`ProviderCommitted`] -(prove)-> (public [`Contribution`], private
 //! [`ShareDelivery`] per aggregator). Sans-IO: the caller carries messages.
 
-use crate::config::PartyId;
-use crate::error::AggError;
+use crate::error::{AggError, Misuse};
 use crate::msgs::{Contribution, PublicMessage, Registration, RoundHeader, ShareDelivery};
-use crate::relation::{ProofContext, UpdateRelation};
-use crate::setup::Setup;
+use crate::party::{AggregatorId, PartyId, ProviderId};
+use crate::relation::{model_digest, ProofContext, UpdateRelation, UpdateStatement, UpdateWitness};
+use crate::setup::{Setup, SharingScheme};
 use ed25519_dalek::SigningKey;
 use rand_core::{CryptoRng, RngCore};
 use std::sync::Arc;
-use zkagg_mpc::sharing::SecretSharing;
+use zeroize::Zeroize;
 use zkagg_zk::gadgets::horner::horner_native;
+use zkagg_zk::link::{LinkInstance, LinkWitness};
 use zkagg_zk::pedersen::Commitment;
 use zkagg_zk::update::update_vector;
 use zkagg_zk::{link, Fr};
 
 /// A provider: its index, signing key and the public parameters.
 pub struct Provider<Rel, S> {
-    /// Index i.
-    pub id: u32,
-    /// Signing key for bulletin posts.
-    pub key: SigningKey,
+    id: ProviderId,
+    key: SigningKey,
     setup: Arc<Setup<Rel, S>>,
 }
 
-impl<Rel: UpdateRelation, S: SecretSharing> Provider<Rel, S> {
-    /// A provider with index `id`.
-    pub fn new(id: u32, key: SigningKey, setup: Arc<Setup<Rel, S>>) -> Self {
+impl<Rel, S> std::fmt::Debug for Provider<Rel, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("id", &self.id)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+impl<Rel: UpdateRelation, S: SharingScheme> Provider<Rel, S> {
+    /// A provider with index `id` (its signing key is zeroized on drop).
+    pub fn new(id: ProviderId, key: SigningKey, setup: Arc<Setup<Rel, S>>) -> Self {
         Provider { id, key, setup }
+    }
+
+    /// The provider's index.
+    pub fn id(&self) -> ProviderId {
+        self.id
     }
 
     /// The party id.
@@ -38,9 +51,14 @@ impl<Rel: UpdateRelation, S: SecretSharing> Provider<Rel, S> {
         PartyId::Provider(self.id)
     }
 
+    /// The signing key for bulletin posts.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
     /// The registration message for a private input (posts c_D).
     pub fn registration(&self, input: &Rel::ProverInput) -> Option<PublicMessage> {
-        self.setup.relation.data_commitment(input).map(|c| {
+        self.setup.relation().data_commitment(input).map(|c| {
             PublicMessage::Registration(Registration {
                 provider: self.id,
                 data_commitment: c,
@@ -63,7 +81,7 @@ pub struct ProviderAwaitingUpdate<'a, Rel, S> {
     header: RoundHeader,
 }
 
-impl<'a, Rel: UpdateRelation, S: SecretSharing> ProviderAwaitingUpdate<'a, Rel, S> {
+impl<'a, Rel: UpdateRelation, S: SharingScheme> ProviderAwaitingUpdate<'a, Rel, S> {
     /// Computes Delta, draws beta and the salt, hashes h, shares v and
     /// commits to each share.
     pub fn commit<R: RngCore + CryptoRng>(
@@ -72,32 +90,25 @@ impl<'a, Rel: UpdateRelation, S: SecretSharing> ProviderAwaitingUpdate<'a, Rel, 
         rng: &mut R,
     ) -> Result<ProviderCommitted<'a, Rel, S>, AggError> {
         let setup = &self.provider.setup;
-        let delta = setup.relation.compute_update(&self.header.model, input)?;
-        if delta.len() != setup.relation.dim() {
-            return Err(AggError::Misuse("update has the wrong dimension".into()));
+        let delta = setup.relation().compute_update(&self.header.model, input)?;
+        if delta.len() != setup.relation().dim() {
+            return Err(Misuse::UpdateDimension {
+                expected: setup.relation().dim(),
+                got: delta.len(),
+            }
+            .into());
         }
         let beta = Fr::random(rng);
         let salt = Fr::random(rng);
-        let h = setup.relation.update_hash(&delta, &beta, &salt)?;
+        let h = setup.relation().update_hash(&delta, &beta, &salt)?;
         let v = update_vector(&delta, &beta);
-        let shares = setup
-            .sharing
-            .share(&v, rng)
-            .map_err(|e| AggError::Misuse(e.to_string()))?;
-        let mut explicit = Vec::with_capacity(shares.len());
+        let shares = setup.sharing().share(&v, rng)?;
         let mut blinds = Vec::with_capacity(shares.len());
         let mut commitments = Vec::with_capacity(shares.len());
         for (party, sh) in shares.iter().enumerate() {
-            let x = setup
-                .sharing
-                .expand(party, sh, v.len())
-                .map_err(|e| AggError::Misuse(e.to_string()))?;
-            let (c, r) = setup
-                .gens
-                .pedersen
-                .commit_random(&x, rng)
-                .map_err(|e| AggError::Misuse(e.to_string()))?;
-            explicit.push(x);
+            let mut x = setup.sharing().expand(party, sh, v.len())?;
+            let (c, r) = setup.gens().pedersen.commit_random(&x, rng)?;
+            x.zeroize();
             blinds.push(r);
             commitments.push(c);
         }
@@ -117,8 +128,9 @@ impl<'a, Rel: UpdateRelation, S: SecretSharing> ProviderAwaitingUpdate<'a, Rel, 
     }
 }
 
-/// A provider that has committed; next it derives rho and proves.
-pub struct ProviderCommitted<'a, Rel: UpdateRelation, S: SecretSharing> {
+/// A provider that has committed; next it derives rho and proves. Its
+/// secrets are zeroized on drop.
+pub struct ProviderCommitted<'a, Rel: UpdateRelation, S: SharingScheme> {
     provider: &'a Provider<Rel, S>,
     header: RoundHeader,
     input: &'a Rel::ProverInput,
@@ -132,7 +144,17 @@ pub struct ProviderCommitted<'a, Rel: UpdateRelation, S: SecretSharing> {
     commitments: Vec<Commitment>,
 }
 
-impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
+impl<Rel: UpdateRelation, S: SharingScheme> Drop for ProviderCommitted<'_, Rel, S> {
+    fn drop(&mut self) {
+        self.delta.zeroize();
+        self.beta.zeroize();
+        self.salt.zeroize();
+        self.v.zeroize();
+        self.blinds.zeroize();
+    }
+}
+
+impl<Rel: UpdateRelation, S: SharingScheme> ProviderCommitted<'_, Rel, S> {
     /// The update Delta (for tests and reporting).
     pub fn delta(&self) -> &[i64] {
         &self.delta
@@ -146,49 +168,48 @@ impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
     ) -> Result<(Contribution, Vec<ShareDelivery>), AggError> {
         let setup = &self.provider.setup;
         let ctx = ProofContext {
-            config_id: setup.config_id,
+            config_id: setup.config_id(),
             round: self.header.round,
             provider: self.provider.id,
             model: &self.header.model,
-            model_digest: crate::relation::model_digest(&self.header.model),
-            data_commitment: setup.relation.data_commitment(self.input),
+            model_digest: model_digest(&self.header.model),
+            data_commitment: setup.relation().data_commitment(self.input),
             h: self.h,
             share_commitments: &self.commitments,
         };
-        let rho = ctx.rho();
-        let y = horner_native(&self.v, &rho);
+        let y = horner_native(&self.v, &ctx.rho());
+        let statement = UpdateStatement::new(&ctx, y);
         // In the MPC validity mode the aggregators check the bound on their
         // shares; the provider sends no pi_zk.
-        let proof = match setup.config.validity {
-            crate::config::ValidityMode::ZkProof => setup.relation.prove(
-                &ctx,
-                self.input,
-                &self.delta,
-                &self.beta,
-                &self.salt,
-                &rho,
-                &y,
+        let proof = match setup.config().validity {
+            crate::config::ValidityMode::ZkProof => setup.relation().prove(
+                &statement,
+                &UpdateWitness {
+                    input: self.input,
+                    delta: &self.delta,
+                    beta: self.beta,
+                    salt: self.salt,
+                },
             )?,
             crate::config::ValidityMode::Mpc2pc => Vec::new(),
         };
-        let c_sum: Commitment =
-            setup
-                .combine_commitments(&self.commitments)
-                .ok_or(AggError::Misuse(
-                    "one commitment per aggregator expected".into(),
-                ))?;
-        let r_sum: Fr = setup.combine_blinds(&self.blinds);
-        let (link, y2) = link::prove(
-            &setup.gens,
+        let c_sum = setup
+            .combine_commitments(&self.commitments)
+            .ok_or(Misuse::ShareCount)?;
+        let rho = statement.rho();
+        let (link, _) = link::prove(
+            setup.gens(),
             &mut ctx.link_transcript(),
-            &c_sum.0,
-            &rho,
-            &self.v,
-            &r_sum,
+            &LinkInstance {
+                C: &c_sum.0,
+                rho: &rho,
+            },
+            &LinkWitness {
+                v: &self.v,
+                r: setup.combine_blinds(&self.blinds),
+            },
             rng,
-        )
-        .map_err(|e| AggError::Misuse(e.to_string()))?;
-        debug_assert_eq!(y, y2);
+        )?;
         let deliveries = self
             .shares
             .iter()
@@ -198,11 +219,8 @@ impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
                 Ok(ShareDelivery {
                     round: self.header.round,
                     provider: self.provider.id,
-                    aggregator: s as u32,
-                    share: setup
-                        .sharing
-                        .encode_share(sh)
-                        .map_err(|e| AggError::Misuse(e.to_string()))?,
+                    aggregator: AggregatorId(s as u32),
+                    share: setup.sharing().encode_share(sh)?,
                     blind: *r,
                 })
             })
@@ -211,7 +229,7 @@ impl<Rel: UpdateRelation, S: SecretSharing> ProviderCommitted<'_, Rel, S> {
             round: self.header.round,
             provider: self.provider.id,
             h: self.h,
-            share_commitments: self.commitments,
+            share_commitments: self.commitments.clone(),
             y,
             proof,
             link,

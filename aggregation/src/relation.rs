@@ -2,9 +2,13 @@
 //! Fiat-Shamir context every proof is bound to.
 //!
 //! A new proof system or validity predicate plugs in by implementing
-//! [`UpdateRelation`]; the roles and the auditor only call the trait.
+//! [`UpdateRelation`]; the roles and the auditor only call the trait. A
+//! relation describes itself ([`UpdateRelation::config`]) so that the
+//! config and the code run cannot disagree.
 
-use crate::error::AggError;
+use crate::config::{ModelKind, RelationConfig};
+use crate::error::{AggError, ConfigError, Misuse};
+use crate::party::ProviderId;
 use merlin::Transcript;
 use sha2::{Digest, Sha256};
 use zkagg_zk::model::{
@@ -33,25 +37,127 @@ mod label {
     pub const PURPOSE: &[u8] = b"purpose";
 }
 
-/// The public context of one provider's contribution.
+/// The public context of one provider's contribution, from the bulletin.
 #[derive(Clone, Debug)]
 pub struct ProofContext<'a> {
+    pub(crate) config_id: [u8; 32],
+    pub(crate) round: u64,
+    pub(crate) provider: ProviderId,
+    pub(crate) model: &'a [i64],
+    pub(crate) model_digest: [u8; 32],
+    pub(crate) data_commitment: Option<Fr>,
+    pub(crate) h: Fr,
+    pub(crate) share_commitments: &'a [Commitment],
+}
+
+impl<'a> ProofContext<'a> {
+    /// The context of contribution `c` in the open round, from public data
+    /// (the round's model, the registrations on the bulletin).
+    pub fn of<Rel: UpdateRelation, S>(
+        setup: &crate::setup::Setup<Rel, S>,
+        open: &'a crate::ledger::OpenRound,
+        registrations: &std::collections::BTreeMap<ProviderId, Fr>,
+        c: &'a crate::msgs::Contribution,
+    ) -> Self {
+        crate::aggregator::context(setup, open, registrations, c)
+    }
+
     /// The config id.
-    pub config_id: [u8; 32],
+    pub fn config_id(&self) -> [u8; 32] {
+        self.config_id
+    }
     /// Round t.
-    pub round: u64,
+    pub fn round(&self) -> u64 {
+        self.round
+    }
     /// Provider i.
-    pub provider: u32,
+    pub fn provider(&self) -> ProviderId {
+        self.provider
+    }
     /// The global model w_t.
-    pub model: &'a [i64],
-    /// [`model_digest`] of `model`, computed once per round by the caller.
-    pub model_digest: [u8; 32],
-    /// The provider's registered data commitment (if the relation uses one).
-    pub data_commitment: Option<Fr>,
+    pub fn model(&self) -> &'a [i64] {
+        self.model
+    }
+    /// The provider's registered data commitment (if it registered).
+    pub fn data_commitment(&self) -> Option<Fr> {
+        self.data_commitment
+    }
     /// The update hash h.
-    pub h: Fr,
+    pub fn h(&self) -> Fr {
+        self.h
+    }
     /// The share commitments C_1..C_S.
-    pub share_commitments: &'a [Commitment],
+    pub fn share_commitments(&self) -> &'a [Commitment] {
+        self.share_commitments
+    }
+}
+
+/// What a provider proves about: the context (from which rho is derived)
+/// and the claimed evaluation y = <v, (1, rho, rho^2, ...)>.
+#[derive(Clone, Debug)]
+pub struct UpdateStatement<'a> {
+    ctx: &'a ProofContext<'a>,
+    rho: Fr,
+    y: Fr,
+}
+
+impl<'a> UpdateStatement<'a> {
+    /// The statement for `ctx` and `y`; rho is derived from the context.
+    pub fn new(ctx: &'a ProofContext<'a>, y: Fr) -> Self {
+        UpdateStatement {
+            rho: ctx.rho(),
+            ctx,
+            y,
+        }
+    }
+    /// The context.
+    pub fn context(&self) -> &'a ProofContext<'a> {
+        self.ctx
+    }
+    /// rho, derived from the context.
+    pub fn rho(&self) -> Fr {
+        self.rho
+    }
+    /// y.
+    pub fn y(&self) -> Fr {
+        self.y
+    }
+}
+
+/// The provider's secret witness: its private input and the opening of h.
+/// `Debug` is redacted.
+pub struct UpdateWitness<'a, I> {
+    /// The private input (data set, or the update itself).
+    pub input: &'a I,
+    /// The update Delta.
+    pub delta: &'a [i64],
+    /// The mask coordinate beta.
+    pub beta: Fr,
+    /// The hash salt.
+    pub salt: Fr,
+}
+
+impl<I> std::fmt::Debug for UpdateWitness<'_, I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateWitness { <redacted> }")
+    }
+}
+
+/// The closed interval every update coordinate must lie in, the same for
+/// the ZK circuit and the MPC bound check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateBound {
+    /// Smallest allowed value.
+    pub min: i64,
+    /// Largest allowed value.
+    pub max: i64,
+}
+
+impl UpdateBound {
+    /// Whether `x` is in the interval.
+    pub fn contains(&self, x: i64) -> bool {
+        self.min <= x && x <= self.max
+    }
 }
 
 /// SHA-256 digest of a model vector.
@@ -72,7 +178,7 @@ impl ProofContext<'_> {
         t.append_message(label::PURPOSE, purpose);
         t.append_message(label::CONFIG, &self.config_id);
         t.append_u64(label::ROUND, self.round);
-        t.append_u64(label::PROVIDER, self.provider as u64);
+        t.append_u64(label::PROVIDER, u64::from(self.provider.0));
         t.append_message(label::MODEL, &self.model_digest);
         t.append_scalar(label::DATA, &self.data_commitment.unwrap_or(Fr::ZERO));
         t.append_scalar(label::H, &self.h);
@@ -104,12 +210,20 @@ pub trait UpdateRelation {
     /// The provider's private input (its data, or the update itself).
     type ProverInput;
 
+    /// The config entry this relation runs (compared with the config by
+    /// [`crate::setup::Setup::new`]).
+    fn config(&self) -> RelationConfig;
+
     /// The model dimension d.
     fn dim(&self) -> usize;
 
-    /// Signed bit width every update coordinate is bounded by (for the MPC
-    /// path's bound check): |Delta_j| <= bound().
-    fn bound(&self) -> u64;
+    /// The interval every update coordinate lies in, exactly as the proof
+    /// enforces it (and as the MPC path checks it).
+    fn bound(&self) -> UpdateBound;
+
+    /// Whether a model is one the coordinator may post: length d and every
+    /// weight in the relation's range.
+    fn model_in_range(&self, model: &[i64]) -> bool;
 
     /// Computes the update Delta from the global model and the private input.
     fn compute_update(
@@ -121,27 +235,25 @@ pub trait UpdateRelation {
     /// The data commitment the relation binds to, if any.
     fn data_commitment(&self, input: &Self::ProverInput) -> Option<Fr>;
 
-    /// h = Sponge("update", pack(Delta), beta, salt).
+    /// Whether contributions need a registered data commitment.
+    fn needs_registration(&self) -> bool;
+
+    /// The update hash h of (Delta, beta, salt).
     fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Result<Fr, AggError>;
 
-    /// Proves the relation for public (context, rho, y).
-    #[allow(clippy::too_many_arguments)]
+    /// Proves the relation for a statement.
     fn prove(
         &self,
-        ctx: &ProofContext,
-        input: &Self::ProverInput,
-        delta: &[i64],
-        beta: &Fr,
-        salt: &Fr,
-        rho: &Fr,
-        y: &Fr,
+        statement: &UpdateStatement<'_>,
+        witness: &UpdateWitness<'_, Self::ProverInput>,
     ) -> Result<Vec<u8>, AggError>;
 
-    /// Verifies a proof for public (context, rho, y).
-    fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError>;
+    /// Verifies a proof for a statement.
+    fn verify(&self, statement: &UpdateStatement<'_>, proof: &[u8]) -> Result<(), AggError>;
 
     /// The new model from the old one, the reconstructed sum V_0..V_{d-1}
-    /// (centred lifts) and the number of accepted contributions.
+    /// (centred lifts) and the number of accepted contributions:
+    /// w + floor(V / n), in checked arithmetic.
     fn update_model(
         &self,
         model: &[i64],
@@ -149,15 +261,20 @@ pub trait UpdateRelation {
         count: usize,
     ) -> Result<Vec<i64>, AggError> {
         if model.len() != sum.len() || count == 0 {
-            return Err(AggError::Misuse(
-                "model/sum length mismatch or empty batch".into(),
-            ));
+            return Err(Misuse::UpdateDimension {
+                expected: model.len(),
+                got: sum.len(),
+            }
+            .into());
         }
-        Ok(model
+        model
             .iter()
             .zip(sum)
-            .map(|(w, v)| w + v.div_euclid(count as i128) as i64)
-            .collect())
+            .map(|(&w, v)| {
+                let mean = v.div_euclid(count as i128);
+                i64::try_from(i128::from(w) + mean).map_err(|_| Misuse::ModelOverflow.into())
+            })
+            .collect()
     }
 }
 
@@ -221,15 +338,37 @@ impl BoundedVectorRelation {
     }
 }
 
+/// Largest magnitude of a bounded-vector model weight: w + floor(V / n)
+/// then never overflows (|V / n| < 2^31).
+pub const BOUNDED_MODEL_MAX: i64 = 1 << 62;
+
 impl UpdateRelation for BoundedVectorRelation {
     type ProverInput = Vec<i64>;
+
+    fn config(&self) -> RelationConfig {
+        RelationConfig::BoundedVector {
+            bits: self.bits as u32,
+        }
+    }
 
     fn dim(&self) -> usize {
         self.d
     }
 
-    fn bound(&self) -> u64 {
-        (1u64 << (self.bits - 1)) - 1
+    fn bound(&self) -> UpdateBound {
+        // The circuit range-checks Delta_j + 2^(b-1) in [0, 2^b).
+        let half = 1i64 << (self.bits - 1);
+        UpdateBound {
+            min: -half,
+            max: half - 1,
+        }
+    }
+
+    fn model_in_range(&self, model: &[i64]) -> bool {
+        model.len() == self.d
+            && model
+                .iter()
+                .all(|w| (-BOUNDED_MODEL_MAX..=BOUNDED_MODEL_MAX).contains(w))
     }
 
     fn compute_update(&self, _model: &[i64], input: &Vec<i64>) -> Result<Vec<i64>, AggError> {
@@ -240,47 +379,46 @@ impl UpdateRelation for BoundedVectorRelation {
         None
     }
 
+    fn needs_registration(&self) -> bool {
+        false
+    }
+
     fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Result<Fr, AggError> {
         Ok(update_hash(delta, self.bits, beta, salt))
     }
 
     fn prove(
         &self,
-        ctx: &ProofContext,
-        _input: &Vec<i64>,
-        delta: &[i64],
-        beta: &Fr,
-        salt: &Fr,
-        rho: &Fr,
-        y: &Fr,
+        st: &UpdateStatement<'_>,
+        w: &UpdateWitness<'_, Vec<i64>>,
     ) -> Result<Vec<u8>, AggError> {
         let circuit = BoundedUpdateCircuit {
             d: self.d,
             bits: self.bits,
             assignment: Some((
                 BoundedUpdatePublic {
-                    h: ctx.h,
-                    rho: *rho,
-                    y: *y,
+                    h: st.ctx.h,
+                    rho: st.rho,
+                    y: st.y,
                 },
                 BoundedUpdateWitness {
-                    delta: delta.to_vec(),
-                    beta: *beta,
-                    salt: *salt,
+                    delta: w.delta.to_vec(),
+                    beta: w.beta,
+                    salt: w.salt,
                 },
             )),
         };
-        self.params.prove(&circuit, &mut ctx.proof_transcript())
+        self.params.prove(&circuit, &mut st.ctx.proof_transcript())
     }
 
-    fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError> {
+    fn verify(&self, st: &UpdateStatement<'_>, proof: &[u8]) -> Result<(), AggError> {
         let public = BoundedUpdatePublic {
-            h: ctx.h,
-            rho: *rho,
-            y: *y,
+            h: st.ctx.h,
+            rho: st.rho,
+            y: st.y,
         };
         self.params
-            .verify(proof, &public.to_vec(), &mut ctx.proof_transcript())
+            .verify(proof, &public.to_vec(), &mut st.ctx.proof_transcript())
     }
 }
 
@@ -290,36 +428,42 @@ impl UpdateRelation for BoundedVectorRelation {
 pub struct TrainRelation<M: Model> {
     cfg: TrainConfig,
     model: M,
+    kind: ModelKind,
     params: SpartanMode,
 }
 
 impl<M: Model> TrainRelation<M> {
     /// Sets up R_train for `cfg` and `model` with the Spartan NIZK.
     pub fn new(cfg: TrainConfig, model: M) -> Result<Self, AggError> {
-        let shape = TrainCircuit::shape(cfg.clone(), model.clone()).map_err(model_err)?;
+        let kind = ModelKind::of(&model).ok_or(ConfigError::RelationMismatch)?;
+        let shape = TrainCircuit::shape(cfg.clone(), model.clone())?;
         Ok(TrainRelation {
             params: SpartanMode::Nizk(NizkParams::setup(&shape)?),
             cfg,
             model,
+            kind,
         })
     }
 
-    /// Sets up R_train with the Spartan SNARK (preprocessing cached in `cache_dir`).
+    /// Sets up R_train with the Spartan SNARK (preprocessing cached in
+    /// `cache_dir`, a trusted local folder).
     pub fn new_snark(
         cfg: TrainConfig,
         model: M,
         cache_dir: &std::path::Path,
     ) -> Result<Self, AggError> {
-        let shape = TrainCircuit::shape(cfg.clone(), model.clone()).map_err(model_err)?;
+        let kind = ModelKind::of(&model).ok_or(ConfigError::RelationMismatch)?;
+        let shape = TrainCircuit::shape(cfg.clone(), model.clone())?;
         Ok(TrainRelation {
             params: SpartanMode::Snark(SnarkParams::load_or_create(&shape, cache_dir)?),
             cfg,
             model,
+            kind,
         })
     }
 
     /// The training configuration.
-    pub fn config(&self) -> &TrainConfig {
+    pub fn train_config(&self) -> &TrainConfig {
         &self.cfg
     }
 
@@ -329,89 +473,95 @@ impl<M: Model> TrainRelation<M> {
     }
 }
 
-fn model_err(e: zkagg_zk::model::ModelError) -> AggError {
-    AggError::Misuse(format!("model: {e}"))
-}
-
 impl<M: Model> UpdateRelation for TrainRelation<M> {
     type ProverInput = DataOpening;
+
+    fn config(&self) -> RelationConfig {
+        RelationConfig::Train {
+            model: self.kind,
+            train: self.cfg.clone(),
+        }
+    }
 
     fn dim(&self) -> usize {
         self.cfg.dim()
     }
 
-    fn bound(&self) -> u64 {
-        self.cfg.clip_bound
+    fn bound(&self) -> UpdateBound {
+        // The clipped update lies in [-B, B] (B fits i64 by the config check).
+        let b = i64::try_from(self.cfg.clip_bound).unwrap_or(i64::MAX);
+        UpdateBound { min: -b, max: b }
+    }
+
+    fn model_in_range(&self, model: &[i64]) -> bool {
+        let f = &self.cfg.model_format;
+        model.len() == self.cfg.dim()
+            && model
+                .iter()
+                .all(|w| (f.min_int()..=f.max_int()).contains(w))
     }
 
     fn compute_update(&self, model: &[i64], input: &DataOpening) -> Result<Vec<i64>, AggError> {
-        self.model
-            .train_step(&self.cfg, model, &input.data)
-            .map_err(model_err)
+        Ok(self.model.train_step(&self.cfg, model, &input.data)?)
     }
 
     fn data_commitment(&self, input: &DataOpening) -> Option<Fr> {
         input.commit(&self.cfg, self.model.label_kind()).ok()
     }
 
+    fn needs_registration(&self) -> bool {
+        true
+    }
+
     fn update_hash(&self, delta: &[i64], beta: &Fr, salt: &Fr) -> Result<Fr, AggError> {
-        zkagg_zk::model::update_hash(&self.cfg, delta, beta, salt).map_err(model_err)
+        Ok(zkagg_zk::model::update_hash(&self.cfg, delta, beta, salt)?)
     }
 
     fn prove(
         &self,
-        ctx: &ProofContext,
-        input: &DataOpening,
-        delta: &[i64],
-        beta: &Fr,
-        salt: &Fr,
-        rho: &Fr,
-        y: &Fr,
+        st: &UpdateStatement<'_>,
+        w: &UpdateWitness<'_, DataOpening>,
     ) -> Result<Vec<u8>, AggError> {
-        let c_d = ctx.data_commitment.ok_or(AggError::Misuse(
-            "R_train needs a registered data commitment".into(),
-        ))?;
+        let c_d = st.ctx.data_commitment.ok_or(Misuse::NotRegistered)?;
         let statement = TrainStatement {
-            weights: ctx.model.to_vec(),
+            weights: st.ctx.model.to_vec(),
             c_d,
-            h: ctx.h,
-            rho: *rho,
-            y: *y,
+            h: st.ctx.h,
+            rho: st.rho,
+            y: st.y,
         };
         let witness = TrainWitness {
-            data: input.clone(),
+            data: w.input.clone(),
             update: UpdateOpening {
-                delta: delta.to_vec(),
-                beta: *beta,
-                salt: *salt,
+                delta: w.delta.to_vec(),
+                beta: w.beta,
+                salt: w.salt,
             },
         };
-        let circuit = TrainCircuit::new(self.cfg.clone(), self.model.clone(), statement, witness)
-            .map_err(model_err)?;
-        self.params.prove(&circuit, &mut ctx.proof_transcript())
+        let circuit = TrainCircuit::new(self.cfg.clone(), self.model.clone(), statement, witness)?;
+        self.params.prove(&circuit, &mut st.ctx.proof_transcript())
     }
 
-    fn verify(&self, ctx: &ProofContext, rho: &Fr, y: &Fr, proof: &[u8]) -> Result<(), AggError> {
-        let Some(c_d) = ctx.data_commitment else {
-            return Err(AggError::Misbehaved {
-                party: crate::config::PartyId::Provider(ctx.provider),
-                reason: "no registered data commitment".into(),
-            });
-        };
-        if ctx.model.len() != self.cfg.dim() {
-            return Err(AggError::Misuse("model has the wrong dimension".into()));
+    fn verify(&self, st: &UpdateStatement<'_>, proof: &[u8]) -> Result<(), AggError> {
+        let c_d = st.ctx.data_commitment.ok_or(Misuse::NotRegistered)?;
+        if !self.model_in_range(st.ctx.model) {
+            return Err(Misuse::UpdateDimension {
+                expected: self.cfg.dim(),
+                got: st.ctx.model.len(),
+            }
+            .into());
         }
         let statement = TrainStatement {
-            weights: ctx.model.to_vec(),
+            weights: st.ctx.model.to_vec(),
             c_d,
-            h: ctx.h,
-            rho: *rho,
-            y: *y,
+            h: st.ctx.h,
+            rho: st.rho,
+            y: st.y,
         };
         self.params.verify(
             proof,
             &statement.public_inputs(),
-            &mut ctx.proof_transcript(),
+            &mut st.ctx.proof_transcript(),
         )
     }
 
@@ -421,6 +571,8 @@ impl<M: Model> UpdateRelation for TrainRelation<M> {
         sum: &[i128],
         count: usize,
     ) -> Result<Vec<i64>, AggError> {
-        zkagg_zk::model::apply_mean_update(&self.cfg, model, sum, count).map_err(model_err)
+        Ok(zkagg_zk::model::apply_mean_update(
+            &self.cfg, model, sum, count,
+        )?)
     }
 }

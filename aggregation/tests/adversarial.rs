@@ -1,113 +1,49 @@
-//! Adversarial protocol tests: one per cheat. Each checks that the cheater
-//! is named and that the honest contributions still aggregate to exactly the
-//! plaintext sum (or, for aggregator cheats, that the auditor rejects).
+//! Adversarial protocol tests: one per cheat. Each asserts the exact
+//! rejection reason and the exact party, and that the honest contributions
+//! still aggregate to exactly the plaintext sum (or, for aggregator cheats,
+//! that the auditor names the aggregator).
 
+mod common;
+
+use common::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use std::collections::BTreeMap;
-use zkagg_aggregation::auditor::{audit, audit_bytes};
-use zkagg_aggregation::config::{PartyId, RelationConfig, ValidityMode};
-use zkagg_aggregation::driver::{Consortium, Honest, RoundReport, Tamper};
-use zkagg_aggregation::msgs::{Contribution, PartialSum, ShareDelivery};
-use zkagg_aggregation::relation::BoundedVectorRelation;
+use zkagg_aggregation::auditor::{audit_bytes, AuditFault, ValidityCheck};
+use zkagg_aggregation::config::ValidityMode;
+use zkagg_aggregation::error::Fault;
+use zkagg_aggregation::msgs::{
+    AbortReason, Contribution, PartialSum, PublicMessage, RejectReason, RoundOutcome, ShareDelivery,
+};
+use zkagg_aggregation::relation::{
+    BoundedVectorRelation, UpdateBound, UpdateRelation, UpdateStatement, UpdateWitness,
+};
+use zkagg_aggregation::sim::{Honest, Injection, Phase, Tamper};
+use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
 use zkagg_mpc::sharing::additive::Additive;
 use zkagg_mpc::sharing::SecretSharing;
 use zkagg_zk::pedersen::PedersenGens;
 use zkagg_zk::Fr;
 
-const D: usize = 6;
-const BITS: usize = 16;
-const P: usize = 5;
-const S: usize = 3;
-
-type C = Consortium<BoundedVectorRelation, Additive>;
-
-fn consortium(validity: ValidityMode, aggregators: usize, min_batch: u32) -> C {
-    Consortium::new(
-        "test",
-        BoundedVectorRelation::new(D, BITS).unwrap(),
-        Additive::new(aggregators).unwrap(),
-        P,
-        validity,
-        RelationConfig::BoundedVector { bits: BITS as u32 },
-        min_batch,
-        vec![100; D],
-        7,
-    )
-    .unwrap()
-}
-
-fn updates() -> Vec<Vec<i64>> {
-    (0..P as i64)
-        .map(|i| {
-            (0..D as i64)
-                .map(|j| (i + 1) * 100 - j * 37 - 250)
-                .collect()
-        })
-        .collect()
-}
-
-/// w + floor(sum of the given providers' updates / count).
-fn expected_model(model: &[i64], ups: &[Vec<i64>], who: &[u32]) -> Vec<i64> {
-    (0..D)
-        .map(|j| {
-            let s: i64 = who.iter().map(|&i| ups[i as usize][j]).sum();
-            model[j] + s.div_euclid(who.len() as i64)
-        })
-        .collect()
-}
-
-fn run(c: &mut C, ups: &[Vec<i64>], present: &[bool], tamper: &mut dyn Tamper) -> RoundReport {
-    let inputs: Vec<Option<&Vec<i64>>> = ups
-        .iter()
-        .zip(present)
-        .map(|(u, &p)| p.then_some(u))
-        .collect();
-    let mut rng = ChaCha20Rng::seed_from_u64(c.round + 99);
-    c.run_round(&inputs, tamper, &mut rng).unwrap()
-}
-
-fn assert_named(r: &RoundReport, provider: u32, needle: &str) {
-    let reasons = r
-        .rejected
-        .get(&provider)
-        .unwrap_or_else(|| panic!("provider {provider} not named: {r:?}"));
-    assert!(
-        reasons.iter().any(|(_, why)| why.contains(needle)),
-        "provider {provider}: {reasons:?} lacks `{needle}`"
-    );
-    assert!(!r.accepted.contains(&provider));
-}
-
-fn honest_rest_aggregate(c: &C, before: &[i64], r: &RoundReport, ups: &[Vec<i64>], cheater: u32) {
-    let honest: Vec<u32> = (0..P as u32).filter(|&i| i != cheater).collect();
-    assert_eq!(r.accepted, honest);
-    assert_eq!(
-        r.new_model.as_deref(),
-        Some(&expected_model(before, ups, &honest)[..])
-    );
-    let v = audit(&c.setup, &c.bulletin);
-    assert!(v.ok(), "{:?}", v.failure);
-}
-
 #[test]
 fn honest_round_aggregates_exactly_and_audits() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut Honest);
-    assert_eq!(r.accepted, vec![0, 1, 2, 3, 4]);
+    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
     assert_eq!(
-        r.new_model.unwrap(),
-        expected_model(&before, &ups, &[0, 1, 2, 3, 4])
+        r.new_model(),
+        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
     );
     let r2 = run(&mut c, &ups, &[true; P], &mut Honest);
     assert_eq!(r2.accepted.len(), P);
-    // Saved and reloaded, the bulletin audits.
-    let v = audit_bytes(&c.setup, &c.bulletin.to_bytes());
-    assert!(v.ok(), "{:?}", v.failure);
-    assert_eq!(v.rounds_released, 2);
-    assert_eq!(v.final_model.as_ref(), Some(&c.model));
+    // Moved as bytes, the bulletin audits.
+    let v = audit_bytes(c.setup(), &c.bulletin().to_bytes());
+    assert!(v.ok(), "{:?}", v.failures);
+    assert_eq!(v.rounds_released(), 2);
+    assert_eq!(v.validity, ValidityCheck::PublicProofs);
+    assert_eq!(v.final_model.as_deref(), Some(c.model()));
 }
 
 /// Re-shares a changed vector consistently (shares open their commitments)
@@ -117,7 +53,7 @@ struct WrongSum {
 }
 impl Tamper for WrongSum {
     fn contribution(&mut self, _round: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider != 1 {
+        if c.provider != ProviderId(1) {
             return;
         }
         let add = Additive::new(S).unwrap();
@@ -132,28 +68,21 @@ impl Tamper for WrongSum {
 }
 
 #[test]
-fn shares_summing_to_another_vector_are_caught_by_the_link() {
+fn shares_summing_to_another_vector_are_rejected() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let before = c.model.clone();
-    let gens = c.setup.gens.pedersen.clone();
+    let before = c.model().to_vec();
+    let gens = c.setup().gens().pedersen.clone();
     let r = run(&mut c, &ups, &[true; P], &mut WrongSum { gens });
-    // Changing the commitments changes rho, so pi_zk fails first; pi_link too.
-    assert!(
-        r.rejected[&1]
-            .iter()
-            .all(|(_, why)| why.contains("pi_zk") || why.contains("pi_link")),
-        "{:?}",
-        r.rejected
-    );
-    assert_named(&r, 1, "rejected");
+    // Changing a commitment changes rho, so pi_zk is checked first and fails.
+    rejected_by_all(&r, 1, RejectReason::ProofRejected, S);
     honest_rest_aggregate(&c, &before, &r, &ups, 1);
 }
 
 struct BadOpening;
 impl Tamper for BadOpening {
     fn contribution(&mut self, _round: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider == 2 {
+        if c.provider == ProviderId(2) {
             d[0].blind += Fr::ONE;
         }
     }
@@ -163,10 +92,13 @@ impl Tamper for BadOpening {
 fn a_share_that_does_not_open_its_commitment_is_named() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut BadOpening);
-    assert_named(&r, 2, "does not open");
-    assert_eq!(r.rejected[&2][0].0, 0, "aggregator 0 holds the bad share");
+    // Only aggregator 0 holds the bad share.
+    assert_eq!(
+        reasons(&r, 2),
+        vec![(AggregatorId(0), RejectReason::ShareDoesNotOpen)]
+    );
     honest_rest_aggregate(&c, &before, &r, &ups, 2);
 }
 
@@ -176,14 +108,20 @@ struct CopyProof {
 }
 impl Tamper for CopyProof {
     fn contribution(&mut self, _round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == 3 {
+        if c.provider == ProviderId(3) {
             self.seen = Some(c.clone());
         }
     }
-    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
+    fn inject(&mut self, _round: u64, phase: Phase) -> Vec<Injection> {
+        if phase != Phase::AfterContributions {
+            return Vec::new();
+        }
         let mut c = self.seen.clone().unwrap();
-        c.provider = 4;
-        vec![(4, c, Vec::new())]
+        c.provider = ProviderId(4);
+        vec![Injection::Post {
+            signer: PartyId::Provider(ProviderId(4)),
+            msg: PublicMessage::Contribution(c),
+        }]
     }
 }
 
@@ -191,43 +129,61 @@ impl Tamper for CopyProof {
 fn a_proof_copied_under_another_id_is_rejected() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(
         &mut c,
         &ups,
         &[true, true, true, true, false],
         &mut CopyProof { seen: None },
     );
-    // Provider 4 sent no shares, and its copied proofs are bound to provider 3.
-    assert_named(&r, 4, "");
-    let honest = vec![0, 1, 2, 3];
+    // Provider 4 sent no shares (checked before its proofs, bound to provider 3).
+    rejected_by_all(&r, 4, RejectReason::NoShare, S);
+    let honest = pids(&[0, 1, 2, 3]);
     assert_eq!(r.accepted, honest);
-    assert_eq!(r.new_model.unwrap(), expected_model(&before, &ups, &honest));
-    assert!(audit(&c.setup, &c.bulletin).ok());
+    assert_eq!(
+        r.new_model(),
+        Some(&expected_model(&before, &ups, &honest)[..])
+    );
+    assert!(audited(&c).ok());
 }
 
+/// Provider 0 posts its contribution a second time (validly signed).
 struct ReplaySame {
     seen: Option<Contribution>,
 }
 impl Tamper for ReplaySame {
     fn contribution(&mut self, _round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == 0 {
+        if c.provider == ProviderId(0) {
             self.seen = Some(c.clone());
         }
     }
-    fn extra(&mut self, _round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
-        vec![(0, self.seen.clone().unwrap(), Vec::new())]
+    fn inject(&mut self, _round: u64, phase: Phase) -> Vec<Injection> {
+        if phase != Phase::AfterContributions {
+            return Vec::new();
+        }
+        vec![Injection::Post {
+            signer: PartyId::Provider(ProviderId(0)),
+            msg: PublicMessage::Contribution(self.seen.clone().unwrap()),
+        }]
     }
 }
 
 #[test]
-fn a_contribution_replayed_in_the_same_round_is_named() {
+fn a_contribution_replayed_in_the_same_round_is_refused_and_the_first_stands() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut ReplaySame { seen: None });
-    assert_named(&r, 0, "replayed");
-    honest_rest_aggregate(&c, &before, &r, &ups, 0);
+    assert_eq!(
+        r.refused,
+        vec![(PartyId::Provider(ProviderId(0)), Fault::Duplicate)]
+    );
+    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
+    assert_eq!(
+        r.new_model(),
+        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
+    );
+    assert!(audited(&c).ok());
 }
 
 /// Round 0: remember provider 2's contribution. Round 1: provider 2 replays
@@ -238,25 +194,27 @@ struct ReplayNext {
 }
 impl Tamper for ReplayNext {
     fn contribution(&mut self, round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if round == 0 && c.provider == 2 {
+        if round == 0 && c.provider == ProviderId(2) {
             self.seen = Some(c.clone());
         }
     }
-    fn extra(&mut self, round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
-        if round == 1 {
-            let mut c = self.seen.clone().unwrap();
-            if self.relabel {
-                c.round = 1;
-            }
-            vec![(2, c, Vec::new())]
-        } else {
-            Vec::new()
+    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
+        if round != 1 || phase != Phase::AfterContributions {
+            return Vec::new();
         }
+        let mut c = self.seen.clone().unwrap();
+        if self.relabel {
+            c.round = 1;
+        }
+        vec![Injection::Post {
+            signer: PartyId::Provider(ProviderId(2)),
+            msg: PublicMessage::Contribution(c),
+        }]
     }
 }
 
 #[test]
-fn a_contribution_replayed_in_the_next_round_is_named() {
+fn a_contribution_replayed_in_the_next_round_is_refused_or_rejected() {
     for relabel in [false, true] {
         let mut c = consortium(ValidityMode::ZkProof, S, 3);
         let ups = updates();
@@ -265,9 +223,17 @@ fn a_contribution_replayed_in_the_next_round_is_named() {
             relabel,
         };
         run(&mut c, &ups, &[true; P], &mut t);
-        let before = c.model.clone();
+        let before = c.model().to_vec();
         let r = run(&mut c, &ups, &[true, true, false, true, true], &mut t);
-        assert_named(&r, 2, if relabel { "" } else { "replayed" });
+        if relabel {
+            // Relabelled: on the bulletin, but it has no share this round.
+            rejected_by_all(&r, 2, RejectReason::NoShare, S);
+        } else {
+            assert_eq!(
+                r.refused,
+                vec![(PartyId::Provider(ProviderId(2)), Fault::WrongRound)]
+            );
+        }
         honest_rest_aggregate(&c, &before, &r, &ups, 2);
     }
 }
@@ -277,16 +243,17 @@ fn an_out_of_bound_update_cannot_be_proven_and_is_excluded() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let mut ups = updates();
     ups[3][2] = 40_000; // beyond 16 signed bits
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut Honest);
-    assert!(
-        r.failed_providers[&3].contains("range"),
-        "{:?}",
-        r.failed_providers
-    );
-    let honest = vec![0, 1, 2, 4];
+    assert_eq!(r.failed_providers.len(), 1);
+    assert_eq!(r.failed_providers[0].0, ProviderId(3));
+    assert!(matches!(r.failed_providers[0].1, AggError::Proof(_)));
+    let honest = pids(&[0, 1, 2, 4]);
     assert_eq!(r.accepted, honest);
-    assert_eq!(r.new_model.unwrap(), expected_model(&before, &ups, &honest));
+    assert_eq!(
+        r.new_model(),
+        Some(&expected_model(&before, &ups, &honest)[..])
+    );
 }
 
 /// A provider that proves with an unchecked witness: the same circuit and
@@ -297,37 +264,37 @@ struct LyingRelation {
     params: zkagg_zk::spartan::NizkParams,
 }
 
-impl zkagg_aggregation::relation::UpdateRelation for LyingRelation {
+impl UpdateRelation for LyingRelation {
     type ProverInput = Vec<i64>;
+    fn config(&self) -> zkagg_aggregation::config::RelationConfig {
+        self.honest.config()
+    }
     fn dim(&self) -> usize {
         D
     }
-    fn bound(&self) -> u64 {
+    fn bound(&self) -> UpdateBound {
         self.honest.bound()
     }
-    fn compute_update(
-        &self,
-        m: &[i64],
-        x: &Vec<i64>,
-    ) -> Result<Vec<i64>, zkagg_aggregation::AggError> {
+    fn model_in_range(&self, m: &[i64]) -> bool {
+        self.honest.model_in_range(m)
+    }
+    fn compute_update(&self, m: &[i64], x: &Vec<i64>) -> Result<Vec<i64>, AggError> {
         self.honest.compute_update(m, x)
     }
     fn data_commitment(&self, _x: &Vec<i64>) -> Option<Fr> {
         None
     }
-    fn update_hash(&self, d: &[i64], b: &Fr, s: &Fr) -> Result<Fr, zkagg_aggregation::AggError> {
+    fn needs_registration(&self) -> bool {
+        false
+    }
+    fn update_hash(&self, d: &[i64], b: &Fr, s: &Fr) -> Result<Fr, AggError> {
         self.honest.update_hash(d, b, s)
     }
     fn prove(
         &self,
-        ctx: &zkagg_aggregation::relation::ProofContext,
-        _x: &Vec<i64>,
-        delta: &[i64],
-        beta: &Fr,
-        salt: &Fr,
-        rho: &Fr,
-        y: &Fr,
-    ) -> Result<Vec<u8>, zkagg_aggregation::AggError> {
+        st: &UpdateStatement<'_>,
+        w: &UpdateWitness<'_, Vec<i64>>,
+    ) -> Result<Vec<u8>, AggError> {
         use zkagg_zk::r1cs::{Circuit, WitnessGenerator};
         use zkagg_zk::update::*;
         let circuit = BoundedUpdateCircuit {
@@ -335,34 +302,28 @@ impl zkagg_aggregation::relation::UpdateRelation for LyingRelation {
             bits: BITS,
             assignment: Some((
                 BoundedUpdatePublic {
-                    h: ctx.h,
-                    rho: *rho,
-                    y: *y,
+                    h: st.context().h(),
+                    rho: st.rho(),
+                    y: st.y(),
                 },
                 BoundedUpdateWitness {
-                    delta: delta.to_vec(),
-                    beta: *beta,
-                    salt: *salt,
+                    delta: w.delta.to_vec(),
+                    beta: w.beta,
+                    salt: w.salt,
                 },
             )),
         };
         let mut wg = WitnessGenerator::unchecked();
         circuit.synthesize(&mut wg).unwrap();
-        let (w, x) = wg.into_assignment();
+        let (wit, x) = wg.into_assignment();
         Ok(self
             .params
-            .prove_assignment(&w, &x, &mut ctx.proof_transcript())
+            .prove_assignment(&wit, &x, &mut st.context().proof_transcript())
             .unwrap()
             .to_bytes())
     }
-    fn verify(
-        &self,
-        ctx: &zkagg_aggregation::relation::ProofContext,
-        rho: &Fr,
-        y: &Fr,
-        p: &[u8],
-    ) -> Result<(), zkagg_aggregation::AggError> {
-        self.honest.verify(ctx, rho, y, p)
+    fn verify(&self, st: &UpdateStatement<'_>, p: &[u8]) -> Result<(), AggError> {
+        self.honest.verify(st, p)
     }
 }
 
@@ -373,7 +334,10 @@ struct ForgedOutOfBound {
 }
 
 impl Tamper for ForgedOutOfBound {
-    fn extra(&mut self, round: u64) -> Vec<(u32, Contribution, Vec<ShareDelivery>)> {
+    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
+        if phase != Phase::AfterContributions {
+            return Vec::new();
+        }
         let header = zkagg_aggregation::msgs::RoundHeader {
             round,
             model: self.model.clone(),
@@ -386,7 +350,16 @@ impl Tamper for ForgedOutOfBound {
             .unwrap()
             .prove(&mut rng)
             .unwrap();
-        vec![(self.cheater.id, c, d)]
+        let id = self.cheater.id();
+        let mut out = vec![Injection::Post {
+            signer: PartyId::Provider(id),
+            msg: PublicMessage::Contribution(c),
+        }];
+        out.extend(d.into_iter().map(|delivery| Injection::Deliver {
+            sender: id,
+            delivery,
+        }));
+        out
     }
 }
 
@@ -394,10 +367,10 @@ impl Tamper for ForgedOutOfBound {
 fn an_out_of_bound_update_with_a_forged_proof_is_named() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let setup = std::sync::Arc::new(
         zkagg_aggregation::setup::Setup::new(
-            c.setup.config.clone(),
+            c.setup().config().clone(),
             LyingRelation {
                 honest: BoundedVectorRelation::new(D, BITS).unwrap(),
                 params: zkagg_zk::spartan::NizkParams::setup(
@@ -409,16 +382,16 @@ fn an_out_of_bound_update_with_a_forged_proof_is_named() {
         )
         .unwrap(),
     );
-    let key = c.providers[3].key.clone();
+    let key = c.providers()[3].signing_key().clone();
     let mut oob = ups[3].clone();
     oob[2] = 40_000; // beyond 16 signed bits
     let mut t = ForgedOutOfBound {
-        cheater: zkagg_aggregation::provider::Provider::new(3, key, setup),
+        cheater: zkagg_aggregation::provider::Provider::new(ProviderId(3), key, setup),
         update: oob,
         model: before.clone(),
     };
     let r = run(&mut c, &ups, &[true, true, true, false, true], &mut t);
-    assert_named(&r, 3, "pi_zk rejected");
+    rejected_by_all(&r, 3, RejectReason::ProofRejected, S);
     honest_rest_aggregate(&c, &before, &r, &ups, 3);
 }
 
@@ -429,51 +402,69 @@ fn mpc_mode_rejects_an_out_of_bound_update_without_client_proofs() {
     let mut c = consortium(ValidityMode::Mpc2pc, 2, 3);
     let mut ups = updates();
     ups[1][0] = 40_000; // beyond the bound 2^15 - 1
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut Honest);
     assert!(
         r.failed_providers.is_empty(),
         "no proof is needed in MPC mode"
     );
-    assert_named(&r, 1, "2PC bound check");
+    rejected_by_all(&r, 1, RejectReason::OutOfBound, 2);
+    let cost = r.twopc.expect("the 2PC ran").cost;
+    assert!(cost.bytes_sent > 0 && cost.bytes_received > 0 && cost.rounds > 0);
     honest_rest_aggregate(&c, &before, &r, &ups, 1);
+    assert_eq!(audited(&c).validity, ValidityCheck::AttestedByAggregators);
 }
 
 struct WrongPartialSum;
 impl Tamper for WrongPartialSum {
     fn partial_sum(&mut self, p: &mut PartialSum) {
-        if p.aggregator == 1 {
+        if p.aggregator == AggregatorId(1) {
             p.sum[0] += Fr::ONE;
         }
     }
 }
 
 #[test]
-fn a_wrong_partial_sum_is_rejected_by_the_auditor() {
+fn a_wrong_partial_sum_aborts_the_round_and_the_auditor_names_the_aggregator() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    run(&mut c, &ups, &[true; P], &mut WrongPartialSum);
-    let v = audit(&c.setup, &c.bulletin);
-    let f = v.failure.expect("auditor must reject");
-    assert_eq!(f.blame, PartyId::Aggregator(1), "{f:?}");
+    let r = run(&mut c, &ups, &[true; P], &mut WrongPartialSum);
+    assert_eq!(
+        r.outcome,
+        Some(RoundOutcome::Aborted(AbortReason::PartialSumInvalid(
+            AggregatorId(1)
+        )))
+    );
+    let v = audited(&c);
+    let f = v.first_failure().expect("auditor must reject");
+    assert_eq!(
+        (f.fault, f.blame),
+        (
+            AuditFault::PartialSumInvalid,
+            PartyId::Aggregator(AggregatorId(1))
+        )
+    );
 }
 
 #[test]
 fn below_the_minimum_batch_nothing_is_released() {
     let mut c = consortium(ValidityMode::ZkProof, S, 4);
     let ups = updates();
-    let before = c.model.clone();
+    let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true, true, true, false, false], &mut Honest);
     assert_eq!(r.accepted.len(), 3);
-    assert!(r.new_model.is_none());
-    assert_eq!(c.model, before);
+    assert_eq!(
+        r.outcome,
+        Some(RoundOutcome::Aborted(AbortReason::BelowMinimumBatch))
+    );
+    assert_eq!(c.model(), &before[..]);
     let partial_sums = c
-        .bulletin
+        .bulletin()
         .messages()
-        .filter(|(_, m)| matches!(m, zkagg_aggregation::msgs::PublicMessage::PartialSum(_)))
+        .filter(|(_, m)| matches!(m, PublicMessage::PartialSum(_)))
         .count();
     assert_eq!(partial_sums, 0);
-    assert!(audit(&c.setup, &c.bulletin).ok());
+    assert!(audited(&c).ok());
 }
 
 #[test]
@@ -481,53 +472,38 @@ fn one_changed_byte_anywhere_in_a_saved_bulletin_is_rejected() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
     run(&mut c, &ups, &[true; P], &mut Honest);
-    let bytes = c.bulletin.to_bytes();
-    assert!(audit_bytes(&c.setup, &bytes).ok());
+    let bytes = c.bulletin().to_bytes();
+    assert!(audit_bytes(c.setup(), &bytes).ok());
     // Every byte of the config and entry headers, and a spread of payload bytes.
     let mut positions: Vec<usize> = (0..bytes.len().min(600)).collect();
     positions.extend((600..bytes.len()).step_by(41));
     positions.push(bytes.len() - 1);
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for i in positions {
         let mut m = bytes.clone();
         m[i] ^= 0x01;
-        let v = audit_bytes(&c.setup, &m);
+        let v = audit_bytes(c.setup(), &m);
         let f = v
-            .failure
+            .first_failure()
             .unwrap_or_else(|| panic!("byte {i} changed and the auditor accepted"));
-        *counts.entry(format!("{:?}", f.blame)).or_default() += 1;
+        assert_eq!(f.blame, PartyId::Coordinator, "byte {i}: {f:?}");
     }
-    assert!(!counts.is_empty());
     let mut short = bytes.clone();
     short.pop();
-    assert!(!audit_bytes(&c.setup, &short).ok());
+    assert!(!audit_bytes(c.setup(), &short).ok());
 }
 
 #[test]
 fn shamir_sharing_plugs_in_without_driver_changes() {
     use zkagg_mpc::sharing::shamir::Shamir;
-    let mut c: Consortium<BoundedVectorRelation, Shamir> = Consortium::new(
-        "shamir",
-        BoundedVectorRelation::new(D, BITS).unwrap(),
-        Shamir::new(2, 3).unwrap(),
-        P,
-        ValidityMode::ZkProof,
-        RelationConfig::BoundedVector { bits: BITS as u32 },
-        3,
-        vec![100; D],
-        11,
-    )
-    .unwrap();
+    let mut c = build(Shamir::new(2, 3).unwrap(), ValidityMode::ZkProof, 3);
     let ups = updates();
-    let before = c.model.clone();
-    let inputs: Vec<Option<&Vec<i64>>> = ups.iter().map(Some).collect();
-    let mut rng = ChaCha20Rng::seed_from_u64(5);
-    let r = c.run_round(&inputs, &mut Honest, &mut rng).unwrap();
-    assert_eq!(r.accepted, vec![0, 1, 2, 3, 4]);
+    let before = c.model().to_vec();
+    let r = run(&mut c, &ups, &[true; P], &mut Honest);
+    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
     assert_eq!(
-        r.new_model.unwrap(),
-        expected_model(&before, &ups, &[0, 1, 2, 3, 4])
+        r.new_model(),
+        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
     );
-    let v = audit_bytes(&c.setup, &c.bulletin.to_bytes());
-    assert!(v.ok(), "{:?}", v.failure);
+    let v = audit_bytes(c.setup(), &c.bulletin().to_bytes());
+    assert!(v.ok(), "{:?}", v.failures);
 }

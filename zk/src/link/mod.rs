@@ -39,7 +39,7 @@ mod verifier;
 
 pub use error::LinkError;
 pub use msgs::LinkProof;
-pub use prover::prove;
+pub use prover::{prove, LinkInstance, LinkWitness};
 pub use verifier::{batch_verify, batch_verify_with_openings, verify, LinkStatement};
 
 use crate::field::Fr;

@@ -8,19 +8,47 @@ use curve25519_dalek::traits::{MultiscalarMul, VartimeMultiscalarMul};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 
-/// Proves that `C = <v, G> + r H` opens to `v` with `<v, (1, rho, ...)> = y`.
-/// `C` must be the commitment the verifier will use (the sum of the share
-/// commitments); the transcript must already be bound to the context.
-#[allow(clippy::too_many_arguments)]
+/// The prover's public input: the commitment `C` the verifier will use (the
+/// combination of the share commitments) and the point `rho`. The value
+/// `y = <v, (1, rho, ...)>` is computed by [`prove`] and returned.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkInstance<'a> {
+    /// C = sum_s lambda_s C_s.
+    pub C: &'a RistrettoPoint,
+    /// The challenge point.
+    pub rho: &'a Fr,
+}
+
+/// The prover's secret: the opening `(v, r)` of `C`. `Debug` is redacted.
+#[derive(Clone, Copy)]
+pub struct LinkWitness<'a> {
+    /// The committed vector v.
+    pub v: &'a [Fr],
+    /// Its blinding r.
+    pub r: Fr,
+}
+
+impl core::fmt::Debug for LinkWitness<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "LinkWitness {{ v: <{} scalars redacted>, r: <redacted> }}",
+            self.v.len()
+        )
+    }
+}
+
+/// Proves that `C = <v, G> + r H` opens to `v` with `<v, (1, rho, ...)> = y`;
+/// returns the proof and `y`. The transcript must already be bound to the
+/// context.
 pub fn prove<R: RngCore + CryptoRng>(
     gens: &LinkGens,
     transcript: &mut Transcript,
-    C: &RistrettoPoint,
-    rho: &Fr,
-    v: &[Fr],
-    r: &Fr,
+    instance: &LinkInstance<'_>,
+    witness: &LinkWitness<'_>,
     rng: &mut R,
 ) -> Result<(LinkProof, Fr), LinkError> {
+    let (C, rho, v, r) = (instance.C, instance.rho, witness.v, &witness.r);
     let n = gens.n();
     if v.len() > n {
         return Err(LinkError::TooLong {

@@ -26,7 +26,14 @@ fn honest_proofs_verify_for_many_lengths() {
     for d1 in [1usize, 2, 3, 8, 17, 100] {
         let (gens, v, r, C, rho) = setup(d1, d1 as u64);
         let mut rng = ChaCha20Rng::seed_from_u64(9);
-        let (proof, y) = prove(&gens, &mut t(1), &C, &rho, &v, &r, &mut rng).unwrap();
+        let (proof, y) = prove(
+            &gens,
+            &mut t(1),
+            &LinkInstance { C: &C, rho: &rho },
+            &LinkWitness { v: &v, r },
+            &mut rng,
+        )
+        .unwrap();
         assert_eq!(y, crate::gadgets::horner::horner_native(&v, &rho));
         let st = LinkStatement {
             C: &C,
@@ -49,7 +56,14 @@ fn honest_proofs_verify_for_many_lengths() {
 fn wrong_statements_are_rejected() {
     let (gens, v, r, C, rho) = setup(20, 1);
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let (proof, y) = prove(&gens, &mut t(1), &C, &rho, &v, &r, &mut rng).unwrap();
+    let (proof, y) = prove(
+        &gens,
+        &mut t(1),
+        &LinkInstance { C: &C, rho: &rho },
+        &LinkWitness { v: &v, r },
+        &mut rng,
+    )
+    .unwrap();
     let y1 = y + Fr::ONE;
     let rho1 = rho + Fr::ONE;
     let C1 = C + gens.pedersen.G[0];
@@ -101,7 +115,14 @@ fn a_commitment_to_a_different_vector_cannot_be_linked() {
     let (gens, mut v, r, C, rho) = setup(16, 3);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     v[5] += Fr::ONE;
-    let (proof, y_claimed) = prove(&gens, &mut t(1), &C, &rho, &v, &r, &mut rng).unwrap();
+    let (proof, y_claimed) = prove(
+        &gens,
+        &mut t(1),
+        &LinkInstance { C: &C, rho: &rho },
+        &LinkWitness { v: &v, r },
+        &mut rng,
+    )
+    .unwrap();
     let st = LinkStatement {
         C: &C,
         rho: &rho,
@@ -115,7 +136,14 @@ fn a_commitment_to_a_different_vector_cannot_be_linked() {
 fn every_byte_flip_of_a_proof_is_rejected() {
     let (gens, v, r, C, rho) = setup(8, 5);
     let mut rng = ChaCha20Rng::seed_from_u64(6);
-    let (proof, y) = prove(&gens, &mut t(1), &C, &rho, &v, &r, &mut rng).unwrap();
+    let (proof, y) = prove(
+        &gens,
+        &mut t(1),
+        &LinkInstance { C: &C, rho: &rho },
+        &LinkWitness { v: &v, r },
+        &mut rng,
+    )
+    .unwrap();
     let bytes = proof.to_bytes();
     let st = LinkStatement {
         C: &C,
@@ -149,7 +177,14 @@ fn batch_verification_names_the_bad_proof() {
         let r = Fr::random(&mut rng);
         let C = gens.pedersen.commit(&v, &r).unwrap().0;
         let rho = Fr::random(&mut rng);
-        let (proof, y) = prove(&gens, &mut t(i), &C, &rho, &v, &r, &mut rng).unwrap();
+        let (proof, y) = prove(
+            &gens,
+            &mut t(i),
+            &LinkInstance { C: &C, rho: &rho },
+            &LinkWitness { v: &v, r },
+            &mut rng,
+        )
+        .unwrap();
         data.push((C, rho, y, proof));
     }
     fn mk<'a>(
@@ -232,7 +267,14 @@ fn share_commitments_sum_to_the_linked_commitment() {
     let C: Commitment = cs.into_iter().sum();
     let rho = Fr::random(&mut rng);
     let r: Fr = rs.iter().sum();
-    let (proof, y) = prove(&gens, &mut t(0), &C.0, &rho, &v, &r, &mut rng).unwrap();
+    let (proof, y) = prove(
+        &gens,
+        &mut t(0),
+        &LinkInstance { C: &C.0, rho: &rho },
+        &LinkWitness { v: &v, r },
+        &mut rng,
+    )
+    .unwrap();
     verify(
         &gens,
         &mut t(0),

@@ -1,0 +1,289 @@
+//! The protocol's sequence rules over the bulletin, as a sans-IO state
+//! machine that every party runs on the entries it sees.
+//!
+//! - A provider registers once; the first registration on the bulletin is
+//!   the one everyone uses.
+//! - The coordinator opens round t (the next number, no round open) with a
+//!   model in the relation's range that equals the last released model.
+//! - While round t is open: one contribution per provider, one accepted set
+//!   per aggregator (strictly ascending, accepting only providers whose
+//!   contribution precedes it), one partial sum per aggregator, only after
+//!   every accepted set and only when their intersection reaches the
+//!   minimum batch; every message carries round t.
+//! - The coordinator closes round t.
+//!
+//! [`Ledger::apply`] returns a [`Stray`] for an entry that breaks a rule,
+//! naming its poster. The coordinator refuses such entries; the auditor
+//! records provider noise and skips it (it cannot change any outcome) and
+//! reports any other stray entry as a failure of its poster; aggregators
+//! skip them.
+
+use crate::error::Fault;
+use crate::msgs::{AcceptedSet, Contribution, PartialSum, PublicMessage, RoundClose, RoundHeader};
+use crate::party::{AggregatorId, PartyId, ProviderId};
+use crate::relation::{model_digest, UpdateRelation};
+use crate::setup::Setup;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use zkagg_zk::Fr;
+
+/// An entry that breaks a sequence rule, and who posted it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stray {
+    /// The poster.
+    pub party: PartyId,
+    /// The rule it broke.
+    pub fault: Fault,
+}
+
+impl Stray {
+    /// Provider noise (a second registration or contribution, one outside
+    /// or for another round): never able to change a round's outcome.
+    pub fn is_provider_noise(&self) -> bool {
+        matches!(self.party, PartyId::Provider(_))
+    }
+}
+
+/// The public state of an open round, as posted so far.
+#[derive(Clone, Debug)]
+pub struct OpenRound {
+    header: RoundHeader,
+    header_seq: u64,
+    model_digest: [u8; 32],
+    contributions: BTreeMap<ProviderId, (u64, Contribution)>,
+    sets: BTreeMap<AggregatorId, (u64, AcceptedSet)>,
+    sums: BTreeMap<AggregatorId, (u64, PartialSum)>,
+}
+
+impl OpenRound {
+    /// The header.
+    pub fn header(&self) -> &RoundHeader {
+        &self.header
+    }
+    /// The round number.
+    pub fn round(&self) -> u64 {
+        self.header.round
+    }
+    /// The header's sequence number.
+    pub fn header_seq(&self) -> u64 {
+        self.header_seq
+    }
+    /// The digest of the round's model (computed once).
+    pub fn model_digest(&self) -> &[u8; 32] {
+        &self.model_digest
+    }
+    /// The round's contributions with their sequence numbers, by provider.
+    pub fn contributions(&self) -> &BTreeMap<ProviderId, (u64, Contribution)> {
+        &self.contributions
+    }
+    /// The accepted sets posted so far.
+    pub fn accepted_sets(&self) -> &BTreeMap<AggregatorId, (u64, AcceptedSet)> {
+        &self.sets
+    }
+    /// The partial sums posted so far.
+    pub fn partial_sums(&self) -> &BTreeMap<AggregatorId, (u64, PartialSum)> {
+        &self.sums
+    }
+    /// The intersection of every aggregator's accepted set, ascending;
+    /// `None` while an aggregator's set is missing.
+    pub fn intersection(&self, num_aggregators: usize) -> Option<Vec<ProviderId>> {
+        if self.sets.len() != num_aggregators {
+            return None;
+        }
+        let mut it = self.sets.values();
+        let first = it.next()?;
+        let mut acc: BTreeSet<ProviderId> = first.1.accepted.iter().copied().collect();
+        for (_, s) in it {
+            let other: BTreeSet<ProviderId> = s.accepted.iter().copied().collect();
+            acc = acc.intersection(&other).copied().collect();
+        }
+        Some(acc.into_iter().collect())
+    }
+}
+
+/// A round the coordinator closed, with everything posted in it.
+#[derive(Clone, Debug)]
+pub struct ClosedRound {
+    /// The round's public state.
+    pub round: OpenRound,
+    /// The close.
+    pub close: RoundClose,
+    /// The close's sequence number.
+    pub close_seq: u64,
+}
+
+/// What an applied entry was.
+#[derive(Clone, Debug)]
+pub enum Applied {
+    /// A first registration.
+    Registration,
+    /// A round opened.
+    Opened,
+    /// A contribution, accepted set or partial sum of the open round.
+    InRound,
+    /// A round closed.
+    Closed(Box<ClosedRound>),
+}
+
+/// The sequence state of a bulletin.
+pub struct Ledger<Rel, S> {
+    setup: Arc<Setup<Rel, S>>,
+    registrations: BTreeMap<ProviderId, Fr>,
+    next_round: u64,
+    released: Option<Vec<i64>>,
+    open: Option<OpenRound>,
+}
+
+impl<Rel: UpdateRelation, S> Ledger<Rel, S> {
+    /// An empty ledger.
+    pub fn new(setup: Arc<Setup<Rel, S>>) -> Self {
+        Ledger {
+            setup,
+            registrations: BTreeMap::new(),
+            next_round: 0,
+            released: None,
+            open: None,
+        }
+    }
+
+    /// The registered data commitments (first registration wins).
+    pub fn registrations(&self) -> &BTreeMap<ProviderId, Fr> {
+        &self.registrations
+    }
+
+    /// The open round, if any.
+    pub fn open_round(&self) -> Option<&OpenRound> {
+        self.open.as_ref()
+    }
+
+    /// The number the next round header must carry.
+    pub fn next_round(&self) -> u64 {
+        self.next_round
+    }
+
+    /// The last released model (`None` before the first release).
+    pub fn released_model(&self) -> Option<&[i64]> {
+        self.released.as_deref()
+    }
+
+    /// Applies entry `seq` posted by `sender` (whose signature and sender
+    /// role the bulletin checked). A [`Stray`] entry leaves the state unchanged.
+    pub fn apply(
+        &mut self,
+        seq: u64,
+        sender: PartyId,
+        msg: &PublicMessage,
+    ) -> Result<Applied, Stray> {
+        let stray = |fault| Stray {
+            party: sender,
+            fault,
+        };
+        let cfg = self.setup.config();
+        match msg {
+            PublicMessage::Registration(r) => {
+                if self.registrations.contains_key(&r.provider) {
+                    return Err(stray(Fault::DuplicateRegistration));
+                }
+                self.registrations.insert(r.provider, r.data_commitment);
+                Ok(Applied::Registration)
+            }
+            PublicMessage::RoundHeader(h) => {
+                if self.open.is_some() || h.round != self.next_round {
+                    return Err(stray(Fault::HeaderOutOfSequence));
+                }
+                if !self.setup.relation().model_in_range(&h.model) {
+                    return Err(stray(Fault::HeaderModelOutOfRange));
+                }
+                if let Some(m) = &self.released {
+                    if m != &h.model {
+                        return Err(stray(Fault::HeaderModelNotReleased));
+                    }
+                }
+                self.open = Some(OpenRound {
+                    model_digest: model_digest(&h.model),
+                    header: h.clone(),
+                    header_seq: seq,
+                    contributions: BTreeMap::new(),
+                    sets: BTreeMap::new(),
+                    sums: BTreeMap::new(),
+                });
+                Ok(Applied::Opened)
+            }
+            PublicMessage::Contribution(c) => {
+                let open = self.open.as_mut().ok_or(stray(Fault::OutsideRound))?;
+                if c.round != open.header.round {
+                    return Err(stray(Fault::WrongRound));
+                }
+                if open.contributions.contains_key(&c.provider) {
+                    return Err(stray(Fault::Duplicate));
+                }
+                open.contributions.insert(c.provider, (seq, c.clone()));
+                Ok(Applied::InRound)
+            }
+            PublicMessage::AcceptedSet(a) => {
+                let open = self.open.as_mut().ok_or(stray(Fault::OutsideRound))?;
+                if a.round != open.header.round {
+                    return Err(stray(Fault::WrongRound));
+                }
+                if open.sets.contains_key(&a.aggregator) {
+                    return Err(stray(Fault::Duplicate));
+                }
+                let ascending = a.accepted.windows(2).all(|w| w[0] < w[1])
+                    && a.rejected.windows(2).all(|w| w[0].0 < w[1].0);
+                let known = a
+                    .accepted
+                    .iter()
+                    .all(|i| open.contributions.contains_key(i));
+                let disjoint = a.rejected.iter().all(|(i, _)| {
+                    a.accepted.binary_search(i).is_err() && i.index() < cfg.num_providers()
+                });
+                if !(ascending && known && disjoint) {
+                    return Err(stray(Fault::MalformedAcceptedSet));
+                }
+                open.sets.insert(a.aggregator, (seq, a.clone()));
+                Ok(Applied::InRound)
+            }
+            PublicMessage::PartialSum(p) => {
+                let open = self.open.as_mut().ok_or(stray(Fault::OutsideRound))?;
+                if p.round != open.header.round {
+                    return Err(stray(Fault::WrongRound));
+                }
+                if open.sums.contains_key(&p.aggregator) {
+                    return Err(stray(Fault::Duplicate));
+                }
+                let Some(acc) = open.intersection(cfg.num_aggregators()) else {
+                    return Err(stray(Fault::PartialSumBeforeAcceptedSets));
+                };
+                if acc.len() < cfg.min_batch as usize {
+                    return Err(stray(Fault::PartialSumBelowMinimumBatch));
+                }
+                if p.sum.len() != self.setup.vec_len() {
+                    return Err(stray(Fault::MalformedPartialSum));
+                }
+                open.sums.insert(p.aggregator, (seq, p.clone()));
+                Ok(Applied::InRound)
+            }
+            PublicMessage::RoundClose(close) => {
+                let Some(open) = self.open.take() else {
+                    return Err(stray(Fault::OutsideRound));
+                };
+                if close.round != open.header.round {
+                    self.open = Some(open);
+                    return Err(stray(Fault::WrongRound));
+                }
+                self.next_round += 1;
+                if let Some(m) = close.new_model() {
+                    self.released = Some(m.to_vec());
+                } else if self.released.is_none() {
+                    // Nothing released yet: the next round starts from this model.
+                    self.released = Some(open.header.model.clone());
+                }
+                Ok(Applied::Closed(Box::new(ClosedRound {
+                    round: open,
+                    close: close.clone(),
+                    close_seq: seq,
+                })))
+            }
+        }
+    }
+}
