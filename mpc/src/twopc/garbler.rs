@@ -42,7 +42,8 @@ impl core::fmt::Debug for OtSenderInput {
 /// A garbler that holds its shares and has not garbled yet.
 #[derive(Clone)]
 pub struct GarblerInit<S: BoundSharing> {
-    bits: Vec<bool>,
+    /// The party's input bits (secret; wiped on drop).
+    bits: Zeroizing<Vec<bool>>,
     d: usize,
     range: BoundRange,
     _sharing: PhantomData<S>,
@@ -177,7 +178,7 @@ impl<S: BoundSharing> GarblerInit<S> {
     /// Starts the garbler with its shares `x_1` and the public range.
     pub fn new(shares: &[S::Share], range: BoundRange) -> Result<Self, TwoPcError> {
         check_range::<S>(&range)?;
-        let mut bits = Vec::with_capacity(shares.len() * S::BITS);
+        let mut bits = Zeroizing::new(Vec::with_capacity(shares.len() * S::BITS));
         for x in shares {
             S::push_garbler_bits(x, &range, &mut bits);
         }
