@@ -3,9 +3,10 @@
 use core::ops::{BitAnd, BitXor, BitXorAssign};
 use rand_core::RngCore;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroize;
 
 /// A 128-bit value, used for wire labels, OT messages and PRG seeds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Zeroize)]
 pub struct Block(pub u128);
 
 impl Block {

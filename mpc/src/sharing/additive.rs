@@ -29,6 +29,7 @@ use super::msgs::AdditiveShare;
 use super::{check_parties, check_party, SecretSharing};
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroize;
 
 /// Domain separator of the seed expansion (version 1).
 pub const DST_EXPAND: &[u8] = b"zkagg-mpc/sharing/additive/v1/seed-expansion";
@@ -130,6 +131,7 @@ impl SecretSharing for Additive {
                 at += chunk.len();
             });
             shares.push(AdditiveShare::Seed(seed));
+            seed.zeroize();
         }
         shares.push(AdditiveShare::Explicit(last));
         Ok(shares)

@@ -82,8 +82,10 @@
 //!   such issue (there is only one qualified set).
 //! - Seeds must be fresh and uniform for every sharing; reusing a seed
 //!   across sharings leaks the difference of the secrets to the last party.
-//! - Secret material (seeds, shares) is not zeroised on drop. `Debug` of a
-//!   share prints only its form and length.
+//! - Shares ([`msgs::AdditiveShare`], [`msgs::ShamirShare`]: seeds and
+//!   explicit vectors) are zeroized on drop; `Debug` of a share prints only
+//!   its form and length. Expanded vectors and sums handed back to the
+//!   caller are plain `Vec<Scalar>` and are the caller's to wipe.
 //! - Field arithmetic is dalek's constant-time arithmetic; branches depend
 //!   only on public values (lengths, party indices, share forms, scalar
 //!   canonicity on decode).

@@ -14,19 +14,21 @@
 //! ([`SecretSharing::decode_share`](super::SecretSharing::decode_share)),
 //! because only it knows what to expect.
 //!
-//! `Debug` on shares prints only their form and length, never their content.
+//! `Debug` on shares prints only their form and length, never their content;
+//! shares are zeroized on drop (the encoding is unchanged).
 
 use super::error::{Misuse, ShareFault, SharingError};
 use core::fmt;
 use curve25519_dalek::scalar::Scalar;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// A share of additive sharing ([`Additive`](super::additive::Additive)),
 /// as dealt to one party.
 ///
 /// Parties `0..S-1` receive a [`AdditiveShare::Seed`], the last party
 /// receives the [`AdditiveShare::Explicit`] correction vector.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub enum AdditiveShare {
     /// A 32-byte seed; the share is its PRG expansion
     /// ([`Additive::expand_seed`](super::additive::Additive::expand_seed)).
@@ -60,7 +62,7 @@ impl fmt::Debug for AdditiveShare {
 /// A share of Shamir sharing ([`Shamir`](super::shamir::Shamir)) as dealt to
 /// one party: the dealer's polynomials evaluated at that party's point, one
 /// field element per coordinate of the secret vector.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct ShamirShare(#[serde(with = "scalar_vec")] pub Vec<Scalar>);
 
 impl fmt::Debug for ShamirShare {

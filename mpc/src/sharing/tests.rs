@@ -399,3 +399,29 @@ fn cost_report_m_100k() {
         assert_eq!(back, v);
     }
 }
+
+#[test]
+fn shares_zeroize_and_debug_redacts() {
+    use zeroize::Zeroize;
+    let mut seed = msgs::AdditiveShare::Seed([5; 32]);
+    let mut explicit = msgs::AdditiveShare::Explicit(vec![Scalar::from(7u64); 3]);
+    let mut shamir = msgs::ShamirShare(vec![Scalar::from(9u64); 2]);
+    let secret = format!("{:?}", Scalar::from(7u64));
+    assert_eq!(
+        format!("{explicit:?}"),
+        "AdditiveShare::Explicit(<3 scalars>)"
+    );
+    assert_eq!(format!("{seed:?}"), "AdditiveShare::Seed(<redacted>)");
+    assert_eq!(format!("{shamir:?}"), "ShamirShare(<2 scalars>)");
+    assert!(!format!("{explicit:?}{shamir:?}").contains(&secret));
+    // The encoding does not change with the derives.
+    let enc = msgs::encode_share(&seed).unwrap();
+    assert_eq!(enc.len(), 33);
+    assert_eq!(enc[0], 0);
+    seed.zeroize();
+    explicit.zeroize();
+    shamir.zeroize();
+    assert_eq!(seed, msgs::AdditiveShare::Seed([0; 32]));
+    assert_eq!(explicit, msgs::AdditiveShare::Explicit(Vec::new()));
+    assert!(shamir.0.is_empty());
+}

@@ -19,11 +19,13 @@ use crate::garble::gadgets::and_all;
 use crate::garble::{decode, Evaluator, Fancy, GarbleError};
 use crate::Block;
 use core::marker::PhantomData;
+use zeroize::Zeroizing;
 
 /// An evaluator that holds its shares and waits for the garbled circuit.
 #[derive(Clone)]
 pub struct EvaluatorInit<S: BoundSharing> {
-    choices: Vec<bool>,
+    /// The party's input bits (secret; wiped on drop).
+    choices: Zeroizing<Vec<bool>>,
     d: usize,
     range: BoundRange,
     _sharing: PhantomData<S>,
@@ -108,7 +110,7 @@ impl<S: BoundSharing> EvaluatorInit<S> {
     /// Starts the evaluator with its shares `x_2` and the public range.
     pub fn new(shares: &[S::Share], range: BoundRange) -> Result<Self, TwoPcError> {
         check_range::<S>(&range)?;
-        let mut choices = Vec::with_capacity(shares.len() * S::BITS);
+        let mut choices = Zeroizing::new(Vec::with_capacity(shares.len() * S::BITS));
         for x in shares {
             S::push_evaluator_bits(x, &mut choices);
         }

@@ -21,6 +21,7 @@ use crate::garble::{Fancy, GarbleError, Garbler, GarblerOutputs, InputLabels};
 use crate::Block;
 use core::marker::PhantomData;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroizing;
 
 /// The OT sender's input: both labels of every evaluator input wire, in
 /// coordinate order. Not a message: it is handed to the OT sender.
@@ -41,7 +42,8 @@ impl core::fmt::Debug for OtSenderInput {
 /// A garbler that holds its shares and has not garbled yet.
 #[derive(Clone)]
 pub struct GarblerInit<S: BoundSharing> {
-    bits: Vec<bool>,
+    /// The party's input bits (secret; wiped on drop).
+    bits: Zeroizing<Vec<bool>>,
     d: usize,
     range: BoundRange,
     _sharing: PhantomData<S>,
@@ -75,8 +77,9 @@ impl core::fmt::Debug for GarblerAwaitingOutput {
 pub(crate) struct GarbledBatch {
     /// The message for the evaluator.
     pub(crate) msg: GarbledCircuitMsg,
-    /// Both labels of every evaluator input wire (the OT sender's input).
-    pub(crate) pairs: Vec<[Block; 2]>,
+    /// Both labels of every evaluator input wire (the OT sender's input;
+    /// they reveal the global offset, hence wiped on drop).
+    pub(crate) pairs: Zeroizing<Vec<[Block; 2]>>,
     /// What the garbler keeps to decode the output labels.
     pub(crate) keep: GarblerOutputs,
     /// AND gates garbled.
@@ -85,7 +88,6 @@ pub(crate) struct GarbledBatch {
 
 /// AND gates of the batch circuit: `n * d` coordinate predicates and one AND
 /// tree of `d - 1` gates per vector.
-#[allow(dead_code)] // used by the session (next commit)
 pub(crate) fn batch_and_gates(per_coordinate: usize, n: usize, d: usize) -> Option<u64> {
     let coords = n.checked_mul(d)?;
     let trees = n.checked_mul(d.saturating_sub(1))?;
@@ -124,7 +126,7 @@ pub(crate) fn garble_batch<S: BoundSharing, R: RngCore + CryptoRng>(
         .zip(bits)
         .map(|(&z, &b)| gb.encode(z, b))
         .collect();
-    let pairs = e_zero.iter().map(|&z| gb.label_pair(z)).collect();
+    let pairs = Zeroizing::new(e_zero.iter().map(|&z| gb.label_pair(z)).collect());
     let mut oks = Vec::with_capacity(coords);
     let mut buf = Vec::with_capacity(LANES * 2 * w);
     for start in (0..coords).step_by(LANES) {
@@ -176,7 +178,7 @@ impl<S: BoundSharing> GarblerInit<S> {
     /// Starts the garbler with its shares `x_1` and the public range.
     pub fn new(shares: &[S::Share], range: BoundRange) -> Result<Self, TwoPcError> {
         check_range::<S>(&range)?;
-        let mut bits = Vec::with_capacity(shares.len() * S::BITS);
+        let mut bits = Zeroizing::new(Vec::with_capacity(shares.len() * S::BITS));
         for x in shares {
             S::push_garbler_bits(x, &range, &mut bits);
         }
@@ -193,14 +195,15 @@ impl<S: BoundSharing> GarblerInit<S> {
         self,
         rng: &mut R,
     ) -> Result<(GarblerAwaitingOutput, GarbledCircuitMsg, OtSenderInput), TwoPcError> {
-        let batch = garble_batch::<S, R>(&self.bits, 1, self.d, &self.range, rng)?;
+        let mut batch = garble_batch::<S, R>(&self.bits, 1, self.d, &self.range, rng)?;
+        let pairs = core::mem::take(&mut *batch.pairs);
         Ok((
             GarblerAwaitingOutput {
                 keep: batch.keep,
                 and_gates: batch.and_gates,
             },
             batch.msg,
-            OtSenderInput { pairs: batch.pairs },
+            OtSenderInput { pairs },
         ))
     }
 }

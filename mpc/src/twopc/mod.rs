@@ -35,15 +35,21 @@
 //!
 //! **Not audited.**
 //!
-//! The roles are sans-IO typestates ([`GarblerInit`] / [`EvaluatorInit`]);
-//! [`check_bound_field`] and [`check_bound_u64`] run both in process and
-//! report the communication cost.
+//! Two interfaces:
+//! - [`session::TwoPcParty`]: a message-driven party for a *batch* of
+//!   vectors (one verdict each, one OT-extension setup per batch) that
+//!   exchanges encoded bytes only; this is what two networked aggregators
+//!   run. [`check_bound_field`] and [`check_bound_u64`] run a one-vector
+//!   session in process and report its cost.
+//! - The lower-level typestates ([`GarblerInit`] / [`EvaluatorInit`]) with a
+//!   pluggable OT ([`ChosenOt`]), driven in process by [`check_bound`].
 
 pub mod error;
 pub mod evaluator;
 pub mod garbler;
 pub mod msgs;
 pub mod predicate;
+pub mod session;
 
 pub use error::{Role, TwoPcError};
 pub use evaluator::EvaluatorInit;
@@ -52,7 +58,7 @@ pub use msgs::{GarbledCircuitMsg, OutputLabelMsg};
 pub use predicate::{BoundRange, BoundSharing, FieldSharing, Ring64Sharing};
 
 use crate::garble::{Circuit, CircuitBuilder, Fancy, GarbleError};
-use crate::ot::{OtCost, OtError};
+use crate::ot::{OtCost, OtError, SessionId};
 use crate::Block;
 use curve25519_dalek::Scalar;
 use rand_core::{CryptoRng, RngCore};
@@ -203,8 +209,44 @@ pub fn check_bound<S: BoundSharing, O: ChosenOt, R: RngCore + CryptoRng>(
     Ok((verdict_g, cost))
 }
 
+/// Runs a one-vector [`session`] in process with seeds and a session id
+/// drawn from the two generators.
+fn check_bound_session<S: BoundSharing, R: RngCore + CryptoRng>(
+    shares_1: &[S::Share],
+    shares_2: &[S::Share],
+    range: BoundRange,
+    rng_garbler: &mut R,
+    rng_evaluator: &mut R,
+) -> Result<(bool, TwoPcCost), TwoPcError>
+where
+    S::Share: Clone,
+{
+    if shares_1.len() != shares_2.len() {
+        return Err(TwoPcError::LengthMismatch {
+            garbler: shares_1.len(),
+            evaluator: shares_2.len(),
+        });
+    }
+    let session_id = SessionId::random(rng_garbler);
+    let mut seed_g = [0u8; 32];
+    rng_garbler.fill_bytes(&mut seed_g);
+    let mut seed_e = [0u8; 32];
+    rng_evaluator.fill_bytes(&mut seed_e);
+    let (verdicts, cost) = session::run_in_process::<S>(
+        session_id,
+        range,
+        vec![shares_1.to_vec()],
+        vec![shares_2.to_vec()],
+        seed_g,
+        seed_e,
+    )?;
+    Ok((verdicts.first().copied().unwrap_or(false), cost))
+}
+
 /// Bound check over `Z_l` shares with the real OT: is every coordinate of
-/// `shares_1 + shares_2` (as a signed value) in `range`?
+/// `shares_1 + shares_2` (as a signed value) in `range`? A one-vector
+/// [`session::TwoPcParty`] run in process (session id and seeds drawn from
+/// the generators).
 pub fn check_bound_field<R: RngCore + CryptoRng>(
     shares_1: &[Scalar],
     shares_2: &[Scalar],
@@ -212,19 +254,13 @@ pub fn check_bound_field<R: RngCore + CryptoRng>(
     rng_garbler: &mut R,
     rng_evaluator: &mut R,
 ) -> Result<(bool, TwoPcCost), TwoPcError> {
-    check_bound::<FieldSharing, _, _>(
-        shares_1,
-        shares_2,
-        range,
-        &mut KosOt,
-        rng_garbler,
-        rng_evaluator,
-    )
+    check_bound_session::<FieldSharing, _>(shares_1, shares_2, range, rng_garbler, rng_evaluator)
 }
 
 /// Bound check over `Z_2^64` shares (wrapping add, two's complement) with the
 /// real OT: is every coordinate of `shares_1 + shares_2` (as a signed
-/// value) in `range`?
+/// value) in `range`? A one-vector session run in process, as
+/// [`check_bound_field`].
 pub fn check_bound_u64<R: RngCore + CryptoRng>(
     shares_1: &[u64],
     shares_2: &[u64],
@@ -232,14 +268,7 @@ pub fn check_bound_u64<R: RngCore + CryptoRng>(
     rng_garbler: &mut R,
     rng_evaluator: &mut R,
 ) -> Result<(bool, TwoPcCost), TwoPcError> {
-    check_bound::<Ring64Sharing, _, _>(
-        shares_1,
-        shares_2,
-        range,
-        &mut KosOt,
-        rng_garbler,
-        rng_evaluator,
-    )
+    check_bound_session::<Ring64Sharing, _>(shares_1, shares_2, range, rng_garbler, rng_evaluator)
 }
 
 #[cfg(test)]

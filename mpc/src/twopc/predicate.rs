@@ -31,6 +31,7 @@ use crate::garble::gadgets::{
 };
 use crate::garble::Fancy;
 use curve25519_dalek::Scalar;
+use zeroize::Zeroize;
 
 /// A public interval `[lo, hi]` of signed 64-bit values, `lo <= hi`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,8 +98,8 @@ impl BoundRange {
 /// A sharing scheme for the bound check: how shares become circuit inputs,
 /// and the per-coordinate circuit. A new sharing plugs in by implementing it.
 pub trait BoundSharing {
-    /// One additive share of one coordinate.
-    type Share;
+    /// One additive share of one coordinate (a secret: wiped after use).
+    type Share: Zeroize;
     /// Bits per share in the circuit.
     const BITS: usize;
     /// Largest width `hi - lo` with `hi - lo < m`, so that the shifted
