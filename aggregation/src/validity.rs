@@ -17,7 +17,7 @@ use crate::setup::Setup;
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use stub::{TwoPcParty, TwoPcRole};
+use zkagg_mpc::twopc::session::{TwoPcParty, TwoPcRole};
 use zkagg_mpc::ot::SessionId;
 use zkagg_mpc::twopc::BoundRange;
 use zkagg_zk::Fr;
@@ -162,40 +162,3 @@ impl TwoPcSession {
     }
 }
 
-// TEMPORARY until the mpc session lands.
-mod stub {
-    use zkagg_mpc::ot::SessionId;
-    use zkagg_mpc::twopc::{BoundRange, TwoPcCost, TwoPcError};
-    use zkagg_zk::Fr;
-    pub enum TwoPcRole {
-        Garbler,
-        Evaluator,
-    }
-    pub struct TwoPcParty;
-    impl TwoPcParty {
-        pub fn new(
-            _r: TwoPcRole,
-            _s: SessionId,
-            _b: BoundRange,
-            _i: Vec<Vec<Fr>>,
-            _seed: [u8; 32],
-        ) -> Result<Self, TwoPcError> {
-            Ok(TwoPcParty)
-        }
-        pub fn start(&mut self) -> Result<Vec<Vec<u8>>, TwoPcError> {
-            Ok(vec![])
-        }
-        pub fn handle(&mut self, _m: &[u8]) -> Result<Vec<Vec<u8>>, TwoPcError> {
-            Ok(vec![])
-        }
-        pub fn is_done(&self) -> bool {
-            false
-        }
-        pub fn verdicts(&self) -> Option<&[bool]> {
-            None
-        }
-        pub fn cost(&self) -> TwoPcCost {
-            TwoPcCost::default()
-        }
-    }
-}

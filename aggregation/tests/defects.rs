@@ -283,6 +283,11 @@ fn defect3_provider_noise_is_refused_at_append_and_skipped_by_the_auditor() {
     msgs.insert(1, (prov(1), reg.clone()));
     msgs.insert(2, (prov(1), reg));
     msgs.insert(4, (prov(3), PublicMessage::Contribution(other_round)));
+    // The registration admitted live in round 2 is now the second one.
+    let live = msgs
+        .iter()
+        .rposition(|(_, m)| matches!(m, PublicMessage::Registration(_)))
+        .unwrap() as u64;
     let b = rebuild(c.setup().config(), &msgs);
     let v = audit(c.setup(), &b);
     assert!(v.ok(), "{:?}", v.failures);
@@ -298,6 +303,7 @@ fn defect3_provider_noise_is_refused_at_append_and_skipped_by_the_auditor() {
             (0, prov(3), Fault::OutsideRound),
             (2, prov(1), Fault::DuplicateRegistration),
             (4, prov(3), Fault::WrongRound),
+            (live, prov(1), Fault::DuplicateRegistration),
         ]
     );
 }
