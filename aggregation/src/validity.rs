@@ -17,8 +17,8 @@ use crate::setup::Setup;
 use rand_core::{CryptoRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use zkagg_mpc::twopc::session::{TwoPcParty, TwoPcRole};
 use zkagg_mpc::ot::SessionId;
+use zkagg_mpc::twopc::session::{TwoPcParty, TwoPcRole};
 use zkagg_mpc::twopc::BoundRange;
 use zkagg_zk::Fr;
 
@@ -161,4 +161,3 @@ impl TwoPcSession {
         })
     }
 }
-
