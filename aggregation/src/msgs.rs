@@ -195,7 +195,9 @@ impl RoundClose {
     }
 }
 
-/// Every public message.
+/// Every public message. (Messages are built once and moved rarely, so
+/// the size of the contribution variant is not worth a box.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum PublicMessage {
     /// Registration.

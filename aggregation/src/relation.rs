@@ -279,6 +279,7 @@ pub trait UpdateRelation {
 }
 
 /// Spartan parameters in either mode.
+#[allow(clippy::large_enum_variant)] // built once per consortium
 pub enum SpartanMode {
     /// NIZK: no preprocessing, verifier linear in the circuit.
     Nizk(NizkParams),

@@ -53,6 +53,7 @@ pub enum Phase {
 }
 
 /// Something a cheating party sends.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Injection {
     /// A public message signed by `signer` (any party's key) and submitted.

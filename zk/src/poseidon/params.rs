@@ -184,7 +184,7 @@ impl<const T: usize> Params<T> {
             return Err(ParamsError::BadWidth(T));
         }
         if spec.full_rounds < 2
-            || spec.full_rounds % 2 != 0
+            || !spec.full_rounds.is_multiple_of(2)
             || spec.full_rounds >= 1024
             || spec.partial_rounds >= 1024
         {
