@@ -59,9 +59,7 @@ use zkagg_aggregation::aggregator::AggregatorRound;
 use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::ledger::Ledger;
 use zkagg_aggregation::msgs::{Contribution, PublicMessage, RoundHeader, ShareDelivery};
-use zkagg_aggregation::relation::{
-    BoundedVectorRelation, ProofContext, UpdateRelation, UpdateStatement,
-};
+use zkagg_aggregation::relation::{BoundedVectorRelation, UpdateRelation, UpdateStatement};
 use zkagg_aggregation::sim::{Consortium, ConsortiumBuilder};
 use zkagg_aggregation::{AggregatorId, PartyId};
 use zkagg_mpc::sharing::additive::Additive;
@@ -346,7 +344,7 @@ fn bench_zkagg(
         let ledger = ledger_with(&cons, &header, &ups[..1]);
         let open = ledger.open_round().expect("open");
         let cont = &ups[0].contribution;
-        let ctx = ProofContext::of(setup, open, ledger.registrations(), cont);
+        let ctx = open.context(setup, ledger.registrations(), cont);
         let statement = UpdateStatement::new(&ctx, cont.y);
         let verify = || {
             setup

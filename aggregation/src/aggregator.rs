@@ -223,7 +223,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
         ledger: &Ledger<Rel, S>,
         c: &'a Contribution,
     ) -> ProofContext<'a> {
-        context(&self.setup, open, ledger.registrations(), c)
+        open.context(&self.setup, ledger.registrations(), c)
     }
 
     /// Checks every contribution of the open round: registration, share
@@ -380,30 +380,6 @@ impl<'a> LinkItem<'a> {
             },
             self.proof,
         )
-    }
-}
-
-/// The proof context of a contribution, from public data: the registered
-/// data commitment enters only for a relation that uses one.
-pub(crate) fn context<'a, Rel: UpdateRelation, S>(
-    setup: &Setup<Rel, S>,
-    open: &'a OpenRound,
-    registrations: &BTreeMap<ProviderId, Fr>,
-    c: &'a Contribution,
-) -> ProofContext<'a> {
-    ProofContext {
-        config_id: setup.config_id(),
-        round: open.round(),
-        provider: c.provider,
-        model: &open.header().model,
-        model_digest: *open.model_digest(),
-        data_commitment: if setup.relation().needs_registration() {
-            registrations.get(&c.provider).copied()
-        } else {
-            None
-        },
-        h: c.h,
-        share_commitments: &c.share_commitments,
     }
 }
 

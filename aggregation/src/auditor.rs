@@ -21,7 +21,6 @@
 //! In the MPC validity mode the bound check is not publicly verifiable:
 //! the verdict says [`ValidityCheck::AttestedByAggregators`].
 
-use crate::aggregator::context;
 use crate::bulletin::{Bulletin, Entry};
 use crate::config::ValidityMode;
 use crate::coordinator::expected_close;
@@ -257,7 +256,7 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
             let Some((cseq, c)) = open.contributions().get(i) else {
                 continue;
             };
-            let ctx = context(&setup, open, self.ledger.registrations(), c);
+            let ctx = open.context(&setup, self.ledger.registrations(), c);
             let fault = if setup.relation().needs_registration() && ctx.data_commitment.is_none() {
                 Some(AuditFault::AcceptedUnregistered(*i))
             } else if c.share_commitments.len() != nagg {

@@ -21,7 +21,7 @@
 use crate::error::Fault;
 use crate::msgs::{AcceptedSet, Contribution, PartialSum, PublicMessage, RoundClose, RoundHeader};
 use crate::party::{AggregatorId, PartyId, ProviderId};
-use crate::relation::{model_digest, UpdateRelation};
+use crate::relation::{model_digest, ProofContext, UpdateRelation};
 use crate::setup::Setup;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -84,6 +84,31 @@ impl OpenRound {
     pub fn partial_sums(&self) -> &BTreeMap<AggregatorId, (u64, PartialSum)> {
         &self.sums
     }
+    /// The proof context of contribution `c` of this round, from public
+    /// data: the registered data commitment enters only for a relation
+    /// that uses one.
+    pub fn context<'a, Rel: UpdateRelation, S>(
+        &'a self,
+        setup: &Setup<Rel, S>,
+        registrations: &BTreeMap<ProviderId, Fr>,
+        c: &'a Contribution,
+    ) -> ProofContext<'a> {
+        ProofContext {
+            config_id: setup.config_id(),
+            round: self.round(),
+            provider: c.provider,
+            model: &self.header.model,
+            model_digest: self.model_digest,
+            data_commitment: if setup.relation().needs_registration() {
+                registrations.get(&c.provider).copied()
+            } else {
+                None
+            },
+            h: c.h,
+            share_commitments: &c.share_commitments,
+        }
+    }
+
     /// The intersection of every aggregator's accepted set, ascending;
     /// `None` while an aggregator's set is missing.
     pub fn intersection(&self, num_aggregators: usize) -> Option<Vec<ProviderId>> {

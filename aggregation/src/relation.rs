@@ -51,17 +51,6 @@ pub struct ProofContext<'a> {
 }
 
 impl<'a> ProofContext<'a> {
-    /// The context of contribution `c` in the open round, from public data
-    /// (the round's model, the registrations on the bulletin).
-    pub fn of<Rel: UpdateRelation, S>(
-        setup: &crate::setup::Setup<Rel, S>,
-        open: &'a crate::ledger::OpenRound,
-        registrations: &std::collections::BTreeMap<ProviderId, Fr>,
-        c: &'a crate::msgs::Contribution,
-    ) -> Self {
-        crate::aggregator::context(setup, open, registrations, c)
-    }
-
     /// The config id.
     pub fn config_id(&self) -> [u8; 32] {
         self.config_id
