@@ -53,8 +53,8 @@ use zkagg_aggregation::msgs::{
     ValidityMessage,
 };
 use zkagg_aggregation::relation::{
-    model_digest, BoundedVectorRelation, ProofContext, UpdateBound, UpdateRelation,
-    UpdateStatement, UpdateWitness, BOUNDED_MODEL_MAX,
+    model_digest, BoundedVectorRelation, UpdateBound, UpdateRelation, UpdateStatement,
+    UpdateWitness, BOUNDED_MODEL_MAX,
 };
 use zkagg_aggregation::setup::{Setup, SharingScheme};
 use zkagg_aggregation::sim::{
@@ -128,7 +128,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd-length hex");
+    assert!(s.len().is_multiple_of(2), "odd-length hex");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
@@ -521,7 +521,7 @@ fn transcripts_of<Sh: SharingScheme>(
         .contributions()
         .values()
         .map(|(_, contribution)| {
-            let ctx = ProofContext::of(setup, open, ledger.registrations(), contribution);
+            let ctx = open.context(setup, ledger.registrations(), contribution);
             TranscriptVector {
                 provider: ctx.provider(),
                 h: scalar_hex(&ctx.h()),
