@@ -6,23 +6,12 @@
 mod common;
 
 use common::*;
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use zkagg_aggregation::auditor::{audit_bytes, AuditFault, ValidityCheck};
 use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::error::Fault;
-use zkagg_aggregation::msgs::{
-    AbortReason, Contribution, PartialSum, PublicMessage, RejectReason, RoundOutcome, ShareDelivery,
-};
-use zkagg_aggregation::relation::{
-    BoundedVectorRelation, UpdateBound, UpdateRelation, UpdateStatement, UpdateWitness,
-};
-use zkagg_aggregation::sim::{Honest, Injection, Phase, Tamper};
+use zkagg_aggregation::msgs::{AbortReason, PublicMessage, RejectReason, RoundOutcome};
+use zkagg_aggregation::sim::Honest;
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
-use zkagg_mpc::sharing::additive::Additive;
-use zkagg_mpc::sharing::SecretSharing;
-use zkagg_zk::pedersen::PedersenGens;
-use zkagg_zk::Fr;
 
 #[test]
 fn honest_round_aggregates_exactly_and_audits() {
@@ -46,27 +35,6 @@ fn honest_round_aggregates_exactly_and_audits() {
     assert_eq!(v.final_model.as_deref(), Some(c.model()));
 }
 
-/// Re-shares a changed vector consistently (shares open their commitments)
-/// so that the shares sum to something other than the proven update.
-struct WrongSum {
-    gens: PedersenGens,
-}
-impl Tamper for WrongSum {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider != ProviderId(1) {
-            return;
-        }
-        let add = Additive::new(S).unwrap();
-        let last = S - 1;
-        let share = add.decode_share(last, &d[last].share, D + 1).unwrap();
-        let mut x = add.expand(last, &share, D + 1).unwrap();
-        x[0] += Fr::from(5u8);
-        let new = zkagg_mpc::sharing::msgs::AdditiveShare::Explicit(x.clone());
-        d[last].share = add.encode_share(&new).unwrap();
-        c.share_commitments[last] = self.gens.commit(&x, &d[last].blind).unwrap();
-    }
-}
-
 #[test]
 fn shares_summing_to_another_vector_are_rejected() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
@@ -77,15 +45,6 @@ fn shares_summing_to_another_vector_are_rejected() {
     // Changing a commitment changes rho, so pi_zk is checked first and fails.
     rejected_by_all(&r, 1, RejectReason::ProofRejected, S);
     honest_rest_aggregate(&c, &before, &r, &ups, 1);
-}
-
-struct BadOpening;
-impl Tamper for BadOpening {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(2) {
-            d[0].blind += Fr::ONE;
-        }
-    }
 }
 
 #[test]
@@ -100,29 +59,6 @@ fn a_share_that_does_not_open_its_commitment_is_named() {
         vec![(AggregatorId(0), RejectReason::ShareDoesNotOpen)]
     );
     honest_rest_aggregate(&c, &before, &r, &ups, 2);
-}
-
-/// Provider 4 posts (signed by itself) provider 3's contribution with its own id.
-struct CopyProof {
-    seen: Option<Contribution>,
-}
-impl Tamper for CopyProof {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(3) {
-            self.seen = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, _round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let mut c = self.seen.clone().unwrap();
-        c.provider = ProviderId(4);
-        vec![Injection::Post {
-            signer: PartyId::Provider(ProviderId(4)),
-            msg: PublicMessage::Contribution(c),
-        }]
-    }
 }
 
 #[test]
@@ -147,27 +83,6 @@ fn a_proof_copied_under_another_id_is_rejected() {
     assert!(audited(&c).ok());
 }
 
-/// Provider 0 posts its contribution a second time (validly signed).
-struct ReplaySame {
-    seen: Option<Contribution>,
-}
-impl Tamper for ReplaySame {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(0) {
-            self.seen = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, _round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        vec![Injection::Post {
-            signer: PartyId::Provider(ProviderId(0)),
-            msg: PublicMessage::Contribution(self.seen.clone().unwrap()),
-        }]
-    }
-}
-
 #[test]
 fn a_contribution_replayed_in_the_same_round_is_refused_and_the_first_stands() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
@@ -184,33 +99,6 @@ fn a_contribution_replayed_in_the_same_round_is_refused_and_the_first_stands() {
         Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
     );
     assert!(audited(&c).ok());
-}
-
-/// Round 0: remember provider 2's contribution. Round 1: provider 2 replays
-/// it (verbatim, and with the round number changed) instead of contributing.
-struct ReplayNext {
-    seen: Option<Contribution>,
-    relabel: bool,
-}
-impl Tamper for ReplayNext {
-    fn contribution(&mut self, round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if round == 0 && c.provider == ProviderId(2) {
-            self.seen = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
-        if round != 1 || phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let mut c = self.seen.clone().unwrap();
-        if self.relabel {
-            c.round = 1;
-        }
-        vec![Injection::Post {
-            signer: PartyId::Provider(ProviderId(2)),
-            msg: PublicMessage::Contribution(c),
-        }]
-    }
 }
 
 #[test]
@@ -256,140 +144,12 @@ fn an_out_of_bound_update_cannot_be_proven_and_is_excluded() {
     );
 }
 
-/// A provider that proves with an unchecked witness: the same circuit and
-/// parameters as the honest relation, but the prover skips the constraint
-/// check, so an out-of-bound update yields a proof (which must not verify).
-struct LyingRelation {
-    honest: BoundedVectorRelation,
-    params: zkagg_zk::spartan::NizkParams,
-}
-
-impl UpdateRelation for LyingRelation {
-    type ProverInput = Vec<i64>;
-    fn config(&self) -> zkagg_aggregation::config::RelationConfig {
-        self.honest.config()
-    }
-    fn dim(&self) -> usize {
-        D
-    }
-    fn bound(&self) -> UpdateBound {
-        self.honest.bound()
-    }
-    fn model_in_range(&self, m: &[i64]) -> bool {
-        self.honest.model_in_range(m)
-    }
-    fn compute_update(&self, m: &[i64], x: &Vec<i64>) -> Result<Vec<i64>, AggError> {
-        self.honest.compute_update(m, x)
-    }
-    fn data_commitment(&self, _x: &Vec<i64>) -> Option<Fr> {
-        None
-    }
-    fn needs_registration(&self) -> bool {
-        false
-    }
-    fn update_hash(&self, d: &[i64], b: &Fr, s: &Fr) -> Result<Fr, AggError> {
-        self.honest.update_hash(d, b, s)
-    }
-    fn prove(
-        &self,
-        st: &UpdateStatement<'_>,
-        w: &UpdateWitness<'_, Vec<i64>>,
-    ) -> Result<Vec<u8>, AggError> {
-        use zkagg_zk::r1cs::{Circuit, WitnessGenerator};
-        use zkagg_zk::update::*;
-        let circuit = BoundedUpdateCircuit {
-            d: D,
-            bits: BITS,
-            assignment: Some((
-                BoundedUpdatePublic {
-                    h: st.context().h(),
-                    rho: st.rho(),
-                    y: st.y(),
-                },
-                BoundedUpdateWitness {
-                    delta: w.delta.to_vec(),
-                    beta: w.beta,
-                    salt: w.salt,
-                },
-            )),
-        };
-        let mut wg = WitnessGenerator::unchecked();
-        circuit.synthesize(&mut wg).unwrap();
-        let (wit, x) = wg.into_assignment();
-        Ok(self
-            .params
-            .prove_assignment(&wit, &x, &mut st.context().proof_transcript())
-            .unwrap()
-            .to_bytes())
-    }
-    fn verify(&self, st: &UpdateStatement<'_>, p: &[u8]) -> Result<(), AggError> {
-        self.honest.verify(st, p)
-    }
-}
-
-struct ForgedOutOfBound {
-    cheater: zkagg_aggregation::provider::Provider<LyingRelation, Additive>,
-    update: Vec<i64>,
-    model: Vec<i64>,
-}
-
-impl Tamper for ForgedOutOfBound {
-    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let header = zkagg_aggregation::msgs::RoundHeader {
-            round,
-            model: self.model.clone(),
-        };
-        let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let (c, d) = self
-            .cheater
-            .start_round(&header)
-            .commit(&self.update, &mut rng)
-            .unwrap()
-            .prove(&mut rng)
-            .unwrap();
-        let id = self.cheater.id();
-        let mut out = vec![Injection::Post {
-            signer: PartyId::Provider(id),
-            msg: PublicMessage::Contribution(c),
-        }];
-        out.extend(d.into_iter().map(|delivery| Injection::Deliver {
-            sender: id,
-            delivery,
-        }));
-        out
-    }
-}
-
 #[test]
 fn an_out_of_bound_update_with_a_forged_proof_is_named() {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
     let before = c.model().to_vec();
-    let setup = std::sync::Arc::new(
-        zkagg_aggregation::setup::Setup::new(
-            c.setup().config().clone(),
-            LyingRelation {
-                honest: BoundedVectorRelation::new(D, BITS).unwrap(),
-                params: zkagg_zk::spartan::NizkParams::setup(
-                    &zkagg_zk::update::BoundedUpdateCircuit::shape(D, BITS),
-                )
-                .unwrap(),
-            },
-            Additive::new(S).unwrap(),
-        )
-        .unwrap(),
-    );
-    let key = c.providers()[3].signing_key().clone();
-    let mut oob = ups[3].clone();
-    oob[2] = 40_000; // beyond 16 signed bits
-    let mut t = ForgedOutOfBound {
-        cheater: zkagg_aggregation::provider::Provider::new(ProviderId(3), key, setup),
-        update: oob,
-        model: before.clone(),
-    };
+    let mut t = forged_out_of_bound(&c, &ups);
     let r = run(&mut c, &ups, &[true, true, true, false, true], &mut t);
     rejected_by_all(&r, 3, RejectReason::ProofRejected, S);
     honest_rest_aggregate(&c, &before, &r, &ups, 3);
@@ -413,15 +173,6 @@ fn mpc_mode_rejects_an_out_of_bound_update_without_client_proofs() {
     assert!(cost.bytes_sent > 0 && cost.bytes_received > 0 && cost.rounds > 0);
     honest_rest_aggregate(&c, &before, &r, &ups, 1);
     assert_eq!(audited(&c).validity, ValidityCheck::AttestedByAggregators);
-}
-
-struct WrongPartialSum;
-impl Tamper for WrongPartialSum {
-    fn partial_sum(&mut self, p: &mut PartialSum) {
-        if p.aggregator == AggregatorId(1) {
-            p.sum[0] += Fr::ONE;
-        }
-    }
 }
 
 #[test]

@@ -44,29 +44,23 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use zkagg_aggregation::auditor::{audit, audit_bytes, Verdict};
 use zkagg_aggregation::bulletin::Bulletin;
-use zkagg_aggregation::config::{ConsortiumConfig, SharingConfig, ValidityMode};
+use zkagg_aggregation::config::{SharingConfig, ValidityMode};
 use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::ledger::Ledger;
 use zkagg_aggregation::msgs::{
-    decode_delivery, decode_public, decode_validity, AcceptedSet, Contribution, PartialSum,
-    PublicMessage, Registration, RejectReason, RoundHeader, RoundOutcome, ShareDelivery,
-    ValidityMessage,
+    decode_delivery, decode_public, decode_validity, Contribution, PublicMessage, Registration,
+    RejectReason, RoundHeader, RoundOutcome, ShareDelivery, ValidityMessage,
 };
 use zkagg_aggregation::relation::{
-    model_digest, BoundedVectorRelation, UpdateBound, UpdateRelation, UpdateStatement,
-    UpdateWitness, BOUNDED_MODEL_MAX,
+    model_digest, BoundedVectorRelation, UpdateRelation, BOUNDED_MODEL_MAX,
 };
 use zkagg_aggregation::setup::{Setup, SharingScheme};
-use zkagg_aggregation::sim::{
-    demo_keys, Consortium, ConsortiumBuilder, Honest, Injection, Phase, RoundReport, Tamper,
-};
+use zkagg_aggregation::sim::{Consortium, Honest, RoundReport, Tamper};
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
 use zkagg_mpc::sharing::additive::Additive;
-use zkagg_mpc::sharing::msgs::ShamirShare;
 use zkagg_mpc::sharing::shamir::Shamir;
-use zkagg_mpc::sharing::{SecretSharing, SharingError};
 use zkagg_zk::encoding;
-use zkagg_zk::pedersen::{Commitment, PedersenGens};
+use zkagg_zk::pedersen::Commitment;
 use zkagg_zk::transcript::TranscriptProtocol;
 use zkagg_zk::Fr;
 
@@ -351,15 +345,7 @@ fn fixed<Sh: SharingScheme>(
     sharing: Sh,
     validity: ValidityMode,
 ) -> Consortium<BoundedVectorRelation, Sh> {
-    ConsortiumBuilder::new(BoundedVectorRelation::new(D, BITS).unwrap(), sharing)
-        .name("test")
-        .providers(P)
-        .validity(validity)
-        .min_batch(3)
-        .initial_model(vec![100; D])
-        .seed(7)
-        .build()
-        .unwrap()
+    build(sharing, validity, 3)
 }
 
 #[derive(Serialize)]
@@ -473,34 +459,16 @@ fn honest_round() -> &'static Run {
     })
 }
 
-/// Two honest rounds of the test consortium (minimum batch 3).
-fn two_rounds() -> &'static Run {
+/// [`two_rounds`], computed once.
+fn two_rounds_run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    cached(&RUN, || {
-        let mut c = consortium(ValidityMode::ZkProof, S, 3);
-        let ups = updates();
-        run(&mut c, &ups, &[true; P], &mut Honest);
-        run(&mut c, &ups, &[true; P], &mut Honest);
-        c
-    })
+    cached(&RUN, two_rounds)
 }
 
-/// Minimum batch 4: round 0 with two providers (nothing released), round 1
-/// with all five.
-fn small_then_full() -> &'static Run {
+/// [`small_then_full`], computed once.
+fn small_then_full_run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    cached(&RUN, || {
-        let mut c = consortium(ValidityMode::ZkProof, S, 4);
-        let ups = updates();
-        run(
-            &mut c,
-            &ups,
-            &[true, true, false, false, false],
-            &mut Honest,
-        );
-        run(&mut c, &ups, &[true; P], &mut Honest);
-        c
-    })
+    cached(&RUN, small_then_full)
 }
 
 fn transcripts_of<Sh: SharingScheme>(
@@ -765,15 +733,6 @@ fn kat_bulletin() -> String {
             file_sha256: hex(&sha2::Sha256::digest(b.to_bytes())),
         },
     )
-}
-
-/// The demo key of `party` in a seed-7 consortium of `aggregators` aggregators.
-fn signing_key(party: PartyId, aggregators: usize) -> ed25519_dalek::SigningKey {
-    match party {
-        PartyId::Coordinator => demo_keys(7, 0, 1).remove(0),
-        PartyId::Aggregator(s) => demo_keys(7, 1, aggregators).remove(s.index()),
-        PartyId::Provider(i) => demo_keys(7, 2, P).remove(i.index()),
-    }
 }
 
 #[test]
@@ -1218,27 +1177,6 @@ const SCENARIOS: &[Scenario] = &[
 
 // ---------------------------------------------- adversarial.rs, the cheats
 
-/// Re-shares a changed vector consistently (shares open their commitments)
-/// so that the shares sum to something other than the proven update.
-struct WrongSum {
-    gens: PedersenGens,
-}
-impl Tamper for WrongSum {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider != ProviderId(1) {
-            return;
-        }
-        let add = Additive::new(S).unwrap();
-        let last = S - 1;
-        let share = add.decode_share(last, &d[last].share, D + 1).unwrap();
-        let mut x = add.expand(last, &share, D + 1).unwrap();
-        x[0] += Fr::from(5u8);
-        let new = zkagg_mpc::sharing::msgs::AdditiveShare::Explicit(x.clone());
-        d[last].share = add.encode_share(&new).unwrap();
-        c.share_commitments[last] = self.gens.commit(&x, &d[last].blind).unwrap();
-    }
-}
-
 fn shares_sum_to_another_vector() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let gens = c.setup().gens().pedersen.clone();
@@ -1246,42 +1184,10 @@ fn shares_sum_to_another_vector() -> Outcome {
     observe(&c, &r)
 }
 
-struct BadOpening;
-impl Tamper for BadOpening {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(2) {
-            d[0].blind += Fr::ONE;
-        }
-    }
-}
-
 fn share_does_not_open() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let r = run(&mut c, &updates(), &[true; P], &mut BadOpening);
     observe(&c, &r)
-}
-
-/// Provider 4 posts (signed by itself) provider 3's contribution with its own id.
-struct CopyProof {
-    seen: Option<Contribution>,
-}
-impl Tamper for CopyProof {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(3) {
-            self.seen = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, _round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let mut c = self.seen.clone().unwrap();
-        c.provider = ProviderId(4);
-        vec![Injection::Post {
-            signer: PartyId::Provider(ProviderId(4)),
-            msg: PublicMessage::Contribution(c),
-        }]
-    }
 }
 
 fn copied_proof() -> Outcome {
@@ -1295,27 +1201,6 @@ fn copied_proof() -> Outcome {
     observe(&c, &r)
 }
 
-/// Provider 0 posts its contribution a second time (validly signed).
-struct ReplaySame {
-    seen: Option<Contribution>,
-}
-impl Tamper for ReplaySame {
-    fn contribution(&mut self, _round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(0) {
-            self.seen = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, _round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        vec![Injection::Post {
-            signer: PartyId::Provider(ProviderId(0)),
-            msg: PublicMessage::Contribution(self.seen.clone().unwrap()),
-        }]
-    }
-}
-
 fn replay_same_round() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let r = run(
@@ -1325,33 +1210,6 @@ fn replay_same_round() -> Outcome {
         &mut ReplaySame { seen: None },
     );
     observe(&c, &r)
-}
-
-/// Round 0: remember provider 2's contribution. Round 1: provider 2 replays
-/// it (verbatim, or with the round number changed) instead of contributing.
-struct ReplayNext {
-    seen: Option<Contribution>,
-    relabel: bool,
-}
-impl Tamper for ReplayNext {
-    fn contribution(&mut self, round: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if round == 0 && c.provider == ProviderId(2) {
-            self.seen = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
-        if round != 1 || phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let mut c = self.seen.clone().unwrap();
-        if self.relabel {
-            c.round = 1;
-        }
-        vec![Injection::Post {
-            signer: PartyId::Provider(ProviderId(2)),
-            msg: PublicMessage::Contribution(c),
-        }]
-    }
 }
 
 fn replay_next_round(relabel: bool) -> Outcome {
@@ -1382,142 +1240,10 @@ fn out_of_bound_cannot_be_proven() -> Outcome {
     observe(&c, &r)
 }
 
-/// A provider that proves with an unchecked witness: the same circuit and
-/// parameters as the honest relation, but the prover skips the constraint
-/// check, so an out-of-bound update yields a proof (which must not verify).
-struct LyingRelation {
-    honest: BoundedVectorRelation,
-    params: zkagg_zk::spartan::NizkParams,
-}
-
-impl UpdateRelation for LyingRelation {
-    type ProverInput = Vec<i64>;
-    fn config(&self) -> zkagg_aggregation::config::RelationConfig {
-        self.honest.config()
-    }
-    fn dim(&self) -> usize {
-        D
-    }
-    fn bound(&self) -> UpdateBound {
-        self.honest.bound()
-    }
-    fn model_in_range(&self, m: &[i64]) -> bool {
-        self.honest.model_in_range(m)
-    }
-    fn compute_update(&self, m: &[i64], x: &Vec<i64>) -> Result<Vec<i64>, AggError> {
-        self.honest.compute_update(m, x)
-    }
-    fn data_commitment(&self, _x: &Vec<i64>) -> Option<Fr> {
-        None
-    }
-    fn needs_registration(&self) -> bool {
-        false
-    }
-    fn update_hash(&self, d: &[i64], b: &Fr, s: &Fr) -> Result<Fr, AggError> {
-        self.honest.update_hash(d, b, s)
-    }
-    fn prove(
-        &self,
-        st: &UpdateStatement<'_>,
-        w: &UpdateWitness<'_, Vec<i64>>,
-    ) -> Result<Vec<u8>, AggError> {
-        use zkagg_zk::r1cs::{Circuit, WitnessGenerator};
-        use zkagg_zk::update::*;
-        let circuit = BoundedUpdateCircuit {
-            d: D,
-            bits: BITS,
-            assignment: Some((
-                BoundedUpdatePublic {
-                    h: st.context().h(),
-                    rho: st.rho(),
-                    y: st.y(),
-                },
-                BoundedUpdateWitness {
-                    delta: w.delta.to_vec(),
-                    beta: w.beta,
-                    salt: w.salt,
-                },
-            )),
-        };
-        let mut wg = WitnessGenerator::unchecked();
-        circuit.synthesize(&mut wg).unwrap();
-        let (wit, x) = wg.into_assignment();
-        Ok(self
-            .params
-            .prove_assignment(&wit, &x, &mut st.context().proof_transcript())
-            .unwrap()
-            .to_bytes())
-    }
-    fn verify(&self, st: &UpdateStatement<'_>, p: &[u8]) -> Result<(), AggError> {
-        self.honest.verify(st, p)
-    }
-}
-
-/// A provider with its own (cheating) relation or sharing: it contributes
-/// through injections, with its own coins.
-struct OutsideProvider<Rel: UpdateRelation<ProverInput = Vec<i64>>, Sh: SharingScheme> {
-    cheater: zkagg_aggregation::provider::Provider<Rel, Sh>,
-    update: Vec<i64>,
-    model: Vec<i64>,
-}
-
-impl<Rel: UpdateRelation<ProverInput = Vec<i64>>, Sh: SharingScheme> Tamper
-    for OutsideProvider<Rel, Sh>
-{
-    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let header = RoundHeader {
-            round,
-            model: self.model.clone(),
-        };
-        let mut rng = ChaCha20Rng::seed_from_u64(3);
-        let (c, d) = self
-            .cheater
-            .start_round(&header)
-            .commit(&self.update, &mut rng)
-            .unwrap()
-            .prove(&mut rng)
-            .unwrap();
-        let id = self.cheater.id();
-        let mut out = vec![Injection::Post {
-            signer: PartyId::Provider(id),
-            msg: PublicMessage::Contribution(c),
-        }];
-        out.extend(d.into_iter().map(|delivery| Injection::Deliver {
-            sender: id,
-            delivery,
-        }));
-        out
-    }
-}
-
 fn forged_out_of_bound_proof() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let ups = updates();
-    let setup = std::sync::Arc::new(
-        Setup::new(
-            c.setup().config().clone(),
-            LyingRelation {
-                honest: BoundedVectorRelation::new(D, BITS).unwrap(),
-                params: zkagg_zk::spartan::NizkParams::setup(
-                    &zkagg_zk::update::BoundedUpdateCircuit::shape(D, BITS),
-                )
-                .unwrap(),
-            },
-            Additive::new(S).unwrap(),
-        )
-        .unwrap(),
-    );
-    let key = c.providers()[3].signing_key().clone();
-    let mut oob = ups[3].clone();
-    oob[2] = 40_000; // beyond 16 signed bits
-    let mut t = OutsideProvider {
-        cheater: zkagg_aggregation::provider::Provider::new(ProviderId(3), key, setup),
-        update: oob,
-        model: c.model().to_vec(),
-    };
+    let mut t = forged_out_of_bound(&c, &ups);
     let r = run(&mut c, &ups, &[true, true, true, false, true], &mut t);
     observe(&c, &r)
 }
@@ -1528,15 +1254,6 @@ fn mpc_out_of_bound() -> Outcome {
     ups[1][0] = 40_000; // beyond the bound 2^15 - 1
     let r = run(&mut c, &ups, &[true; P], &mut Honest);
     observe(&c, &r)
-}
-
-struct WrongPartialSum;
-impl Tamper for WrongPartialSum {
-    fn partial_sum(&mut self, p: &mut PartialSum) {
-        if p.aggregator == AggregatorId(1) {
-            p.sum[0] += Fr::ONE;
-        }
-    }
 }
 
 fn wrong_partial_sum() -> Outcome {
@@ -1578,69 +1295,10 @@ fn saved_bulletin_truncated() -> Outcome {
 
 // ------------------------------------------------- defects.rs, the defects
 
-/// Shamir 2-of-2 (points 1 and 2, lambda = (2, -1)) whose dealer picks the
-/// line so that the plain sum of the shares is 5 for every coordinate:
-/// x_1 = v + a, x_2 = v + 2a with 2v + 3a = 5. The reconstruction is v.
-struct RiggedShamir(Shamir);
-
-impl SecretSharing for RiggedShamir {
-    type Share = ShamirShare;
-    fn num_parties(&self) -> usize {
-        2
-    }
-    fn threshold(&self) -> usize {
-        2
-    }
-    fn share<R: rand_core::RngCore + rand_core::CryptoRng + ?Sized>(
-        &self,
-        v: &[Fr],
-        _rng: &mut R,
-    ) -> Result<Vec<ShamirShare>, SharingError> {
-        let three_inv = Fr::from(3u8).invert();
-        let (mut x1, mut x2) = (Vec::new(), Vec::new());
-        for vj in v {
-            let a = (Fr::from(5u8) - vj - vj) * three_inv;
-            x1.push(vj + a);
-            x2.push(vj + a + a);
-        }
-        Ok(vec![ShamirShare(x1), ShamirShare(x2)])
-    }
-    fn validate_share(&self, p: usize, s: &ShamirShare, len: usize) -> Result<(), SharingError> {
-        self.0.validate_share(p, s, len)
-    }
-    fn expand(&self, p: usize, s: &ShamirShare, len: usize) -> Result<Vec<Fr>, SharingError> {
-        self.0.expand(p, s, len)
-    }
-    fn reconstruction_coefficients(&self, parties: &[usize]) -> Result<Vec<Fr>, SharingError> {
-        self.0.reconstruction_coefficients(parties)
-    }
-}
-
-impl SharingScheme for RiggedShamir {
-    fn config(&self) -> SharingConfig {
-        self.0.config()
-    }
-}
-
 fn mpc_shamir_2_of_2_rigged_dealer() -> Outcome {
     let mut c = build(Shamir::new(2, 2).unwrap(), ValidityMode::Mpc2pc, 3);
     let ups = updates();
-    let setup = std::sync::Arc::new(
-        Setup::new(
-            c.setup().config().clone(),
-            BoundedVectorRelation::new(D, BITS).unwrap(),
-            RiggedShamir(Shamir::new(2, 2).unwrap()),
-        )
-        .unwrap(),
-    );
-    let mut huge = ups[2].clone();
-    huge[0] = 1_000_000_000; // reconstruction 10^9, plain share sum 5
-    let key = c.providers()[2].signing_key().clone();
-    let mut t = OutsideProvider {
-        cheater: zkagg_aggregation::provider::Provider::new(ProviderId(2), key, setup),
-        update: huge,
-        model: c.model().to_vec(),
-    };
+    let mut t = rigged_dealer(&c, &ups);
     let r = run(&mut c, &ups, &[true, true, false, true, true], &mut t);
     observe(&c, &r)
 }
@@ -1668,55 +1326,6 @@ fn setup_sharing_mismatch() -> Outcome {
     }
 }
 
-/// The key of `party` in the test consortium (demo keys, seed 7, S = 3).
-fn key(party: PartyId) -> ed25519_dalek::SigningKey {
-    signing_key(party, S)
-}
-
-/// A bulletin with exactly `msgs`, each signed by its sender: what a
-/// coordinator that skips the sequence rules would publish.
-fn rebuild(config: &ConsortiumConfig, msgs: &[(PartyId, PublicMessage)]) -> Bulletin {
-    let mut b = Bulletin::new(config.clone()).unwrap();
-    for (p, m) in msgs {
-        b.post(*p, &key(*p), m).unwrap();
-    }
-    b
-}
-
-fn messages(b: &Bulletin) -> Vec<(PartyId, PublicMessage)> {
-    b.messages().map(|(p, m)| (p, m.clone())).collect()
-}
-
-fn agg(s: u32) -> PartyId {
-    PartyId::Aggregator(AggregatorId(s))
-}
-
-fn prov(i: u32) -> PartyId {
-    PartyId::Provider(ProviderId(i))
-}
-
-fn second_registration() -> PublicMessage {
-    PublicMessage::Registration(Registration {
-        provider: ProviderId(1),
-        data_commitment: Fr::ONE,
-    })
-}
-
-/// Provider 1 posts the same registration twice.
-struct Noise(PublicMessage);
-impl Tamper for Noise {
-    fn inject(&mut self, _r: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        let post = Injection::Post {
-            signer: prov(1),
-            msg: self.0.clone(),
-        };
-        vec![post.clone(), post]
-    }
-}
-
 fn second_registration_live() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let r = run(
@@ -1729,49 +1338,17 @@ fn second_registration_live() -> Outcome {
 }
 
 fn provider_noise_in_audit() -> Outcome {
-    let c = two_rounds();
-    let reg = second_registration();
+    let c = two_rounds_run();
     let mut msgs = messages(&c.bulletin);
-    let contribution = msgs
-        .iter()
-        .find_map(|(_, m)| match m {
-            PublicMessage::Contribution(x) if x.provider == ProviderId(3) => Some(x.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let mut other_round = contribution.clone();
-    other_round.round = 7;
-    msgs.insert(0, (prov(3), PublicMessage::Contribution(contribution)));
-    msgs.insert(1, (prov(1), reg.clone()));
-    msgs.insert(2, (prov(1), reg));
-    msgs.insert(4, (prov(3), PublicMessage::Contribution(other_round)));
+    with_provider_noise(&mut msgs, &second_registration());
     audit_only(&audit(&c.setup, &rebuild(c.setup.config(), &msgs)))
 }
 
 fn duplicate_accepted_set() -> Outcome {
-    let c = two_rounds();
+    let c = two_rounds_run();
     let mut msgs = messages(&c.bulletin);
-    let (k, set): (usize, AcceptedSet) = msgs
-        .iter()
-        .enumerate()
-        .find_map(|(k, (_, m))| match m {
-            PublicMessage::AcceptedSet(a) if a.aggregator == AggregatorId(1) => {
-                Some((k, a.clone()))
-            }
-            _ => None,
-        })
-        .unwrap();
-    let mut second = set;
-    second.accepted.pop();
-    msgs.insert(k + 1, (agg(1), PublicMessage::AcceptedSet(second)));
+    with_second_accepted_set(&mut msgs);
     audit_only(&audit(&c.setup, &rebuild(c.setup.config(), &msgs)))
-}
-
-struct Withhold;
-impl Tamper for Withhold {
-    fn withhold_partial_sum(&mut self, s: AggregatorId) -> bool {
-        s == AggregatorId(2)
-    }
 }
 
 fn withheld_partial_sum() -> Outcome {
@@ -1780,54 +1357,25 @@ fn withheld_partial_sum() -> Outcome {
     observe(&c, &r)
 }
 
-#[derive(Clone, Copy)]
-enum Stray {
-    AfterClose,
-    OtherRound,
-    BelowMinimumBatch,
-}
-
-fn stray_partial_sum(which: Stray) -> Outcome {
+fn stray_partial_sum_at(which: Stray) -> Outcome {
     // Round 0 below the minimum batch (nothing released), round 1 normal.
-    let c = small_then_full();
+    let c = small_then_full_run();
     let mut msgs = messages(&c.bulletin);
-    let sum = msgs
-        .iter()
-        .find_map(|(_, m)| match m {
-            PublicMessage::PartialSum(p) if p.aggregator == AggregatorId(0) => Some(p.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let close0 = msgs
-        .iter()
-        .position(|(_, m)| matches!(m, PublicMessage::RoundClose(_)))
-        .unwrap();
-    let set0 = msgs
-        .iter()
-        .position(
-            |(_, m)| matches!(m, PublicMessage::AcceptedSet(a) if a.aggregator == AggregatorId(2)),
-        )
-        .unwrap();
-    let (at, round) = match which {
-        Stray::AfterClose => (close0 + 1, 0),
-        Stray::OtherRound => (set0 + 1, 1),
-        Stray::BelowMinimumBatch => (set0 + 1, 0),
-    };
-    let p = PartialSum { round, ..sum };
+    let (at, p) = stray_partial_sum(&msgs, which);
     msgs.insert(at, (agg(0), PublicMessage::PartialSum(p)));
     audit_only(&audit(&c.setup, &rebuild(c.setup.config(), &msgs)))
 }
 
 fn stray_partial_sum_after_close() -> Outcome {
-    stray_partial_sum(Stray::AfterClose)
+    stray_partial_sum_at(Stray::AfterClose)
 }
 
 fn stray_partial_sum_other_round() -> Outcome {
-    stray_partial_sum(Stray::OtherRound)
+    stray_partial_sum_at(Stray::OtherRound)
 }
 
 fn stray_partial_sum_below_minimum_batch() -> Outcome {
-    stray_partial_sum(Stray::BelowMinimumBatch)
+    stray_partial_sum_at(Stray::BelowMinimumBatch)
 }
 
 fn header_model(model: Vec<i64>) -> Outcome {
@@ -1863,69 +1411,16 @@ fn model_update_overflow() -> Outcome {
     }
 }
 
-/// Provider 1 sends garbage in provider 0's name to every aggregator.
-struct Framer;
-impl Tamper for Framer {
-    fn inject(&mut self, round: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        (0..S as u32)
-            .map(|s| Injection::Deliver {
-                sender: ProviderId(1),
-                delivery: ShareDelivery {
-                    round,
-                    provider: ProviderId(0),
-                    aggregator: AggregatorId(s),
-                    share: vec![0xff; 40],
-                    blind: Fr::ONE,
-                },
-            })
-            .collect()
-    }
-}
-
 fn share_in_another_providers_name() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let r = run(&mut c, &updates(), &[true; P], &mut Framer);
     observe(&c, &r)
 }
 
-/// Provider 4 sends aggregator 1 a bad delivery, then the good one.
-struct Twice;
-impl Tamper for Twice {
-    fn contribution(&mut self, _r: u64, c: &mut Contribution, d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(4) {
-            let mut bad = d[1].clone();
-            bad.blind += Fr::ONE;
-            d.insert(1, bad);
-        }
-    }
-}
-
 fn bad_own_delivery_first() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let r = run(&mut c, &updates(), &[true; P], &mut Twice);
     observe(&c, &r)
-}
-
-/// Provider 3 signs and posts provider 0's contribution.
-struct Relay(Option<Contribution>);
-impl Tamper for Relay {
-    fn contribution(&mut self, _r: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(0) {
-            self.0 = Some(c.clone());
-        }
-    }
-    fn inject(&mut self, _r: u64, phase: Phase) -> Vec<Injection> {
-        if phase != Phase::AfterContributions {
-            return Vec::new();
-        }
-        vec![Injection::Post {
-            signer: prov(3),
-            msg: PublicMessage::Contribution(self.0.clone().unwrap()),
-        }]
-    }
 }
 
 fn contribution_signed_by_another_party() -> Outcome {
@@ -1962,17 +1457,7 @@ fn non_strict_signature() -> Outcome {
     // A valid signature with s + l (non-canonical s) must not verify.
     let (config, mut entries) = Bulletin::decode_file(&honest_round().bulletin.to_bytes()).unwrap();
     let mut sig = entries[0].signature;
-    // l = 2^252 + 27742317777372353535851937790883648493, little-endian.
-    let l: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
-        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-    ];
-    let mut carry = 0u16;
-    for k in 0..32 {
-        let t = sig[32 + k] as u16 + l[k] as u16 + carry;
-        sig[32 + k] = t as u8;
-        carry = t >> 8;
-    }
+    non_canonical_s(&mut sig);
     entries[0].signature = sig;
     let mut b = Bulletin::new(config).unwrap();
     match b.append(entries.remove(0)) {
@@ -1985,15 +1470,6 @@ fn non_strict_signature() -> Outcome {
     }
 }
 
-struct TwoBadLinks;
-impl Tamper for TwoBadLinks {
-    fn contribution(&mut self, _r: u64, c: &mut Contribution, _d: &mut Vec<ShareDelivery>) {
-        if c.provider == ProviderId(1) || c.provider == ProviderId(3) {
-            c.link.t += Fr::ONE;
-        }
-    }
-}
-
 fn two_bad_links() -> Outcome {
     let mut c = consortium(ValidityMode::ZkProof, S, 3);
     let r = run(&mut c, &updates(), &[true; P], &mut TwoBadLinks);
@@ -2001,25 +1477,9 @@ fn two_bad_links() -> Outcome {
 }
 
 fn partial_sum_over_provider_twice() -> Outcome {
-    use zkagg_aggregation::aggregator::AggregatorRound;
     // Re-run aggregator 0's decision on round 0's public data.
     let base = honest_round();
-    let setup = base.setup.clone();
-    let mut ledger = Ledger::new(setup.clone());
-    for (seq, (p, m)) in base.bulletin.messages().enumerate() {
-        if matches!(m, PublicMessage::RoundClose(_)) {
-            break;
-        }
-        if !matches!(
-            m,
-            PublicMessage::AcceptedSet(_) | PublicMessage::PartialSum(_)
-        ) {
-            ledger.apply(seq as u64, p, m).unwrap();
-        }
-    }
-    let round = AggregatorRound::new(AggregatorId(0), setup, 0);
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let (decided, set) = round.decide(&ledger, &mut rng).unwrap();
+    let (decided, set) = fresh_aggregator_decides(&base.setup, &base.bulletin);
     // No shares were delivered to this fresh aggregator: all rejected.
     assert!(set.accepted.is_empty());
     match decided.sum_over(&pids(&[0, 0])) {

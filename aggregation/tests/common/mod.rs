@@ -2,6 +2,15 @@
 //! five providers and its plaintext expectations.
 #![allow(dead_code)]
 
+pub mod bulletins;
+pub mod cheats;
+
+// Each test binary uses only some of these; unused ones are not a defect.
+#[allow(unused_imports)]
+pub use bulletins::*;
+#[allow(unused_imports)]
+pub use cheats::*;
+
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use zkagg_aggregation::auditor::{audit, Verdict};
