@@ -93,26 +93,15 @@ fn a_contribution_replayed_in_the_same_round_is_refused_and_the_first_stands() {
         r.refused,
         vec![(PartyId::Provider(ProviderId(0)), Fault::Duplicate)]
     );
-    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
-    assert_eq!(
-        r.new_model(),
-        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
-    );
+    all_aggregate(&r, &before, &ups);
     assert!(audited(&c).ok());
 }
 
 #[test]
 fn a_contribution_replayed_in_the_next_round_is_refused_or_rejected() {
     for relabel in [false, true] {
-        let mut c = consortium(ValidityMode::ZkProof, S, 3);
         let ups = updates();
-        let mut t = ReplayNext {
-            seen: None,
-            relabel,
-        };
-        run(&mut c, &ups, &[true; P], &mut t);
-        let before = c.model().to_vec();
-        let r = run(&mut c, &ups, &[true, true, false, true, true], &mut t);
+        let (c, before, r) = replayed_next_round(relabel);
         if relabel {
             // Relabelled: on the bulletin, but it has no share this round.
             rejected_by_all(&r, 2, RejectReason::NoShare, S);
@@ -250,11 +239,7 @@ fn shamir_sharing_plugs_in_without_driver_changes() {
     let ups = updates();
     let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut Honest);
-    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
-    assert_eq!(
-        r.new_model(),
-        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
-    );
+    all_aggregate(&r, &before, &ups);
     let v = audit_bytes(c.setup(), &c.bulletin().to_bytes());
     assert!(v.ok(), "{:?}", v.failures);
 }

@@ -28,11 +28,7 @@ fn defect1_mpc_with_shamir_2_of_2_accepts_honest_providers() {
     let before = c.model().to_vec();
     let r = run(&mut c, &ups, &[true; P], &mut Honest);
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
-    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
-    assert_eq!(
-        r.new_model(),
-        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
-    );
+    all_aggregate(&r, &before, &ups);
     assert!(audited(&c).ok());
 }
 

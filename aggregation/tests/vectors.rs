@@ -1213,14 +1213,7 @@ fn replay_same_round() -> Outcome {
 }
 
 fn replay_next_round(relabel: bool) -> Outcome {
-    let mut c = consortium(ValidityMode::ZkProof, S, 3);
-    let ups = updates();
-    let mut t = ReplayNext {
-        seen: None,
-        relabel,
-    };
-    run(&mut c, &ups, &[true; P], &mut t);
-    let r = run(&mut c, &ups, &[true, true, false, true, true], &mut t);
+    let (c, _, r) = replayed_next_round(relabel);
     observe(&c, &r)
 }
 

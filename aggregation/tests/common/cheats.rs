@@ -3,11 +3,11 @@
 //! let a provider produce what an honest one cannot.
 #![allow(dead_code)]
 
-use super::{BITS, C, D, S};
+use super::{consortium, run, updates, BITS, C, D, P, S};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::sync::Arc;
-use zkagg_aggregation::config::SharingConfig;
+use zkagg_aggregation::config::{SharingConfig, ValidityMode};
 use zkagg_aggregation::msgs::{
     Contribution, PartialSum, PublicMessage, Registration, RoundHeader, ShareDelivery,
 };
@@ -16,7 +16,7 @@ use zkagg_aggregation::relation::{
     BoundedVectorRelation, UpdateBound, UpdateRelation, UpdateStatement, UpdateWitness,
 };
 use zkagg_aggregation::setup::{Setup, SharingScheme};
-use zkagg_aggregation::sim::{Consortium, Injection, Phase, Tamper};
+use zkagg_aggregation::sim::{Consortium, Injection, Phase, RoundReport, Tamper};
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
 use zkagg_mpc::sharing::additive::Additive;
 use zkagg_mpc::sharing::msgs::ShamirShare;
@@ -127,6 +127,22 @@ impl Tamper for ReplayNext {
             msg: PublicMessage::Contribution(c),
         }]
     }
+}
+
+/// Round 0 honest, round 1 with provider 2 replaying (see [`ReplayNext`])
+/// instead of contributing: the consortium, the model before round 1 and
+/// round 1's report.
+pub fn replayed_next_round(relabel: bool) -> (C, Vec<i64>, RoundReport) {
+    let mut c = consortium(ValidityMode::ZkProof, S, 3);
+    let ups = updates();
+    let mut t = ReplayNext {
+        seen: None,
+        relabel,
+    };
+    run(&mut c, &ups, &[true; P], &mut t);
+    let before = c.model().to_vec();
+    let r = run(&mut c, &ups, &[true, true, false, true, true], &mut t);
+    (c, before, r)
 }
 
 /// The second registration of provider 1 (bounded vectors need none).

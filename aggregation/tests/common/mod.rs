@@ -110,6 +110,14 @@ pub fn audited<Sh: SharingScheme>(c: &Consortium<BoundedVectorRelation, Sh>) -> 
     audit(c.setup(), c.bulletin())
 }
 
+/// Every provider was accepted and the new model is exactly `before` plus
+/// the mean of all their updates.
+pub fn all_aggregate(r: &RoundReport, before: &[i64], ups: &[Vec<i64>]) {
+    let all: Vec<ProviderId> = (0..P as u32).map(pid).collect();
+    assert_eq!(r.accepted, all);
+    assert_eq!(r.new_model(), Some(&expected_model(before, ups, &all)[..]));
+}
+
 pub fn honest_rest_aggregate<Sh: SharingScheme>(
     c: &Consortium<BoundedVectorRelation, Sh>,
     before: &[i64],
