@@ -13,4 +13,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod frame;
 pub mod pki;
+pub mod transport;
