@@ -15,4 +15,5 @@
 
 pub mod frame;
 pub mod pki;
+pub mod store;
 pub mod transport;
