@@ -226,7 +226,8 @@ impl FrameCaps {
 
     /// The caps of a config. Each is a generous but finite formula: every
     /// varint counted at its largest (10 bytes for a u64, 5 for a u32 or a
-    /// length), 32 bytes per scalar, point or commitment.
+    /// length), 32 bytes per scalar, point or commitment; none above the
+    /// aggregation layer's `MAX_MESSAGE_BYTES` (plus the entry envelope).
     pub fn with_bounds(config: &ConsortiumConfig, b: CapBounds) -> FrameCaps {
         let d = config.dim as usize;
         let s = config.num_aggregators();
@@ -251,8 +252,12 @@ impl FrameCaps {
             contribution,
             public,
             entry: public.saturating_add(200),
-            delivery: 128usize.saturating_add(m(32, d.saturating_add(1))),
-            validity: 64usize.saturating_add(b.validity_payload),
+            delivery: 128usize
+                .saturating_add(m(32, d.saturating_add(1)))
+                .min(MAX_MESSAGE_BYTES),
+            validity: 64usize
+                .saturating_add(b.validity_payload)
+                .min(MAX_MESSAGE_BYTES),
             control: 256,
         }
     }
@@ -431,4 +436,147 @@ pub fn decode_frame(frame: &Frame, caps: &FrameCaps) -> Result<WireMessage, Fram
             WireMessage::Control(encoding::from_bytes_capped(bytes, cap).map_err(err)?)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkagg_aggregation::config::{RelationConfig, SharingConfig, CONFIG_VERSION};
+
+    fn config(d: u32, s: usize, n: usize) -> ConsortiumConfig {
+        ConsortiumConfig {
+            version: CONFIG_VERSION,
+            name: "caps".into(),
+            dim: d,
+            relation: RelationConfig::BoundedVector { bits: 16 },
+            sharing: SharingConfig::Additive,
+            validity: ValidityMode::ZkProof,
+            min_batch: 1,
+            coordinator_key: [0; 32],
+            aggregator_keys: vec![[1; 32]; s],
+            provider_keys: vec![[2; 32]; n],
+        }
+    }
+
+    fn codec() -> FrameCodec {
+        FrameCodec::new(FrameCaps::for_config(&config(4, 2, 3)))
+    }
+
+    #[test]
+    fn caps_follow_the_config_and_stay_finite() {
+        let small = FrameCaps::for_config(&config(4, 2, 3));
+        assert_eq!(small.delivery, 128 + 32 * 5);
+        assert!(small.contribution >= 64 + 32 * 2 + LinkProof::MAX_BYTES);
+        assert_eq!(small.entry, small.public + 200);
+        assert!(small.public >= small.contribution);
+        let big = FrameCaps::for_config(&config(1_000_000, 5, 10_000));
+        assert!(big.delivery > 32_000_000 && big.delivery < 33_000_000);
+        assert!(big.max_frame() <= MAX_MESSAGE_BYTES + 201);
+        let huge = FrameCaps::for_config(&config(u32::MAX, 1 << 20, 1 << 20));
+        assert!(huge.max_frame() <= MAX_MESSAGE_BYTES + 201);
+    }
+
+    #[test]
+    fn a_huge_prefix_is_refused_without_reserving() {
+        let mut c = codec();
+        let mut buf = BytesMut::with_capacity(16);
+        buf.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 4]);
+        let cap_before = buf.capacity();
+        let err = c.decode(&mut buf).unwrap_err();
+        assert!(matches!(
+            err,
+            FrameError::Oversize {
+                len: 0xffff_ffff,
+                ..
+            }
+        ));
+        assert_eq!(buf.capacity(), cap_before);
+        // Over its own type's cap but under the largest cap: refused on the
+        // tag, before the buffer is reserved.
+        let mut c = codec();
+        let mut buf = BytesMut::with_capacity(16);
+        buf.extend_from_slice(&1000u32.to_be_bytes());
+        buf.extend_from_slice(&[Kind::Control.tag()]);
+        let err = c.decode(&mut buf).unwrap_err();
+        assert!(matches!(
+            err,
+            FrameError::OverCap {
+                kind: Kind::Control,
+                len: 999,
+                cap: 256
+            }
+        ));
+        assert_eq!(buf.capacity(), 16);
+    }
+
+    #[test]
+    fn frames_split_at_every_byte_decode() {
+        let msgs = [
+            WireMessage::Control(Control::Follow { from_seq: 300 }),
+            WireMessage::Control(Control::Refused(PostRefusal::Fault(Fault::BadSignature))),
+            WireMessage::Control(Control::Posted { seq: u64::MAX }),
+        ];
+        let mut wire = BytesMut::new();
+        let mut c = codec();
+        for m in &msgs {
+            c.encode(m, &mut wire).unwrap();
+        }
+        let mut c = codec();
+        let mut buf = BytesMut::new();
+        let mut got = Vec::new();
+        for b in wire.iter() {
+            buf.extend_from_slice(&[*b]);
+            while let Some(f) = c.decode(&mut buf).unwrap() {
+                got.push(decode_frame(&f, c.caps()).unwrap());
+            }
+        }
+        assert_eq!(got, msgs);
+        assert!(c.decode_eof(&mut buf).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_frames_are_typed() {
+        let caps = *codec().caps();
+        let run = |bytes: &[u8]| -> FrameError {
+            let mut c = codec();
+            let mut buf = BytesMut::from(bytes);
+            match c.decode(&mut buf) {
+                Err(e) => e,
+                Ok(Some(f)) => decode_frame(&f, &caps).unwrap_err(),
+                Ok(None) => c.decode_eof(&mut buf).unwrap_err(),
+            }
+        };
+        assert!(matches!(run(&[0, 0, 0, 0]), FrameError::Empty));
+        assert!(matches!(
+            run(&[0, 0, 0, 2, 9, 0]),
+            FrameError::UnknownTag(9)
+        ));
+        assert!(matches!(
+            run(&[0, 0, 0, 9, 4, 0]),
+            FrameError::Truncated { .. }
+        ));
+        // Follow { from_seq: 1 } and one trailing byte.
+        assert!(matches!(
+            run(&[0, 0, 0, 4, 4, 0, 1, 0]),
+            FrameError::Decode {
+                kind: Kind::Control,
+                error: EncodingError::TrailingBytes(1)
+            }
+        ));
+        // An overlong varint for from_seq = 1.
+        assert!(matches!(
+            run(&[0, 0, 0, 4, 4, 0, 0x81, 0]),
+            FrameError::Decode {
+                kind: Kind::Control,
+                ..
+            }
+        ));
+        assert!(matches!(
+            run(&[0, 0, 0, 3, 1, 0, 0]),
+            FrameError::Decode {
+                kind: Kind::Entry,
+                ..
+            }
+        ));
+    }
 }
