@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bulletin_service;
 pub mod frame;
 pub mod pki;
 pub mod store;
