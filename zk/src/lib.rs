@@ -15,6 +15,7 @@ pub mod encoding;
 pub mod error;
 pub mod field;
 pub mod gadgets;
+pub mod hyrax;
 pub mod link;
 pub mod model;
 pub mod pedersen;

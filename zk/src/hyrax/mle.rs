@@ -1,0 +1,91 @@
+//! Multilinear extensions over the Boolean hypercube.
+//!
+//! Convention (as in Spartan): a vector of length 2^n is the table of a
+//! multilinear polynomial whose first variable is the most significant bit
+//! of the index, so `eq_table(r)[i] = prod_k (r_k i_k + (1 - r_k)(1 - i_k))`
+//! with i_0 the top bit of i.
+
+use crate::field::Fr;
+
+/// The table eq(r, i) for all i in {0,1}^n, n = r.len() (2^n - 1 multiplications).
+pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
+    let mut t = Vec::with_capacity(1 << r.len());
+    t.push(Fr::ONE);
+    for rk in r {
+        let old = std::mem::take(&mut t);
+        t.reserve(old.len() * 2);
+        for e in old {
+            let hi = e * rk;
+            t.push(e - hi);
+            t.push(hi);
+        }
+    }
+    t
+}
+
+/// eq(r, i) for one index i (n multiplications).
+pub fn eq_at(r: &[Fr], i: usize) -> Fr {
+    let n = r.len();
+    let mut acc = Fr::ONE;
+    for (k, rk) in r.iter().enumerate() {
+        let bit = (i >> (n - 1 - k)) & 1 == 1;
+        acc *= if bit { *rk } else { Fr::ONE - rk };
+    }
+    acc
+}
+
+/// eq(a, b) for two points of the same length.
+pub fn eq_eval(a: &[Fr], b: &[Fr]) -> Fr {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| *x * y + (Fr::ONE - x) * (Fr::ONE - y))
+        .product()
+}
+
+/// The multilinear extension of `evals` (zero-padded to 2^n, n = r.len())
+/// at r, by folding (the dense reference evaluator).
+pub fn evaluate(evals: &[Fr], r: &[Fr]) -> Fr {
+    let n = r.len();
+    let mut cur: Vec<Fr> = evals.to_vec();
+    cur.resize(1 << n, Fr::ZERO);
+    for rk in r {
+        let half = cur.len() / 2;
+        for i in 0..half {
+            let lo = cur[i];
+            let hi = cur[i + half];
+            cur[i] = lo + *rk * (hi - lo);
+        }
+        cur.truncate(half);
+    }
+    cur[0]
+}
+
+/// Inner product of two slices (over the shorter length).
+pub fn dot(a: &[Fr], b: &[Fr]) -> Fr {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn table_point_and_fold_agree() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let r: Vec<Fr> = (0..5).map(|_| Fr::random(&mut rng)).collect();
+        let t = eq_table(&r);
+        assert_eq!(t.len(), 32);
+        assert_eq!(t.iter().sum::<Fr>(), Fr::ONE);
+        for (i, ti) in t.iter().enumerate() {
+            assert_eq!(*ti, eq_at(&r, i));
+        }
+        let v: Vec<Fr> = (0..29).map(|_| Fr::random(&mut rng)).collect();
+        assert_eq!(evaluate(&v, &r), dot(&v, &t));
+        // On a hypercube point the extension is the table entry.
+        let bits: Vec<Fr> = [1u8, 0, 1, 1, 0].iter().map(|&b| Fr::from(b)).collect();
+        assert_eq!(evaluate(&v, &bits), v[0b10110]);
+        assert_eq!(eq_eval(&r, &bits), eq_at(&r, 0b10110));
+    }
+}
