@@ -22,6 +22,7 @@ pub mod pedersen;
 pub mod poseidon;
 pub mod r1cs;
 pub mod spartan;
+pub mod sumcheck;
 pub mod transcript;
 pub mod update;
 

@@ -76,7 +76,7 @@ pub mod labels {
 }
 
 /// Derives a 64-byte-wide challenge and rejects zero.
-pub(crate) fn nonzero_challenge(
+pub fn nonzero_challenge(
     transcript: &mut Transcript,
     label: &'static [u8],
 ) -> Result<Fr, HyraxError> {
@@ -91,7 +91,7 @@ pub(crate) fn nonzero_challenge(
 }
 
 /// Appends a length-prefixed list of points by their stored encodings.
-pub(crate) fn append_pts(transcript: &mut Transcript, label: &'static [u8], pts: &[Pt]) {
+pub fn append_pts(transcript: &mut Transcript, label: &'static [u8], pts: &[Pt]) {
     transcript.append_u64_le(crate::transcript::labels::LEN, pts.len() as u64);
     for p in pts {
         transcript.append_message(label, p.as_bytes());
