@@ -18,6 +18,7 @@ pub mod gadgets;
 pub mod hyrax;
 pub mod link;
 pub mod model;
+pub mod nizk;
 pub mod pedersen;
 pub mod poseidon;
 pub mod r1cs;

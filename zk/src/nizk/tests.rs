@@ -1,0 +1,200 @@
+use super::*;
+use crate::circuits::RangeCheckCircuit;
+use crate::hyrax::{mle, BatchCheck, SerialCheck};
+use crate::r1cs::{Circuit, ShapeBuilder};
+use crate::spartan::generate_witness;
+use crate::update::{BoundedUpdateCircuit, BoundedUpdateWitness};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+fn t() -> Transcript {
+    Transcript::new(b"zkagg/test")
+}
+
+fn shape_of<C: Circuit>(c: &C) -> R1csShape {
+    let mut sb = ShapeBuilder::new();
+    c.synthesize(&mut sb).unwrap();
+    sb.finish()
+}
+
+fn range(d: usize, bits: usize, seed: u64) -> (RangeCheckCircuit, RangeCheckCircuit) {
+    let mut r = rng(seed);
+    let half = 1i64 << (bits - 1);
+    let values = (0..d).map(|_| r.gen_range(-half..half)).collect();
+    (
+        RangeCheckCircuit::shape(d, bits),
+        RangeCheckCircuit {
+            d,
+            bits,
+            values: Some(values),
+        },
+    )
+}
+
+fn update(d: usize, seed: u64) -> (BoundedUpdateCircuit, BoundedUpdateCircuit) {
+    let mut r = rng(seed);
+    let w = BoundedUpdateWitness {
+        delta: (0..d).map(|_| r.gen_range(-32768..32768)).collect(),
+        beta: Fr::random(&mut r),
+        salt: Fr::random(&mut r),
+    };
+    (
+        BoundedUpdateCircuit::shape(d, 16),
+        BoundedUpdateCircuit::honest(16, w, Fr::random(&mut r)),
+    )
+}
+
+/// A dense reference: the matrices as one 2^(s_x + s_y) table, folded at (rx, ry).
+fn dense_eval(shape: &R1csShape, size: NizkSize, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
+    let nw = size.witness_len();
+    let ncols = 2 * nw;
+    let col = |c: usize| {
+        if c < shape.num_vars {
+            c
+        } else {
+            nw + c - shape.num_vars
+        }
+    };
+    let mut out = [Fr::ZERO; 3];
+    for (k, m) in [&shape.a, &shape.b, &shape.c].into_iter().enumerate() {
+        let mut table = vec![Fr::ZERO; size.num_rows() * ncols];
+        for (r, c, v) in m.iter() {
+            table[r * ncols + col(*c)] += v;
+        }
+        let point: Vec<Fr> = rx.iter().chain(ry).copied().collect();
+        out[k] = mle::evaluate(&table, &point);
+    }
+    out
+}
+
+#[test]
+fn flat_evaluator_agrees_with_dense_evaluation() {
+    let mut r = rng(1);
+    let shapes = [
+        shape_of(&RangeCheckCircuit::shape(3, 4)),
+        shape_of(&RangeCheckCircuit::shape(5, 16)),
+        shape_of(&BoundedUpdateCircuit::shape(2, 16)),
+    ];
+    for shape in &shapes {
+        let (_, vk) = setup(shape).unwrap();
+        let size = vk.size();
+        for _ in 0..3 {
+            let rx: Vec<Fr> = (0..size.s_x).map(|_| Fr::random(&mut r)).collect();
+            let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
+            assert_eq!(
+                vk.evaluator().evaluate(&rx, &ry).unwrap(),
+                dense_eval(shape, size, &rx, &ry)
+            );
+        }
+        assert!(vk.evaluator().evaluate(&[], &[]).is_none());
+    }
+}
+
+fn prove<C: Circuit>(pk: &ProvingKey, c: &C, seed: u64) -> (NizkProof, Vec<Fr>) {
+    let (w, x) = generate_witness(c).unwrap();
+    let p = pk.prove_with_rng(&w, &x, &mut t(), &mut rng(seed)).unwrap();
+    (p, x)
+}
+
+#[test]
+fn honest_range_and_update_proofs_verify() {
+    for (d, bits) in [(1usize, 2usize), (3, 16), (5, 16), (7, 8)] {
+        let (shape, c) = range(d, bits, d as u64);
+        let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+        let (p, x) = prove(&pk, &c, 1);
+        vk.verify(&p, &x, &mut t()).unwrap();
+        vk.verify_bytes(&p.to_bytes(), &x, &mut t()).unwrap();
+    }
+    for d in [1usize, 3] {
+        let (shape, c) = update(d, d as u64);
+        let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+        let (p, x) = prove(&pk, &c, 2);
+        vk.verify(&p, &x, &mut t()).unwrap();
+        // Wrong public input, other transcript, wrong count.
+        let mut bad = x.clone();
+        bad[2] += Fr::ONE;
+        assert!(vk.verify(&p, &bad, &mut t()).is_err());
+        assert!(vk.verify(&p, &x, &mut Transcript::new(b"other")).is_err());
+        assert!(matches!(
+            vk.verify(&p, &x[1..], &mut t()),
+            Err(NizkError::WrongInputCount { .. })
+        ));
+    }
+}
+
+#[test]
+fn single_entry_witness_mutations_are_rejected() {
+    let (shape, c) = range(3, 8, 4);
+    let shape = shape_of(&shape);
+    let (pk, vk) = setup(&shape).unwrap();
+    let (w, x) = generate_witness(&c).unwrap();
+    for i in 0..w.len() {
+        let mut m = w.clone();
+        m[i] += Fr::ONE;
+        assert!(shape.first_unsatisfied(&m, &x).is_some());
+        let p = pk
+            .prove_with_rng(&m, &x, &mut t(), &mut rng(i as u64))
+            .unwrap();
+        assert!(
+            vk.verify(&p, &x, &mut t()).is_err(),
+            "mutation of w[{i}] accepted"
+        );
+    }
+}
+
+#[test]
+fn replayed_proof_under_another_statement_is_rejected() {
+    // Same sizes, other shape: 4-bit and 3-bit checks of 2 and 3 values have
+    // different matrices; and the same shape with other public inputs.
+    let (s1, c1) = range(2, 4, 5);
+    let (pk1, vk1) = setup(&shape_of(&s1)).unwrap();
+    let (p, x) = prove(&pk1, &c1, 3);
+    vk1.verify(&p, &x, &mut t()).unwrap();
+    let mut s2 = shape_of(&s1);
+    s2.c.push((0, 0, Fr::ONE));
+    let (_, vk2) = setup(&s2).unwrap();
+    assert_eq!(vk1.size(), vk2.size());
+    assert_ne!(vk1.digest(), vk2.digest());
+    assert!(vk2.verify(&p, &x, &mut t()).is_err());
+}
+
+#[test]
+fn batched_and_serial_verifiers_agree_and_every_byte_flip_is_an_error() {
+    let (shape, c) = range(1, 2, 6);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let (p, x) = prove(&pk, &c, 4);
+    let bytes = p.to_bytes();
+    let run = |b: &[u8]| -> (bool, bool) {
+        let Ok(p) = NizkProof::from_bytes(b, &vk) else {
+            return (false, false);
+        };
+        let mut batch = BatchCheck::new(vk.generators(), rng(9));
+        let bv = vk.verify_into(&p, &x, &mut t(), &mut batch).is_ok() && batch.verify();
+        let mut serial = SerialCheck::new(vk.generators());
+        let sv = vk.verify_into(&p, &x, &mut t(), &mut serial).is_ok() && serial.verify();
+        (bv, sv)
+    };
+    assert_eq!(run(&bytes), (true, true));
+    for i in 0..bytes.len() {
+        let mut m = bytes.clone();
+        m[i] ^= 1 << (i % 8);
+        assert_eq!(
+            run(&m),
+            (false, false),
+            "flip in byte {i} of {}",
+            bytes.len()
+        );
+    }
+    for cut in [0, 1, 32, bytes.len() / 2, bytes.len() - 1] {
+        assert!(NizkProof::from_bytes(&bytes[..cut], &vk).is_err());
+    }
+    for extra in [&[0u8][..], &[1, 2, 3]] {
+        let mut m = bytes.clone();
+        m.extend_from_slice(extra);
+        assert!(NizkProof::from_bytes(&m, &vk).is_err());
+    }
+}
