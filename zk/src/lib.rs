@@ -21,6 +21,7 @@ pub mod model;
 pub mod nizk;
 pub mod pedersen;
 pub mod poseidon;
+pub mod proof_system;
 pub mod r1cs;
 pub mod spartan;
 pub mod sumcheck;
