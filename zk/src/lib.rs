@@ -13,6 +13,7 @@
 pub mod circuits;
 pub mod encoding;
 pub mod error;
+pub mod fe;
 pub mod field;
 pub mod gadgets;
 pub mod hyrax;

@@ -5,7 +5,9 @@
 //! of the index, so `eq_table(r)[i] = prod_k (r_k i_k + (1 - r_k)(1 - i_k))`
 //! with i_0 the top bit of i.
 
+use crate::fe::Fe;
 use crate::field::Fr;
+use rayon::prelude::*;
 
 /// The table eq(r, i) for all i in {0,1}^n, n = r.len() (2^n - 1 multiplications).
 pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
@@ -21,6 +23,74 @@ pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
         }
     }
     t
+}
+
+/// [`eq_table`] in Montgomery form, the last levels in parallel.
+pub fn eq_table_fe(r: &[Fr]) -> Vec<Fe> {
+    let r: Vec<Fe> = r.iter().map(Fe::from_fr).collect();
+    let mut t = vec![Fe::ZERO; 1 << r.len()];
+    t[0] = Fe::ONE;
+    let mut len = 1;
+    for rk in &r {
+        // Expand in place from the back: t[2i] = t[i](1 - r), t[2i+1] = t[i] r.
+        if len >= 1 << 14 {
+            let (src, dst) = {
+                let old: Vec<Fe> = t[..len].to_vec();
+                (old, &mut t[..2 * len])
+            };
+            dst.par_chunks_mut(2)
+                .zip(src.par_iter())
+                .for_each(|(d, e)| {
+                    let hi = *e * *rk;
+                    d[0] = *e - hi;
+                    d[1] = hi;
+                });
+        } else {
+            for i in (0..len).rev() {
+                let e = t[i];
+                let hi = e * *rk;
+                t[2 * i] = e - hi;
+                t[2 * i + 1] = hi;
+            }
+        }
+        len *= 2;
+    }
+    t
+}
+
+/// The multilinear extension of `evals` (zero-padded to 2^n) at r, folding
+/// in Montgomery form (the first fold in parallel).
+pub fn evaluate_fast(evals: &[Fr], r: &[Fr]) -> Fr {
+    let n = r.len();
+    let size = 1usize << n;
+    if evals.len() > size {
+        return evaluate(evals, r);
+    }
+    let Some((r0, rest)) = r.split_first() else {
+        return evals.first().copied().unwrap_or(Fr::ZERO);
+    };
+    let half = size / 2;
+    let r0 = Fe::from_fr(r0);
+    let conv = |i: usize| evals.get(i).map(Fe::from_fr).unwrap_or(Fe::ZERO);
+    let mut cur: Vec<Fe> = (0..half)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|i| {
+            let lo = conv(i);
+            lo + r0 * (conv(i + half) - lo)
+        })
+        .collect();
+    for rk in rest {
+        let rk = Fe::from_fr(rk);
+        let h = cur.len() / 2;
+        let (lo, hi) = cur.split_at_mut(h);
+        lo.par_iter_mut()
+            .with_min_len(4096)
+            .zip(hi.par_iter())
+            .for_each(|(l, hv)| *l += rk * (*hv - *l));
+        cur.truncate(h);
+    }
+    cur[0].to_fr()
 }
 
 /// eq(r, i) for one index i (n multiplications).
@@ -83,6 +153,12 @@ mod tests {
         }
         let v: Vec<Fr> = (0..29).map(|_| Fr::random(&mut rng)).collect();
         assert_eq!(evaluate(&v, &r), dot(&v, &t));
+        assert_eq!(evaluate_fast(&v, &r), evaluate(&v, &r));
+        assert_eq!(crate::fe::to_fr(&eq_table_fe(&r)), t);
+        let big: Vec<Fr> = (0..1 << 15).map(|_| Fr::random(&mut rng)).collect();
+        let r15: Vec<Fr> = (0..15).map(|_| Fr::random(&mut rng)).collect();
+        assert_eq!(evaluate_fast(&big, &r15), evaluate(&big, &r15));
+        assert_eq!(crate::fe::to_fr(&eq_table_fe(&r15)), eq_table(&r15));
         // On a hypercube point the extension is the table entry.
         let bits: Vec<Fr> = [1u8, 0, 1, 1, 0].iter().map(|&b| Fr::from(b)).collect();
         assert_eq!(evaluate(&v, &bits), v[0b10110]);

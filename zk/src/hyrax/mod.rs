@@ -44,6 +44,7 @@ pub use error::HyraxError;
 pub use msgs::{DotProductProof, OpeningProof, PolyCommitment, Pt};
 pub use msm::{Base, BatchCheck, Equation, SerialCheck, Sink};
 
+use crate::fe::Fe;
 use crate::field::Fr;
 use crate::transcript::TranscriptProtocol;
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -238,30 +239,26 @@ fn classify(x: &Fr) -> Small {
     }
 }
 
-/// sum_i s_i P_i for u64 scalars by the bucket method over their bit length.
+/// sum_i s_i P_i for u64 scalars by the bucket method over their bit
+/// length, with the window that minimises the additions.
 fn msm_u64(s: &[u64], p: &[&RistrettoPoint]) -> RistrettoPoint {
     let all = s.iter().fold(0u64, |a, &x| a | x);
     let bits = 64 - all.leading_zeros() as usize;
     if bits == 0 {
         return RistrettoPoint::identity();
     }
-    if bits == 1 {
-        return p
-            .iter()
-            .zip(s)
-            .filter(|(_, x)| **x == 1)
-            .map(|(q, _)| **q)
-            .sum();
-    }
-    let c = if s.len() < 32 { 4 } else { 8 }.min(bits);
+    let n = s.len();
+    let cost = |c: usize| bits.div_ceil(c) * (n + (2usize << c)) + bits;
+    let c = (1..=10).min_by_key(|&c| cost(c)).unwrap_or(8).min(bits);
     let windows = bits.div_ceil(c);
     let mask = (1u64 << c) - 1;
     let mut acc = RistrettoPoint::identity();
+    let mut buckets = vec![RistrettoPoint::identity(); (1 << c) - 1];
     for w in (0..windows).rev() {
         for _ in 0..c {
             acc += acc;
         }
-        let mut buckets = vec![RistrettoPoint::identity(); (1 << c) - 1];
+        buckets.fill(RistrettoPoint::identity());
         for (x, q) in s.iter().zip(p) {
             let digit = ((x >> (w * c)) & mask) as usize;
             if digit != 0 {
@@ -283,9 +280,11 @@ fn commit_small_aware(bases: &[RistrettoPoint], v: &[Fr]) -> RistrettoPoint {
     let (mut ps, mut pp) = (Vec::new(), Vec::new());
     let (mut ns, mut np) = (Vec::new(), Vec::new());
     let (mut bs, mut bp) = (Vec::new(), Vec::new());
+    let mut ones = RistrettoPoint::identity();
     for (x, b) in v.iter().zip(bases) {
         match classify(x) {
             Small::Pos(0) => {}
+            Small::Pos(1) => ones += b,
             Small::Pos(s) => {
                 ps.push(s);
                 pp.push(b);
@@ -300,7 +299,7 @@ fn commit_small_aware(bases: &[RistrettoPoint], v: &[Fr]) -> RistrettoPoint {
             }
         }
     }
-    let mut out = msm_u64(&ps, &pp) - msm_u64(&ns, &np);
+    let mut out = ones + msm_u64(&ps, &pp) - msm_u64(&ns, &np);
     if !bs.is_empty() {
         out += RistrettoPoint::vartime_multiscalar_mul(bs, bp);
     }
@@ -436,19 +435,39 @@ impl OpeningProof {
         }
         absorb_opening(transcript, comm, point, comm_value);
         let (hi, lo) = point.split_at(layout.row_vars);
-        let eq_hi = mle::eq_table(hi);
+        let eq_hi_fe = mle::eq_table_fe(hi);
+        let eq_hi = crate::fe::to_fr(&eq_hi_fe);
         let eq_lo = mle::eq_table(lo);
         let nc = layout.num_cols();
-        let mut u = vec![Fr::ZERO; nc];
-        for (i, e) in eq_hi.iter().enumerate() {
-            let start = i * nc;
-            if start >= poly.len() {
-                break;
-            }
-            for (uj, pj) in u.iter_mut().zip(&poly[start..poly.len().min(start + nc)]) {
-                *uj += e * pj;
-            }
-        }
+        // u = sum_i eq(hi, i) M_i, over chunks of rows in parallel; witness
+        // entries 0 and 1 (bits) cost nothing or an addition.
+        let u_fe = poly
+            .par_chunks(nc)
+            .zip(eq_hi_fe.par_iter())
+            .fold(
+                || vec![Fe::ZERO; nc],
+                |mut acc, (row, e)| {
+                    for (a, p) in acc.iter_mut().zip(row) {
+                        if *p == Fr::ZERO {
+                        } else if *p == Fr::ONE {
+                            *a += *e;
+                        } else {
+                            *a += *e * Fe::from_fr(p);
+                        }
+                    }
+                    acc
+                },
+            )
+            .reduce(
+                || vec![Fe::ZERO; nc],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(b) {
+                        *x += y;
+                    }
+                    a
+                },
+            );
+        let u = crate::fe::to_fr(&u_fe);
         let r_u = mle::dot(&eq_hi, &blinds.0);
         let dot = DotProductProof::prove(
             gens,

@@ -8,8 +8,9 @@
 //! a table of its distinct values, where 0 means 1 and 1 means -1 (the
 //! common coefficients cost an addition, not a multiplication).
 
+use crate::fe::Fe;
 use crate::field::Fr;
-use crate::hyrax::mle::eq_table;
+use crate::hyrax::mle::eq_table_fe;
 use rayon::prelude::*;
 
 /// A sparse matrix in compressed-row form.
@@ -19,7 +20,7 @@ pub struct SparseMatrix {
     row_ptr: Vec<u32>,
     cols: Vec<u32>,
     coeffs: Vec<u32>,
-    values: Vec<Fr>,
+    values: Vec<Fe>,
 }
 
 const ONE: u32 = 0;
@@ -47,7 +48,7 @@ impl SparseMatrix {
             }
         }
         rows.sort_by_key(|e| (e.0, e.1));
-        let mut values = vec![Fr::ONE, -Fr::ONE];
+        let mut values = vec![Fe::ONE, -Fe::ONE];
         let mut index = std::collections::HashMap::<[u8; 32], u32>::new();
         index.insert(Fr::ONE.to_bytes(), ONE);
         index.insert((-Fr::ONE).to_bytes(), MINUS_ONE);
@@ -60,7 +61,7 @@ impl SparseMatrix {
             let next = values.len() as u32;
             let k = *index.entry(v.to_bytes()).or_insert(next);
             if k == next {
-                values.push(*v);
+                values.push(Fe::from_fr(v));
             }
             coeffs.push(k);
         }
@@ -92,11 +93,11 @@ impl SparseMatrix {
     }
 
     /// sum over row `r` of coeff * v[col] (v must cover every column).
-    fn row_dot(&self, r: usize, v: &[Fr]) -> Fr {
+    fn row_dot(&self, r: usize, v: &[Fe]) -> Fe {
         let lo = self.row_ptr[r] as usize;
         let hi = self.row_ptr[r + 1] as usize;
-        let mut acc = Fr::ZERO;
-        let mut other = Fr::ZERO;
+        let mut acc = Fe::ZERO;
+        let mut other = Fe::ZERO;
         for (c, k) in self.cols[lo..hi].iter().zip(&self.coeffs[lo..hi]) {
             let x = v[*c as usize];
             match *k {
@@ -109,18 +110,18 @@ impl SparseMatrix {
     }
 
     /// M v, padded with zeros to `len` rows.
-    pub fn mul_vec(&self, v: &[Fr], len: usize) -> Vec<Fr> {
-        let mut out: Vec<Fr> = (0..self.num_rows())
+    pub fn mul_vec(&self, v: &[Fe], len: usize) -> Vec<Fe> {
+        let mut out: Vec<Fe> = (0..self.num_rows())
             .into_par_iter()
             .with_min_len(1024)
             .map(|r| self.row_dot(r, v))
             .collect();
-        out.resize(len.max(out.len()), Fr::ZERO);
+        out.resize(len.max(out.len()), Fe::ZERO);
         out
     }
 
     /// Adds e^T M into `out`: `out[col] += e[row] * coeff`.
-    pub fn add_transposed(&self, e: &[Fr], out: &mut [Fr]) {
+    pub fn add_transposed(&self, e: &[Fe], out: &mut [Fe]) {
         for (r, er) in e.iter().enumerate().take(self.num_rows()) {
             let er = *er;
             let lo = self.row_ptr[r] as usize;
@@ -137,7 +138,7 @@ impl SparseMatrix {
     }
 
     /// The bilinear form `sum over (r, c) of coeff * ex[r] * ey[c]`.
-    pub fn bilinear(&self, ex: &[Fr], ey: &[Fr]) -> Fr {
+    pub fn bilinear(&self, ex: &[Fe], ey: &[Fe]) -> Fe {
         (0..self.num_rows())
             .into_par_iter()
             .with_min_len(4096)
@@ -171,12 +172,11 @@ impl MatrixEvaluator for FlatEvaluator {
         {
             return None;
         }
-        let ex = eq_table(rx);
-        let ey = eq_table(ry);
+        let (ex, ey) = rayon::join(|| eq_table_fe(rx), || eq_table_fe(ry));
         Some([
-            a.bilinear(&ex, &ey),
-            b.bilinear(&ex, &ey),
-            c.bilinear(&ex, &ey),
+            a.bilinear(&ex, &ey).to_fr(),
+            b.bilinear(&ex, &ey).to_fr(),
+            c.bilinear(&ex, &ey).to_fr(),
         ])
     }
 }

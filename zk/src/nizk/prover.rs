@@ -1,6 +1,7 @@
 //! The NIZK prover.
 
 use super::{labels, NizkError, NizkProof, ProvingKey};
+use crate::fe::Fe;
 use crate::field::Fr;
 use crate::hyrax::{mle, nonzero_challenge, OpeningProof, PolyCommitment, Pt};
 use crate::sumcheck::sigma::{ProductStatement, ProductWitness};
@@ -10,7 +11,7 @@ use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 
 /// Halves a table by fixing its first variable to r.
-fn bind_table(t: &mut Vec<Fr>, r: &Fr) {
+fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
     let half = t.len() / 2;
     let (lo, hi) = t.split_at_mut(half);
     lo.par_iter_mut()
@@ -22,10 +23,10 @@ fn bind_table(t: &mut Vec<Fr>, r: &Fr) {
 
 /// eq(tau, x) (A(x) B(x) - C(x)): evaluations at 0, 2, 3.
 struct Outer {
-    eq: Vec<Fr>,
-    a: Vec<Fr>,
-    b: Vec<Fr>,
-    c: Vec<Fr>,
+    eq: Vec<Fe>,
+    a: Vec<Fe>,
+    b: Vec<Fe>,
+    c: Vec<Fe>,
 }
 
 impl RoundOracle for Outer {
@@ -39,7 +40,7 @@ impl RoundOracle for Outer {
             .into_par_iter()
             .with_min_len(1024)
             .map(|i| {
-                let lin = |t: &Vec<Fr>| {
+                let lin = |t: &Vec<Fe>| {
                     let lo = t[i];
                     let d = t[i + half] - lo;
                     let t2 = t[i + half] + d;
@@ -56,23 +57,24 @@ impl RoundOracle for Outer {
                 )
             })
             .reduce(
-                || (Fr::ZERO, Fr::ZERO, Fr::ZERO),
+                || (Fe::ZERO, Fe::ZERO, Fe::ZERO),
                 |x, y| (x.0 + y.0, x.1 + y.1, x.2 + y.2),
             );
-        vec![g0, g2, g3]
+        vec![g0.to_fr(), g2.to_fr(), g3.to_fr()]
     }
 
     fn bind(&mut self, r: &Fr) {
+        let r = Fe::from_fr(r);
         for t in [&mut self.eq, &mut self.a, &mut self.b, &mut self.c] {
-            bind_table(t, r);
+            bind_table(t, &r);
         }
     }
 }
 
 /// M(rx, y) z(y): evaluations at 0 and 2.
 struct Inner {
-    m: Vec<Fr>,
-    z: Vec<Fr>,
+    m: Vec<Fe>,
+    z: Vec<Fe>,
 }
 
 impl RoundOracle for Inner {
@@ -88,15 +90,16 @@ impl RoundOracle for Inner {
             .map(|i| {
                 let (m0, m1) = (self.m[i], self.m[i + half]);
                 let (z0, z1) = (self.z[i], self.z[i + half]);
-                (m0 * z0, (m1 + m1 - m0) * (z1 + z1 - z0))
+                (m0 * z0, (m1.double() - m0) * (z1.double() - z0))
             })
-            .reduce(|| (Fr::ZERO, Fr::ZERO), |x, y| (x.0 + y.0, x.1 + y.1));
-        vec![g0, g2]
+            .reduce(|| (Fe::ZERO, Fe::ZERO), |x, y| (x.0 + y.0, x.1 + y.1));
+        vec![g0.to_fr(), g2.to_fr()]
     }
 
     fn bind(&mut self, r: &Fr) {
-        bind_table(&mut self.m, r);
-        bind_table(&mut self.z, r);
+        let r = Fe::from_fr(r);
+        bind_table(&mut self.m, &r);
+        bind_table(&mut self.z, &r);
     }
 }
 
@@ -127,10 +130,16 @@ impl ProvingKey {
         }
         vk.bind(transcript, inputs);
         let nw = size.witness_len();
-        let mut z = vec![Fr::ZERO; 2 * nw];
-        z[..witness.len()].copy_from_slice(witness);
-        z[nw] = Fr::ONE;
-        z[nw + 1..nw + 1 + inputs.len()].copy_from_slice(inputs);
+        let mut z = vec![Fe::ZERO; 2 * nw];
+        z[..witness.len()]
+            .par_iter_mut()
+            .with_min_len(4096)
+            .zip(witness.par_iter())
+            .for_each(|(o, w)| *o = Fe::from_fr(w));
+        z[nw] = Fe::ONE;
+        for (o, x) in z[nw + 1..nw + 1 + inputs.len()].iter_mut().zip(inputs) {
+            *o = Fe::from_fr(x);
+        }
 
         // Witness commitment.
         let layout = size.layout();
@@ -148,7 +157,7 @@ impl ProvingKey {
             || rayon::join(|| mb.mul_vec(&z, m), || mc.mul_vec(&z, m)),
         );
         let mut outer = Outer {
-            eq: mle::eq_table(&tau),
+            eq: mle::eq_table_fe(&tau),
             a,
             b,
             c,
@@ -163,7 +172,12 @@ impl ProvingKey {
             rng,
         )?;
         let rx = ox.point;
-        let (va, vb, vc, e) = (outer.a[0], outer.b[0], outer.c[0], outer.eq[0]);
+        let (va, vb, vc, e) = (
+            outer.a[0].to_fr(),
+            outer.b[0].to_fr(),
+            outer.c[0].to_fr(),
+            outer.eq[0].to_fr(),
+        );
         let vab = va * vb;
         let blinds: [Fr; 4] = core::array::from_fn(|_| Fr::random(rng));
         let comm_abc: [Pt; 4] = [
@@ -207,23 +221,30 @@ impl ProvingKey {
         ];
         let claim = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
         let blind = r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2];
-        let eq_rx = mle::eq_table(&rx);
-        let scaled = |k: usize| -> Vec<Fr> { eq_rx.iter().map(|e| r_abc[k] * e).collect() };
-        let parts: Vec<Vec<Fr>> = [ma, mb, mc]
+        let eq_rx = mle::eq_table_fe(&rx);
+        let scaled = |k: usize| -> Vec<Fe> {
+            let rk = Fe::from_fr(&r_abc[k]);
+            eq_rx
+                .par_iter()
+                .with_min_len(4096)
+                .map(|e| rk * *e)
+                .collect()
+        };
+        let parts: Vec<Vec<Fe>> = [ma, mb, mc]
             .into_par_iter()
             .enumerate()
             .map(|(k, mat)| {
-                let mut out = vec![Fr::ZERO; 2 * nw];
+                let mut out = vec![Fe::ZERO; 2 * nw];
                 mat.add_transposed(&scaled(k), &mut out);
                 out
             })
             .collect();
-        let mut mvec = vec![Fr::ZERO; 2 * nw];
+        let mut mvec = vec![Fe::ZERO; 2 * nw];
         for p in &parts {
             mvec.par_iter_mut()
                 .with_min_len(4096)
                 .zip(p.par_iter())
-                .for_each(|(o, x)| *o += x);
+                .for_each(|(o, x)| *o += *x);
         }
         drop(parts);
         let mut inner = Inner { m: mvec, z };
@@ -237,11 +258,11 @@ impl ProvingKey {
             rng,
         )?;
         let ry = oy.point;
-        let m_eval = inner.m[0];
+        let m_eval = inner.m[0].to_fr();
 
         // Witness opening at ry[1..].
         let ry_w = &ry[1..];
-        let v_w = mle::evaluate(witness, ry_w);
+        let v_w = mle::evaluate_fast(witness, ry_w);
         let r_vw = Fr::random(rng);
         let comm_w_eval = Pt::new(gens.commit_scalar(&v_w, &r_vw));
         transcript.append_message(labels::COMM_W_EVAL, comm_w_eval.as_bytes());
