@@ -91,6 +91,20 @@ pub mod labels {
     pub const COMM_W_EVAL: &[u8] = b"nizk-comm-w-eval";
 }
 
+/// The verifier's main challenges, in transcript order (the Sigma
+/// challenges and sum-check weights are left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenges {
+    /// tau (s_x entries).
+    pub tau: Vec<Fr>,
+    /// rx, the outer sum-check's point.
+    pub rx: Vec<Fr>,
+    /// ry, the inner sum-check's point.
+    pub ry: Vec<Fr>,
+    /// r_A, r_B, r_C.
+    pub r_abc: Vec<Fr>,
+}
+
 /// The padded sizes of a shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NizkSize {

@@ -198,3 +198,36 @@ fn batched_and_serial_verifiers_agree_and_every_byte_flip_is_an_error() {
         assert!(NizkProof::from_bytes(&m, &vk).is_err());
     }
 }
+
+#[test]
+fn no_claimed_value_is_serialised() {
+    let (shape, c) = update(2, 9);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let (w, x) = generate_witness(&c).unwrap();
+    let p = pk.prove_with_rng(&w, &x, &mut t(), &mut rng(1)).unwrap();
+    let mut batch = BatchCheck::new(vk.generators(), rng(2));
+    let ch = vk.verify_into(&p, &x, &mut t(), &mut batch).unwrap();
+    assert!(batch.verify());
+    let size = vk.size();
+    let nw = size.witness_len();
+    let mut z = vec![Fr::ZERO; 2 * nw];
+    z[..w.len()].copy_from_slice(&w);
+    z[nw] = Fr::ONE;
+    z[nw + 1..nw + 1 + x.len()].copy_from_slice(&x);
+    let zf = crate::fe::to_fe(&z);
+    let mut secrets = Vec::new();
+    for m in &vk.evaluator().mats {
+        let mz = crate::fe::to_fr(&m.mul_vec(&zf, size.num_rows()));
+        secrets.push(mle::evaluate(&mz, &ch.rx));
+    }
+    secrets.push(secrets[0] * secrets[1]);
+    secrets.push(mle::evaluate(&w, &ch.ry[1..]));
+    secrets.push(mle::evaluate(&z, &ch.ry));
+    let bytes = p.to_bytes();
+    for (i, v) in secrets.iter().enumerate() {
+        assert!(
+            !bytes.windows(32).any(|win| win == v.as_bytes()),
+            "claimed value {i} appears in the proof"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! into one sink, evaluates the matrices at (rx, ry) and the public inputs at
 //! ry[1..].
 
-use super::{labels, MatrixEvaluator, NizkError, NizkProof, VerifyingKey};
+use super::{labels, Challenges, MatrixEvaluator, NizkError, NizkProof, VerifyingKey};
 use crate::field::Fr;
 use crate::hyrax::{mle, nonzero_challenge, BatchCheck, HyraxError, Sink};
 use crate::sumcheck::sigma::ProductStatement;
@@ -11,14 +11,15 @@ use rand_core::{CryptoRng, OsRng, RngCore};
 
 impl VerifyingKey {
     /// Checks `proof` against `inputs`, pushing its equations into `sink`;
-    /// the proof is valid iff this returns `Ok` and the sink verifies.
+    /// the proof is valid iff this returns `Ok` and the sink verifies. Returns
+    /// the verifier's main challenges (for known-answer tests).
     pub fn verify_into<S: Sink + ?Sized>(
         &self,
         proof: &NizkProof,
         inputs: &[Fr],
         transcript: &mut Transcript,
         sink: &mut S,
-    ) -> Result<(), NizkError> {
+    ) -> Result<Challenges, NizkError> {
         let size = self.size;
         if inputs.len() != size.num_inputs {
             return Err(NizkError::WrongInputCount {
@@ -106,7 +107,12 @@ impl VerifyingKey {
             ],
             sink,
         );
-        Ok(())
+        Ok(Challenges {
+            tau,
+            rx,
+            ry,
+            r_abc: r_abc.to_vec(),
+        })
     }
 
     /// Verifies a proof with one batched MSM, weights from `rng`.
@@ -118,7 +124,7 @@ impl VerifyingKey {
         rng: R,
     ) -> Result<(), NizkError> {
         let mut batch = BatchCheck::new(&self.gens, rng);
-        self.verify_into(proof, inputs, transcript, &mut batch)?;
+        let _ = self.verify_into(proof, inputs, transcript, &mut batch)?;
         if batch.verify() {
             Ok(())
         } else {
