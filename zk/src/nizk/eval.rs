@@ -162,6 +162,13 @@ pub struct FlatEvaluator {
     pub(crate) mats: [SparseMatrix; 3],
 }
 
+impl FlatEvaluator {
+    /// A, B and C.
+    pub fn matrices(&self) -> &[SparseMatrix; 3] {
+        &self.mats
+    }
+}
+
 impl MatrixEvaluator for FlatEvaluator {
     fn evaluate(&self, rx: &[Fr], ry: &[Fr]) -> Option<[Fr; 3]> {
         let [a, b, c] = &self.mats;
