@@ -231,3 +231,60 @@ fn no_claimed_value_is_serialised() {
         );
     }
 }
+
+/// l, the group order, little-endian: the smallest non-canonical scalar.
+const L_BYTES: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+#[test]
+fn non_canonical_scalars_and_points_in_a_proof_are_encoding_errors() {
+    let (shape, c) = range(1, 2, 10);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let (p, x) = prove(&pk, &c, 5);
+    let bytes = p.to_bytes();
+    // The last field is eq_inner.z, a scalar: l + z would be the same residue.
+    let n = bytes.len();
+    let z = Fr::from_canonical_bytes(bytes[n - 32..].try_into().unwrap()).unwrap();
+    let mut sum = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let s = L_BYTES[i] as u16 + z.as_bytes()[i] as u16 + carry;
+        sum[i] = s as u8;
+        carry = s >> 8;
+    }
+    for bad in [L_BYTES, [0xff; 32]] {
+        let mut m = bytes.clone();
+        m[n - 32..].copy_from_slice(&bad);
+        assert!(matches!(
+            vk.verify_bytes(&m, &x, &mut t()),
+            Err(NizkError::Hyrax(crate::hyrax::HyraxError::Encoding(_)))
+        ));
+    }
+    if carry == 0 && sum[31] < 0x20 {
+        // l + z < 2^256 (and would reduce to z): still rejected.
+        let mut m = bytes.clone();
+        m[n - 32..].copy_from_slice(&sum);
+        assert!(vk.verify_bytes(&m, &x, &mut t()).is_err());
+    }
+    // The first point (a witness row commitment, after the one-byte length):
+    // an invalid encoding and the non-canonical encoding of a valid point
+    // (p + 2^255 - 19 for small p would be one; 0xff..ff is never valid).
+    for bad in [[0xffu8; 32], {
+        let mut b = [0u8; 32];
+        b[0] = 1; // the field element 1 is "negative" in ristretto's sense
+        b
+    }] {
+        let mut m = bytes.clone();
+        m[1..33].copy_from_slice(&bad);
+        assert!(matches!(
+            vk.verify_bytes(&m, &x, &mut t()),
+            Err(NizkError::Hyrax(crate::hyrax::HyraxError::Encoding(_)))
+        ));
+    }
+    // The identity point where a commitment is expected decodes but must not verify.
+    let mut m = bytes.clone();
+    m[1..33].copy_from_slice(&[0u8; 32]);
+    assert!(vk.verify_bytes(&m, &x, &mut t()).is_err());
+}
