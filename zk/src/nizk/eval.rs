@@ -147,6 +147,62 @@ impl SparseMatrix {
     }
 }
 
+/// eq(r, .) as two half tables: eq(r, i) = hi[i >> k] * lo[i & (2^k - 1)].
+struct SplitEq {
+    hi: Vec<Fe>,
+    lo: Vec<Fe>,
+    k: usize,
+    mask: usize,
+}
+
+impl SplitEq {
+    fn new(r: &[Fr]) -> Self {
+        let k = r.len() / 2;
+        let (h, l) = r.split_at(r.len() - k);
+        SplitEq {
+            hi: eq_table_fe(h),
+            lo: eq_table_fe(l),
+            k,
+            mask: (1 << k) - 1,
+        }
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize) -> Fe {
+        self.hi[i >> self.k] * self.lo[i & self.mask]
+    }
+}
+
+impl SparseMatrix {
+    /// [`SparseMatrix::bilinear`] with eq(rx, .) and eq(ry, .) as split
+    /// tables of about sqrt size: two multiplications per non-empty row and
+    /// one per entry, but no table of the matrix's size to build.
+    fn bilinear_split(&self, ex: &SplitEq, ey: &SplitEq) -> Fe {
+        (0..self.num_rows())
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|r| {
+                let lo = self.row_ptr[r] as usize;
+                let hi = self.row_ptr[r + 1] as usize;
+                if lo == hi {
+                    return Fe::ZERO;
+                }
+                let mut acc = Fe::ZERO;
+                let mut other = Fe::ZERO;
+                for (c, k) in self.cols[lo..hi].iter().zip(&self.coeffs[lo..hi]) {
+                    let e = ey.at(*c as usize);
+                    match *k {
+                        ONE => acc += e,
+                        MINUS_ONE => acc -= e,
+                        k => other += self.values[k as usize] * e,
+                    }
+                }
+                ex.at(r) * (acc + other)
+            })
+            .sum()
+    }
+}
+
 /// Evaluates A~, B~, C~ at a point (rx, ry).
 pub trait MatrixEvaluator: Send + Sync {
     /// (A~(rx, ry), B~(rx, ry), C~(rx, ry)), or `None` if the point does
@@ -179,11 +235,12 @@ impl MatrixEvaluator for FlatEvaluator {
         {
             return None;
         }
-        let (ex, ey) = rayon::join(|| eq_table_fe(rx), || eq_table_fe(ry));
+        let ex = SplitEq::new(rx);
+        let ey = SplitEq::new(ry);
         Some([
-            a.bilinear(&ex, &ey).to_fr(),
-            b.bilinear(&ex, &ey).to_fr(),
-            c.bilinear(&ex, &ey).to_fr(),
+            a.bilinear_split(&ex, &ey).to_fr(),
+            b.bilinear_split(&ex, &ey).to_fr(),
+            c.bilinear_split(&ex, &ey).to_fr(),
         ])
     }
 }
