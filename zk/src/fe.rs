@@ -181,6 +181,20 @@ impl Fe {
         Fr::from_bytes_mod_order(b)
     }
 
+    /// Converts from [`Fr`] with 0 and 1 (bits) taking no multiplication.
+    #[inline]
+    pub fn from_fr_bits(x: &Fr) -> Fe {
+        let b = x.as_bytes();
+        if b[1..].iter().all(|&v| v == 0) {
+            match b[0] {
+                0 => return Fe::ZERO,
+                1 => return Fe::ONE,
+                _ => {}
+            }
+        }
+        Fe::from_fr(x)
+    }
+
     /// A small integer.
     pub fn from_u64(x: u64) -> Fe {
         Fe(mont_mul(&[x, 0, 0, 0], &R2))
@@ -290,6 +304,7 @@ mod tests {
             let b = xs[(i * 7 + 3) % xs.len()];
             let (fa, fb) = (Fe::from_fr(a), Fe::from_fr(&b));
             assert_eq!(fa.to_fr(), *a);
+            assert_eq!(Fe::from_fr_bits(a), fa);
             assert_eq!((fa + fb).to_fr(), a + b);
             assert_eq!((fa - fb).to_fr(), a - b);
             assert_eq!((fa * fb).to_fr(), a * b);

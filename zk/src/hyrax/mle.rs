@@ -93,6 +93,24 @@ pub fn evaluate_fast(evals: &[Fr], r: &[Fr]) -> Fr {
     cur[0].to_fr()
 }
 
+/// The multilinear extension of a Montgomery-form table (zero-padded to
+/// 2^n) at r, folding in place (in parallel).
+pub fn evaluate_fe(evals: &[Fe], r: &[Fr]) -> Fr {
+    let mut cur: Vec<Fe> = evals.to_vec();
+    cur.resize(1 << r.len(), Fe::ZERO);
+    for rk in r {
+        let rk = Fe::from_fr(rk);
+        let h = cur.len() / 2;
+        let (lo, hi) = cur.split_at_mut(h);
+        lo.par_iter_mut()
+            .with_min_len(4096)
+            .zip(hi.par_iter())
+            .for_each(|(l, hv)| *l += rk * (*hv - *l));
+        cur.truncate(h);
+    }
+    cur.first().map(Fe::to_fr).unwrap_or(Fr::ZERO)
+}
+
 /// eq(r, i) for one index i (n multiplications).
 pub fn eq_at(r: &[Fr], i: usize) -> Fr {
     let n = r.len();
@@ -154,6 +172,7 @@ mod tests {
         let v: Vec<Fr> = (0..29).map(|_| Fr::random(&mut rng)).collect();
         assert_eq!(evaluate(&v, &r), dot(&v, &t));
         assert_eq!(evaluate_fast(&v, &r), evaluate(&v, &r));
+        assert_eq!(evaluate_fe(&crate::fe::to_fe(&v), &r), evaluate(&v, &r));
         assert_eq!(crate::fe::to_fr(&eq_table_fe(&r)), t);
         let big: Vec<Fr> = (0..1 << 15).map(|_| Fr::random(&mut rng)).collect();
         let r15: Vec<Fr> = (0..15).map(|_| Fr::random(&mut rng)).collect();

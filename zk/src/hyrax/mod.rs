@@ -230,8 +230,13 @@ fn classify(x: &Fr) -> Small {
             None
         }
     }
-    if let Some(v) = low(x.as_bytes()) {
+    let b = x.as_bytes();
+    if let Some(v) = low(b) {
         return Small::Pos(v);
+    }
+    // -v = l - v for small v has the top half of l: bytes 16..31 zero, 0x10 last.
+    if b[31] != 0x10 || b[16..31].iter().any(|&v| v != 0) {
+        return Small::Big;
     }
     match low(&(-x).to_bytes()) {
         Some(v) => Small::Neg(v),
@@ -448,9 +453,11 @@ impl OpeningProof {
                 || vec![Fe::ZERO; nc],
                 |mut acc, (row, e)| {
                     for (a, p) in acc.iter_mut().zip(row) {
-                        if *p == Fr::ZERO {
-                        } else if *p == Fr::ONE {
-                            *a += *e;
+                        let b = p.as_bytes();
+                        if b[1..].iter().all(|&v| v == 0) && b[0] <= 1 {
+                            if b[0] == 1 {
+                                *a += *e;
+                            }
                         } else {
                             *a += *e * Fe::from_fr(p);
                         }

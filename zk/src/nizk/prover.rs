@@ -22,11 +22,17 @@ fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
 }
 
 /// eq(tau, x) (A(x) B(x) - C(x)): evaluations at 0, 2, 3.
+///
+/// In the first round every point with t = 0 is on the hypercube, where a
+/// satisfying assignment has A B - C = 0, so g_1(0) = 0 is not computed. An
+/// unsatisfying assignment then gives a wrong round polynomial, i.e. a
+/// proof that does not verify, which is what it gets anyway.
 struct Outer {
     eq: Vec<Fe>,
     a: Vec<Fe>,
     b: Vec<Fe>,
     c: Vec<Fe>,
+    first: bool,
 }
 
 impl RoundOracle for Outer {
@@ -36,6 +42,7 @@ impl RoundOracle for Outer {
 
     fn round_evals(&self) -> Vec<Fr> {
         let half = self.eq.len() / 2;
+        let first = self.first;
         let (g0, g2, g3) = (0..half)
             .into_par_iter()
             .with_min_len(1024)
@@ -50,11 +57,8 @@ impl RoundOracle for Outer {
                 let (a0, a2, a3) = lin(&self.a);
                 let (b0, b2, b3) = lin(&self.b);
                 let (c0, c2, c3) = lin(&self.c);
-                (
-                    e0 * (a0 * b0 - c0),
-                    e2 * (a2 * b2 - c2),
-                    e3 * (a3 * b3 - c3),
-                )
+                let g0 = if first { Fe::ZERO } else { e0 * (a0 * b0 - c0) };
+                (g0, e2 * (a2 * b2 - c2), e3 * (a3 * b3 - c3))
             })
             .reduce(
                 || (Fe::ZERO, Fe::ZERO, Fe::ZERO),
@@ -64,6 +68,7 @@ impl RoundOracle for Outer {
     }
 
     fn bind(&mut self, r: &Fr) {
+        self.first = false;
         let r = Fe::from_fr(r);
         for t in [&mut self.eq, &mut self.a, &mut self.b, &mut self.c] {
             bind_table(t, &r);
@@ -135,7 +140,7 @@ impl ProvingKey {
             .par_iter_mut()
             .with_min_len(4096)
             .zip(witness.par_iter())
-            .for_each(|(o, w)| *o = Fe::from_fr(w));
+            .for_each(|(o, w)| *o = Fe::from_fr_bits(w));
         z[nw] = Fe::ONE;
         for (o, x) in z[nw + 1..nw + 1 + inputs.len()].iter_mut().zip(inputs) {
             *o = Fe::from_fr(x);
@@ -161,6 +166,7 @@ impl ProvingKey {
             a,
             b,
             c,
+            first: true,
         };
         let (outer_proof, ox) = SumcheckProof::prove(
             gens,
@@ -247,6 +253,8 @@ impl ProvingKey {
                 .for_each(|(o, x)| *o += *x);
         }
         drop(parts);
+        // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
+        let inner_z_w: Vec<Fe> = z[..nw].to_vec();
         let mut inner = Inner { m: mvec, z };
         let (inner_proof, oy) = SumcheckProof::prove(
             gens,
@@ -262,7 +270,7 @@ impl ProvingKey {
 
         // Witness opening at ry[1..].
         let ry_w = &ry[1..];
-        let v_w = mle::evaluate_fast(witness, ry_w);
+        let v_w = mle::evaluate_fe(&inner_z_w, ry_w);
         let r_vw = Fr::random(rng);
         let comm_w_eval = Pt::new(gens.commit_scalar(&v_w, &r_vw));
         transcript.append_message(labels::COMM_W_EVAL, comm_w_eval.as_bytes());
