@@ -288,3 +288,44 @@ fn non_canonical_scalars_and_points_in_a_proof_are_encoding_errors() {
     m[1..33].copy_from_slice(&[0u8; 32]);
     assert!(vk.verify_bytes(&m, &x, &mut t()).is_err());
 }
+
+#[test]
+fn many_proofs_verify_in_one_msm_and_one_bad_proof_fails_the_batch() {
+    let (shape, _) = range(2, 8, 11);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let proofs: Vec<(NizkProof, Vec<Fr>)> = (0..4)
+        .map(|i| prove(&pk, &range(2, 8, 20 + i).1, i))
+        .collect();
+    let mut ts: Vec<Transcript> = (0..4).map(|_| t()).collect();
+    let mut items: Vec<(&NizkProof, &[Fr], &mut Transcript)> = proofs
+        .iter()
+        .zip(ts.iter_mut())
+        .map(|((p, x), t)| (p, x.as_slice(), t))
+        .collect();
+    vk.verify_batch_with_rng(&mut items, rng(1)).unwrap();
+    // One proof bound to another transcript.
+    let mut ts: Vec<Transcript> = (0..4).map(|_| t()).collect();
+    ts[2] = Transcript::new(b"other");
+    let mut items: Vec<(&NizkProof, &[Fr], &mut Transcript)> = proofs
+        .iter()
+        .zip(ts.iter_mut())
+        .map(|((p, x), t)| (p, x.as_slice(), t))
+        .collect();
+    assert_eq!(
+        vk.verify_batch_with_rng(&mut items, rng(2)),
+        Err((4, NizkError::Rejected))
+    );
+    // A structural error is attributed to its proof.
+    let mut short = proofs[1].0.clone();
+    short.inner.rounds.pop();
+    let mut ts: Vec<Transcript> = (0..2).map(|_| t()).collect();
+    let (t0, t1) = ts.split_at_mut(1);
+    let mut items: Vec<(&NizkProof, &[Fr], &mut Transcript)> = vec![
+        (&proofs[0].0, proofs[0].1.as_slice(), &mut t0[0]),
+        (&short, proofs[1].1.as_slice(), &mut t1[0]),
+    ];
+    assert!(matches!(
+        vk.verify_batch_with_rng(&mut items, rng(3)),
+        Err((1, NizkError::Sumcheck(_)))
+    ));
+}

@@ -132,6 +132,28 @@ impl VerifyingKey {
         }
     }
 
+    /// Verifies many proofs for this key in one MSM (weights from `rng`):
+    /// `Ok` iff every proof is valid. On `Err(Rejected)` the caller verifies
+    /// one by one to find the bad ones; a structural error names the first
+    /// proof that has one, by its index.
+    pub fn verify_batch_with_rng<R: RngCore + CryptoRng>(
+        &self,
+        items: &mut [(&NizkProof, &[Fr], &mut Transcript)],
+        rng: R,
+    ) -> Result<(), (usize, NizkError)> {
+        let mut batch = BatchCheck::new(&self.gens, rng);
+        for (i, (proof, inputs, transcript)) in items.iter_mut().enumerate() {
+            let _ = self
+                .verify_into(proof, inputs, transcript, &mut batch)
+                .map_err(|e| (i, e))?;
+        }
+        if batch.verify() {
+            Ok(())
+        } else {
+            Err((items.len(), NizkError::Rejected))
+        }
+    }
+
     /// Verifies a proof (weights from the operating system's RNG).
     pub fn verify(
         &self,
