@@ -4,6 +4,13 @@
 //!
 //! Run: `cargo bench --bench zk`. Proof sizes, constraint counts and the
 //! SNARK preprocessing time are printed to stderr once per size.
+//!
+//! Group `zk_backends`: both [`ProofSystem`] backends (libspartan's NIZK and
+//! zkagg's own Hyrax-Spartan) through the trait only, on the same R1CS
+//! instances in the same run: the range check at d = 1,000 and 10,000 and
+//! R_train (Breast Cancer shard, Q4.4 features). With `ZKAGG_BENCH_LARGE=1`
+//! the range check at d = 100,000 (2^21 constraints) is also timed, once
+//! per backend and not under criterion (libspartan needs tens of seconds).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use libspartan::{Instance, NIZKGens, NIZK};
@@ -12,6 +19,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::time::{Duration, Instant};
 use zkagg_zk::circuits::RangeCheckCircuit;
+use zkagg_zk::proof_system::{HyraxSpartan, Libspartan, ProofSystem};
+use zkagg_zk::r1cs::ShapeBuilder;
 use zkagg_zk::r1cs::{Circuit, ConstraintCounter};
 use zkagg_zk::spartan::{NizkParams, SnarkParams, SpartanInstance};
 
@@ -26,7 +35,24 @@ fn t() -> Transcript {
     Transcript::new(b"zkagg/bench")
 }
 
+/// Whether a name filter on the command line excludes every benchmark of
+/// `group` (criterion filters by substring but still runs each group's
+/// setup, which for the SNARK is slow).
+fn filtered_out(group: &str) -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    !filters.is_empty()
+        && !filters
+            .iter()
+            .any(|f| group.contains(f.as_str()) || f.contains(group))
+}
+
 fn bench_zk(c: &mut Criterion) {
+    if filtered_out("zk_range16") {
+        return;
+    }
     let mut g = c.benchmark_group("zk_range16");
     g.sample_size(10)
         .measurement_time(Duration::from_secs(8))
@@ -126,5 +152,137 @@ fn bench_zk(c: &mut Criterion) {
     g.finish();
 }
 
+fn shape_of<C: Circuit>(c: &C) -> zkagg_zk::r1cs::R1csShape {
+    let mut sb = ShapeBuilder::new();
+    c.synthesize(&mut sb).unwrap();
+    sb.finish()
+}
+
+/// Provider 0's honest R_train circuit (as in the provider bench: seed 2024
+/// split, w_t after 5 plaintext rounds) and its shape.
+fn r_train() -> (
+    zkagg::zk::model::TrainCircuit<zkagg::zk::model::LogisticRegression>,
+    zkagg_zk::r1cs::R1csShape,
+) {
+    use zkagg::data::{breast_cancer, prepare, PlaintextFedSgd, ShardSizes, SplitOptions};
+    use zkagg::zk::model::{
+        random_scalar, DataOpening, LabelKind, LogisticRegression, TrainCircuit, TrainConfig,
+        TrainStatement, TrainWitness, UpdateOpening,
+    };
+    let cfg = TrainConfig::breast_cancer(91);
+    let prep = prepare(
+        &breast_cancer::load(),
+        &SplitOptions {
+            test_fraction: 0.2,
+            shards: ShardSizes::Equal(5),
+            seed: 2024,
+            format: cfg.data_format,
+            labels: LabelKind::Binary,
+        },
+    )
+    .expect("data");
+    let mut fed = PlaintextFedSgd::new(cfg.clone(), LogisticRegression);
+    for _ in 0..5 {
+        fed.round(&prep.shards).expect("round");
+    }
+    let w = fed.weights.clone();
+    let mut rng = ChaCha20Rng::seed_from_u64(42);
+    let data = DataOpening::new(prep.shards[0].clone(), &mut rng);
+    let update =
+        UpdateOpening::train(&LogisticRegression, &cfg, &w, &data.data, &mut rng).expect("step");
+    let rho = random_scalar(&mut rng);
+    let st = TrainStatement::honest(&cfg, LabelKind::Binary, &w, &data, &update, rho)
+        .expect("statement");
+    let circuit = TrainCircuit::new(
+        cfg.clone(),
+        LogisticRegression,
+        st,
+        TrainWitness { data, update },
+    )
+    .expect("circuit");
+    let shape = TrainCircuit::shape(cfg, LogisticRegression).expect("shape");
+    (circuit, shape_of(&shape))
+}
+
+/// Sets up, proves once, checks and reports; returns (pk, vk, proof bytes, inputs).
+fn ready<P: ProofSystem, C: Circuit>(
+    name: &str,
+    shape: &zkagg_zk::r1cs::R1csShape,
+    circuit: &C,
+) -> (P::ProvingKey, P::VerifyingKey, Vec<u8>, Vec<zkagg_zk::Fr>) {
+    let start = Instant::now();
+    let (pk, vk) = P::setup(shape).expect("setup");
+    let setup = start.elapsed();
+    let start = Instant::now();
+    let (p, x) = P::prove(&pk, circuit, &mut t()).expect("prove");
+    let prove = start.elapsed();
+    let bytes = P::encode_proof(&p);
+    let start = Instant::now();
+    P::verify(&vk, &bytes, &x, &mut t()).expect("verify");
+    let verify = start.elapsed();
+    eprintln!(
+        "{name} [{}]: {} constraints, {} witnesses; proof {} B; setup {setup:.2?}, first prove {prove:.2?}, first verify {verify:.2?}",
+        P::ID,
+        shape.num_cons,
+        shape.num_vars,
+        bytes.len()
+    );
+    (pk, vk, bytes, x)
+}
+
+fn bench_one<P: ProofSystem, C: Circuit>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    shape: &zkagg_zk::r1cs::R1csShape,
+    circuit: &C,
+) {
+    let (pk, vk, bytes, x) = ready::<P, C>(name, shape, circuit);
+    g.bench_function(BenchmarkId::new(format!("{}/prove", P::ID), name), |b| {
+        b.iter(|| P::prove(&pk, circuit, &mut t()).unwrap())
+    });
+    g.bench_function(BenchmarkId::new(format!("{}/verify", P::ID), name), |b| {
+        b.iter(|| P::verify(&vk, &bytes, &x, &mut t()).unwrap())
+    });
+}
+
+fn bench_backends(c: &mut Criterion) {
+    if filtered_out("zk_backends") {
+        return;
+    }
+    let mut g = c.benchmark_group("zk_backends");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(8))
+        .warm_up_time(Duration::from_secs(1));
+    let (train, train_shape) = r_train();
+    bench_one::<Libspartan, _>(&mut g, "r_train", &train_shape, &train);
+    bench_one::<HyraxSpartan, _>(&mut g, "r_train", &train_shape, &train);
+    for d in SIZES {
+        let circuit = RangeCheckCircuit {
+            d,
+            bits: 16,
+            values: Some(values(d)),
+        };
+        let shape = shape_of(&RangeCheckCircuit::shape(d, 16));
+        let name = format!("range16_d{d}");
+        bench_one::<Libspartan, _>(&mut g, &name, &shape, &circuit);
+        bench_one::<HyraxSpartan, _>(&mut g, &name, &shape, &circuit);
+    }
+    g.finish();
+    if std::env::var_os("ZKAGG_BENCH_LARGE").is_some() {
+        let d = 100_000;
+        let circuit = RangeCheckCircuit {
+            d,
+            bits: 16,
+            values: Some(values(d)),
+        };
+        let shape = shape_of(&RangeCheckCircuit::shape(d, 16));
+        for _ in 0..2 {
+            ready::<HyraxSpartan, _>("range16_d100000", &shape, &circuit);
+        }
+        ready::<Libspartan, _>("range16_d100000", &shape, &circuit);
+    }
+}
+
+criterion_group!(backends, bench_backends);
 criterion_group!(benches, bench_zk);
-criterion_main!(benches);
+criterion_main!(backends, benches);

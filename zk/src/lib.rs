@@ -13,14 +13,19 @@
 pub mod circuits;
 pub mod encoding;
 pub mod error;
+pub mod fe;
 pub mod field;
 pub mod gadgets;
+pub mod hyrax;
 pub mod link;
 pub mod model;
+pub mod nizk;
 pub mod pedersen;
 pub mod poseidon;
+pub mod proof_system;
 pub mod r1cs;
 pub mod spartan;
+pub mod sumcheck;
 pub mod transcript;
 pub mod update;
 

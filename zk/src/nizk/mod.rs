@@ -1,0 +1,286 @@
+//! zkagg's own Spartan NIZK over Hyrax commitments on ristretto255.
+//!
+//! Reference: Setty, "Spartan: Efficient and general-purpose zkSNARKs
+//! without trusted setup", CRYPTO 2020, sections 4-6 (the NIZK with
+//! Hyrax-style commitments); Wahby et al., Hyrax, S&P 2018 (commitments, the
+//! proof of dot product and zero-knowledge sum-check). Written from the
+//! papers; see `/work/shared/design/PROOFS.md` (docs/PROOFS.md).
+//!
+//! Relation: for a shape (A, B, C) with m constraints, n witness variables
+//! and k public inputs, the prover knows w with (A z) o (B z) = C z for
+//! z = (w, 1, x). Padded layout: m -> 2^s_x, and z of length 2 n_w with
+//! n_w = 2^s_w >= max(n, k + 1): z = (w, 0.., 1, x, 0..), so that
+//! z~(y_0, y') = (1 - y_0) w~(y') + y_0 io~(y').
+//!
+//! Protocol (all prover messages absorbed before the next challenge):
+//! 1. Bind: domain separator, the verifying key's digest, the public inputs
+//!    (length-prefixed). The caller's transcript is used as is, so anything
+//!    the caller absorbed before is bound too.
+//! 2. Hyrax commitment to w (rows of 2^ceil(s_w/2) columns).
+//! 3. tau <- s_x challenges; outer ZK sum-check of
+//!    eq(tau, x) (Az~(x) Bz~(x) - Cz~(x)) = 0 over s_x rounds (degree 3),
+//!    ending at rx with a commitment C_ex to its value there.
+//! 4. Commitments to vA = Az~(rx), vB, vC and vA vB; a knowledge proof for
+//!    vC, a product proof for vA vB, an equality proof that
+//!    C_ex - e (C_AB - C_C) commits to zero, e = eq(tau, rx).
+//! 5. r_A, r_B, r_C <- challenges; inner ZK sum-check of
+//!    M(rx, y) z~(y) = r_A vA + r_B vB + r_C vC (committed homomorphically)
+//!    over s_w + 1 rounds (degree 2), ending at ry with commitment C_ey,
+//!    where M = r_A A~ + r_B B~ + r_C C~.
+//! 6. Commitment C_w to w~(ry[1..]) and its Hyrax opening; the verifier
+//!    evaluates M(rx, ry) itself ([`MatrixEvaluator`], flat for now) and
+//!    io~(ry[1..]) from the public inputs; an equality proof that
+//!    C_ey - M(rx, ry) ((1 - ry_0) C_w + ry_0 io~ G_val) commits to zero.
+//!
+//! Every Sigma equation of a proof (two per sum-check round, two for the
+//! opening, six for the final claims) goes into one
+//! [`BatchCheck`](crate::hyrax::BatchCheck): a single vartime MSM with
+//! weights from the verifier's own RNG.
+//!
+//! The verifying key's digest is SHA-256 over a short description: version,
+//! sizes, non-zero counts, the generator context and the shape digest
+//! ([`R1csShape::digest`], computed once at setup). The matrices themselves
+//! are never absorbed into a transcript.
+//!
+//! Fiat-Shamir hygiene ("Frozen Heart", Dao et al., S&P 2023): statement and
+//! public inputs first, every length prefixed, 64-byte wide challenges, no
+//! challenge reused, zero challenges rejected. Verification returns an
+//! error on every malformed input and never panics.
+//!
+//! Not audited.
+
+mod error;
+pub mod eval;
+mod msgs;
+mod prover;
+mod verifier;
+
+pub use error::NizkError;
+pub use eval::{FlatEvaluator, MatrixEvaluator, SparseMatrix};
+pub use msgs::NizkProof;
+
+use crate::field::Fr;
+use crate::hyrax::{self, Generators, Layout};
+use crate::r1cs::R1csShape;
+use crate::transcript::TranscriptProtocol;
+use merlin::Transcript;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// Domain separators and labels of the NIZK, versioned.
+pub mod labels {
+    /// The NIZK.
+    pub const DS_NIZK: &[u8] = b"zkagg/nizk/v1";
+    /// Generator context.
+    pub const GENS_CTX: &[u8] = b"zkagg/nizk/gens/v1";
+    /// Verifying-key digest domain.
+    pub const VK_DIGEST: &[u8] = b"zkagg/nizk/vk/v1";
+    /// Label: the verifying key digest.
+    pub const VK: &[u8] = b"nizk-vk";
+    /// Label: public inputs.
+    pub const INPUTS: &[u8] = b"nizk-inputs";
+    /// Label: witness row commitments.
+    pub const COMM_W: &[u8] = b"nizk-comm-w";
+    /// Label: tau.
+    pub const TAU: &[u8] = b"nizk-tau";
+    /// Label: the four claim commitments after the outer sum-check.
+    pub const COMM_ABC: &[u8] = b"nizk-comm-abc";
+    /// Label: r_A, r_B, r_C.
+    pub const R_ABC: &[u8] = b"nizk-r-abc";
+    /// Label: the witness evaluation commitment.
+    pub const COMM_W_EVAL: &[u8] = b"nizk-comm-w-eval";
+}
+
+/// The verifier's main challenges, in transcript order (the Sigma
+/// challenges and sum-check weights are left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenges {
+    /// tau (s_x entries).
+    pub tau: Vec<Fr>,
+    /// rx, the outer sum-check's point.
+    pub rx: Vec<Fr>,
+    /// ry, the inner sum-check's point.
+    pub ry: Vec<Fr>,
+    /// r_A, r_B, r_C.
+    pub r_abc: Vec<Fr>,
+}
+
+/// The padded sizes of a shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NizkSize {
+    /// Constraints as synthesised.
+    pub num_cons: usize,
+    /// Witness variables.
+    pub num_vars: usize,
+    /// Public inputs.
+    pub num_inputs: usize,
+    /// log2 of the padded constraint count.
+    pub s_x: usize,
+    /// log2 of n_w, the padded witness length (z has 2 n_w entries).
+    pub s_w: usize,
+}
+
+impl NizkSize {
+    fn of(shape: &R1csShape) -> Result<Self, NizkError> {
+        let m = shape.num_cons.max(2).checked_next_power_of_two();
+        let nw = shape
+            .num_vars
+            .max(shape.num_inputs + 1)
+            .checked_next_power_of_two();
+        match (m, nw) {
+            (Some(m), Some(nw)) if m <= 1 << 30 && nw <= 1 << 30 => Ok(NizkSize {
+                num_cons: shape.num_cons,
+                num_vars: shape.num_vars,
+                num_inputs: shape.num_inputs,
+                s_x: m.trailing_zeros() as usize,
+                s_w: nw.trailing_zeros() as usize,
+            }),
+            _ => Err(NizkError::ShapeTooLarge("more than 2^30 rows or columns")),
+        }
+    }
+
+    /// Padded constraint count 2^s_x.
+    pub fn num_rows(&self) -> usize {
+        1 << self.s_x
+    }
+
+    /// n_w = 2^s_w.
+    pub fn witness_len(&self) -> usize {
+        1 << self.s_w
+    }
+
+    /// Layout of the witness commitment.
+    pub fn layout(&self) -> Layout {
+        Layout::new(self.s_w)
+    }
+
+    /// A generous bound on the encoded proof size.
+    pub fn max_proof_bytes(&self) -> usize {
+        let l = self.layout();
+        let rounds = self.s_x + self.s_w + 1;
+        8192 + 40 * (l.num_rows() + l.num_cols()) + 400 * rounds
+    }
+}
+
+/// The verifying key: sizes, digest, generators and the matrix evaluator.
+#[derive(Clone)]
+pub struct VerifyingKey {
+    size: NizkSize,
+    digest: [u8; 32],
+    gens: Arc<Generators>,
+    eval: Arc<FlatEvaluator>,
+}
+
+impl core::fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("size", &self.size)
+            .field("digest", &self.digest)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The proving key: the verifying key (whose evaluator holds the matrices).
+#[derive(Clone, Debug)]
+pub struct ProvingKey {
+    vk: VerifyingKey,
+}
+
+/// Preprocesses a shape: padded sizes, sparse matrices, generators, digest.
+pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError> {
+    let size = NizkSize::of(shape)?;
+    let nw = size.witness_len();
+    let col = |c: usize| -> usize {
+        if c < shape.num_vars {
+            c
+        } else {
+            // The constant 1 at n_w, input i at n_w + 1 + i.
+            nw + (c - shape.num_vars)
+        }
+    };
+    let mat = |m: &[(usize, usize, Fr)]| {
+        SparseMatrix::new(
+            size.num_rows(),
+            2 * nw,
+            m.iter().map(|(r, c, v)| (*r, col(*c), *v)),
+        )
+        .ok_or(NizkError::ShapeTooLarge("matrix entry outside the shape"))
+    };
+    let mats = [mat(&shape.a)?, mat(&shape.b)?, mat(&shape.c)?];
+    let gens = Generators::new(labels::GENS_CTX, size.layout().num_cols(), 4);
+    let mut h = Sha256::new();
+    h.update(labels::VK_DIGEST);
+    for n in [
+        size.num_cons,
+        size.num_vars,
+        size.num_inputs,
+        size.s_x,
+        size.s_w,
+        mats[0].nnz(),
+        mats[1].nnz(),
+        mats[2].nnz(),
+    ] {
+        h.update((n as u64).to_le_bytes());
+    }
+    h.update((labels::GENS_CTX.len() as u64).to_le_bytes());
+    h.update(labels::GENS_CTX);
+    h.update(shape.digest());
+    let vk = VerifyingKey {
+        size,
+        digest: h.finalize().into(),
+        gens: Arc::new(gens),
+        eval: Arc::new(FlatEvaluator { mats }),
+    };
+    Ok((ProvingKey { vk: vk.clone() }, vk))
+}
+
+impl VerifyingKey {
+    /// The key's digest (SHA-256 of the short shape description).
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// The padded sizes.
+    pub fn size(&self) -> NizkSize {
+        self.size
+    }
+
+    /// The matrix evaluator.
+    pub fn evaluator(&self) -> &FlatEvaluator {
+        &self.eval
+    }
+
+    /// The generators.
+    pub fn generators(&self) -> &Generators {
+        &self.gens
+    }
+
+    fn bind(&self, transcript: &mut Transcript, inputs: &[Fr]) {
+        transcript.domain_sep(labels::DS_NIZK);
+        transcript.append_message(labels::VK, &self.digest);
+        transcript.append_scalars(labels::INPUTS, inputs);
+    }
+}
+
+impl ProvingKey {
+    /// The verifying key.
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.vk
+    }
+}
+
+impl NizkProof {
+    /// Canonical encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        hyrax::encode(self)
+    }
+
+    /// Decodes with the key's size cap, canonical scalars, valid points, no
+    /// trailing bytes. Lengths are checked against the key at verification.
+    pub fn from_bytes(bytes: &[u8], vk: &VerifyingKey) -> Result<Self, NizkError> {
+        Ok(hyrax::decode(bytes, vk.size.max_proof_bytes())?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,309 @@
+//! The NIZK prover.
+
+use super::{labels, NizkError, NizkProof, ProvingKey};
+use crate::fe::Fe;
+use crate::field::Fr;
+use crate::hyrax::{mle, nonzero_challenge, OpeningProof, PolyCommitment, Pt};
+use crate::sumcheck::sigma::{ProductStatement, ProductWitness};
+use crate::sumcheck::{EqualityProof, KnowledgeProof, ProductProof, RoundOracle, SumcheckProof};
+use merlin::Transcript;
+use rand_core::{CryptoRng, RngCore};
+use rayon::prelude::*;
+
+/// Halves a table by fixing its first variable to r.
+fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
+    let half = t.len() / 2;
+    let (lo, hi) = t.split_at_mut(half);
+    lo.par_iter_mut()
+        .with_min_len(1024)
+        .zip(hi.par_iter())
+        .for_each(|(l, h)| *l += *r * (*h - *l));
+    t.truncate(half);
+}
+
+/// eq(tau, x) (A(x) B(x) - C(x)): evaluations at 0, 2, 3.
+///
+/// In the first round every point with t = 0 is on the hypercube, where a
+/// satisfying assignment has A B - C = 0, so g_1(0) = 0 is not computed. An
+/// unsatisfying assignment then gives a wrong round polynomial, i.e. a
+/// proof that does not verify, which is what it gets anyway.
+struct Outer {
+    eq: Vec<Fe>,
+    a: Vec<Fe>,
+    b: Vec<Fe>,
+    c: Vec<Fe>,
+    first: bool,
+}
+
+impl RoundOracle for Outer {
+    fn degree(&self) -> usize {
+        3
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        let half = self.eq.len() / 2;
+        let first = self.first;
+        let (g0, g2, g3) = (0..half)
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|i| {
+                let lin = |t: &Vec<Fe>| {
+                    let lo = t[i];
+                    let d = t[i + half] - lo;
+                    let t2 = t[i + half] + d;
+                    (lo, t2, t2 + d)
+                };
+                let (e0, e2, e3) = lin(&self.eq);
+                let (a0, a2, a3) = lin(&self.a);
+                let (b0, b2, b3) = lin(&self.b);
+                let (c0, c2, c3) = lin(&self.c);
+                let g0 = if first { Fe::ZERO } else { e0 * (a0 * b0 - c0) };
+                (g0, e2 * (a2 * b2 - c2), e3 * (a3 * b3 - c3))
+            })
+            .reduce(
+                || (Fe::ZERO, Fe::ZERO, Fe::ZERO),
+                |x, y| (x.0 + y.0, x.1 + y.1, x.2 + y.2),
+            );
+        vec![g0.to_fr(), g2.to_fr(), g3.to_fr()]
+    }
+
+    fn bind(&mut self, r: &Fr) {
+        self.first = false;
+        let r = Fe::from_fr(r);
+        for t in [&mut self.eq, &mut self.a, &mut self.b, &mut self.c] {
+            bind_table(t, &r);
+        }
+    }
+}
+
+/// M(rx, y) z(y): evaluations at 0 and 2.
+struct Inner {
+    m: Vec<Fe>,
+    z: Vec<Fe>,
+}
+
+impl RoundOracle for Inner {
+    fn degree(&self) -> usize {
+        2
+    }
+
+    fn round_evals(&self) -> Vec<Fr> {
+        let half = self.m.len() / 2;
+        let (g0, g2) = (0..half)
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|i| {
+                let (m0, m1) = (self.m[i], self.m[i + half]);
+                let (z0, z1) = (self.z[i], self.z[i + half]);
+                (m0 * z0, (m1.double() - m0) * (z1.double() - z0))
+            })
+            .reduce(|| (Fe::ZERO, Fe::ZERO), |x, y| (x.0 + y.0, x.1 + y.1));
+        vec![g0.to_fr(), g2.to_fr()]
+    }
+
+    fn bind(&mut self, r: &Fr) {
+        let r = Fe::from_fr(r);
+        bind_table(&mut self.m, &r);
+        bind_table(&mut self.z, &r);
+    }
+}
+
+impl ProvingKey {
+    /// Proves for an assignment (not checked: an unsatisfying one yields a
+    /// proof that does not verify), with the caller's randomness.
+    pub fn prove_with_rng<R: RngCore + CryptoRng>(
+        &self,
+        witness: &[Fr],
+        inputs: &[Fr],
+        transcript: &mut Transcript,
+        rng: &mut R,
+    ) -> Result<NizkProof, NizkError> {
+        let vk = &self.vk;
+        let size = vk.size;
+        let gens = &*vk.gens;
+        if witness.len() != size.num_vars {
+            return Err(NizkError::WrongWitnessLength {
+                expected: size.num_vars,
+                got: witness.len(),
+            });
+        }
+        if inputs.len() != size.num_inputs {
+            return Err(NizkError::WrongInputCount {
+                expected: size.num_inputs,
+                got: inputs.len(),
+            });
+        }
+        vk.bind(transcript, inputs);
+        let nw = size.witness_len();
+        let mut z = vec![Fe::ZERO; 2 * nw];
+        z[..witness.len()]
+            .par_iter_mut()
+            .with_min_len(4096)
+            .zip(witness.par_iter())
+            .for_each(|(o, w)| *o = Fe::from_fr_bits(w));
+        z[nw] = Fe::ONE;
+        for (o, x) in z[nw + 1..nw + 1 + inputs.len()].iter_mut().zip(inputs) {
+            *o = Fe::from_fr(x);
+        }
+
+        // Witness commitment.
+        let layout = size.layout();
+        let (comm_w, blinds_w) = PolyCommitment::commit(gens, layout, witness, rng)?;
+        crate::hyrax::append_pts(transcript, labels::COMM_W, &comm_w.rows);
+
+        // Outer sum-check.
+        let tau = (0..size.s_x)
+            .map(|_| nonzero_challenge(transcript, labels::TAU))
+            .collect::<Result<Vec<_>, _>>()?;
+        let m = size.num_rows();
+        let [ma, mb, mc] = &vk.eval.mats;
+        let (a, (b, c)) = rayon::join(
+            || ma.mul_vec(&z, m),
+            || rayon::join(|| mb.mul_vec(&z, m), || mc.mul_vec(&z, m)),
+        );
+        let mut outer = Outer {
+            eq: mle::eq_table_fe(&tau),
+            a,
+            b,
+            c,
+            first: true,
+        };
+        let (outer_proof, ox) = SumcheckProof::prove(
+            gens,
+            &mut outer,
+            size.s_x,
+            Fr::ZERO,
+            Fr::ZERO,
+            transcript,
+            rng,
+        )?;
+        let rx = ox.point;
+        let (va, vb, vc, e) = (
+            outer.a[0].to_fr(),
+            outer.b[0].to_fr(),
+            outer.c[0].to_fr(),
+            outer.eq[0].to_fr(),
+        );
+        let vab = va * vb;
+        let blinds: [Fr; 4] = core::array::from_fn(|_| Fr::random(rng));
+        let comm_abc: [Pt; 4] = [
+            Pt::new(gens.commit_scalar(&va, &blinds[0])),
+            Pt::new(gens.commit_scalar(&vb, &blinds[1])),
+            Pt::new(gens.commit_scalar(&vc, &blinds[2])),
+            Pt::new(gens.commit_scalar(&vab, &blinds[3])),
+        ];
+        crate::hyrax::append_pts(transcript, labels::COMM_ABC, &comm_abc);
+        let pok_c = KnowledgeProof::prove(gens, transcript, &vc, &blinds[2], rng)?;
+        let prod = ProductProof::prove(
+            gens,
+            transcript,
+            ProductStatement {
+                x: comm_abc[0].point(),
+                y: comm_abc[1].point(),
+                z: comm_abc[3].point(),
+            },
+            &ProductWitness {
+                x: va,
+                r_x: blinds[0],
+                y: vb,
+                r_y: blinds[1],
+                r_z: blinds[3],
+            },
+            rng,
+        )?;
+        // C_ex - e C_AB + e C_C = (r_ex - e r_AB + e r_C) H.
+        let eq_outer = EqualityProof::prove(
+            gens,
+            transcript,
+            &(ox.blind - e * blinds[3] + e * blinds[2]),
+            rng,
+        )?;
+
+        // Inner sum-check.
+        let r_abc: [Fr; 3] = [
+            nonzero_challenge(transcript, labels::R_ABC)?,
+            nonzero_challenge(transcript, labels::R_ABC)?,
+            nonzero_challenge(transcript, labels::R_ABC)?,
+        ];
+        let claim = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
+        let blind = r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2];
+        let eq_rx = mle::eq_table_fe(&rx);
+        let scaled = |k: usize| -> Vec<Fe> {
+            let rk = Fe::from_fr(&r_abc[k]);
+            eq_rx
+                .par_iter()
+                .with_min_len(4096)
+                .map(|e| rk * *e)
+                .collect()
+        };
+        let parts: Vec<Vec<Fe>> = [ma, mb, mc]
+            .into_par_iter()
+            .enumerate()
+            .map(|(k, mat)| {
+                let mut out = vec![Fe::ZERO; 2 * nw];
+                mat.add_transposed(&scaled(k), &mut out);
+                out
+            })
+            .collect();
+        let mut mvec = vec![Fe::ZERO; 2 * nw];
+        for p in &parts {
+            mvec.par_iter_mut()
+                .with_min_len(4096)
+                .zip(p.par_iter())
+                .for_each(|(o, x)| *o += *x);
+        }
+        drop(parts);
+        // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
+        let inner_z_w: Vec<Fe> = z[..nw].to_vec();
+        let mut inner = Inner { m: mvec, z };
+        let (inner_proof, oy) = SumcheckProof::prove(
+            gens,
+            &mut inner,
+            size.s_w + 1,
+            claim,
+            blind,
+            transcript,
+            rng,
+        )?;
+        let ry = oy.point;
+        let m_eval = inner.m[0].to_fr();
+
+        // Witness opening at ry[1..].
+        let ry_w = &ry[1..];
+        let v_w = mle::evaluate_fe(&inner_z_w, ry_w);
+        let r_vw = Fr::random(rng);
+        let comm_w_eval = Pt::new(gens.commit_scalar(&v_w, &r_vw));
+        transcript.append_message(labels::COMM_W_EVAL, comm_w_eval.as_bytes());
+        let open_w = OpeningProof::prove(
+            gens,
+            layout,
+            &comm_w,
+            witness,
+            &blinds_w,
+            ry_w,
+            &comm_w_eval,
+            &r_vw,
+            transcript,
+            rng,
+        )?;
+        // C_ey - M (1 - ry_0) C_w - M ry_0 io~ G_val = (r_ey - M (1 - ry_0) r_w) H.
+        let eq_inner = EqualityProof::prove(
+            gens,
+            transcript,
+            &(oy.blind - m_eval * (Fr::ONE - ry[0]) * r_vw),
+            rng,
+        )?;
+        Ok(NizkProof {
+            comm_w,
+            outer: outer_proof,
+            comm_abc,
+            pok_c,
+            prod,
+            eq_outer,
+            inner: inner_proof,
+            comm_w_eval,
+            open_w,
+            eq_inner,
+        })
+    }
+}

@@ -1,0 +1,331 @@
+use super::*;
+use crate::circuits::RangeCheckCircuit;
+use crate::hyrax::{mle, BatchCheck, SerialCheck};
+use crate::r1cs::{Circuit, ShapeBuilder};
+use crate::spartan::generate_witness;
+use crate::update::{BoundedUpdateCircuit, BoundedUpdateWitness};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+
+fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+fn t() -> Transcript {
+    Transcript::new(b"zkagg/test")
+}
+
+fn shape_of<C: Circuit>(c: &C) -> R1csShape {
+    let mut sb = ShapeBuilder::new();
+    c.synthesize(&mut sb).unwrap();
+    sb.finish()
+}
+
+fn range(d: usize, bits: usize, seed: u64) -> (RangeCheckCircuit, RangeCheckCircuit) {
+    let mut r = rng(seed);
+    let half = 1i64 << (bits - 1);
+    let values = (0..d).map(|_| r.gen_range(-half..half)).collect();
+    (
+        RangeCheckCircuit::shape(d, bits),
+        RangeCheckCircuit {
+            d,
+            bits,
+            values: Some(values),
+        },
+    )
+}
+
+fn update(d: usize, seed: u64) -> (BoundedUpdateCircuit, BoundedUpdateCircuit) {
+    let mut r = rng(seed);
+    let w = BoundedUpdateWitness {
+        delta: (0..d).map(|_| r.gen_range(-32768..32768)).collect(),
+        beta: Fr::random(&mut r),
+        salt: Fr::random(&mut r),
+    };
+    (
+        BoundedUpdateCircuit::shape(d, 16),
+        BoundedUpdateCircuit::honest(16, w, Fr::random(&mut r)),
+    )
+}
+
+/// A dense reference: the matrices as one 2^(s_x + s_y) table, folded at (rx, ry).
+fn dense_eval(shape: &R1csShape, size: NizkSize, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
+    let nw = size.witness_len();
+    let ncols = 2 * nw;
+    let col = |c: usize| {
+        if c < shape.num_vars {
+            c
+        } else {
+            nw + c - shape.num_vars
+        }
+    };
+    let mut out = [Fr::ZERO; 3];
+    for (k, m) in [&shape.a, &shape.b, &shape.c].into_iter().enumerate() {
+        let mut table = vec![Fr::ZERO; size.num_rows() * ncols];
+        for (r, c, v) in m.iter() {
+            table[r * ncols + col(*c)] += v;
+        }
+        let point: Vec<Fr> = rx.iter().chain(ry).copied().collect();
+        out[k] = mle::evaluate(&table, &point);
+    }
+    out
+}
+
+#[test]
+fn flat_evaluator_agrees_with_dense_evaluation() {
+    let mut r = rng(1);
+    let shapes = [
+        shape_of(&RangeCheckCircuit::shape(3, 4)),
+        shape_of(&RangeCheckCircuit::shape(5, 16)),
+        shape_of(&BoundedUpdateCircuit::shape(2, 16)),
+    ];
+    for shape in &shapes {
+        let (_, vk) = setup(shape).unwrap();
+        let size = vk.size();
+        for _ in 0..3 {
+            let rx: Vec<Fr> = (0..size.s_x).map(|_| Fr::random(&mut r)).collect();
+            let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
+            assert_eq!(
+                vk.evaluator().evaluate(&rx, &ry).unwrap(),
+                dense_eval(shape, size, &rx, &ry)
+            );
+        }
+        assert!(vk.evaluator().evaluate(&[], &[]).is_none());
+    }
+}
+
+fn prove<C: Circuit>(pk: &ProvingKey, c: &C, seed: u64) -> (NizkProof, Vec<Fr>) {
+    let (w, x) = generate_witness(c).unwrap();
+    let p = pk.prove_with_rng(&w, &x, &mut t(), &mut rng(seed)).unwrap();
+    (p, x)
+}
+
+#[test]
+fn honest_range_and_update_proofs_verify() {
+    for (d, bits) in [(1usize, 2usize), (3, 16), (5, 16), (7, 8)] {
+        let (shape, c) = range(d, bits, d as u64);
+        let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+        let (p, x) = prove(&pk, &c, 1);
+        vk.verify(&p, &x, &mut t()).unwrap();
+        vk.verify_bytes(&p.to_bytes(), &x, &mut t()).unwrap();
+    }
+    for d in [1usize, 3] {
+        let (shape, c) = update(d, d as u64);
+        let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+        let (p, x) = prove(&pk, &c, 2);
+        vk.verify(&p, &x, &mut t()).unwrap();
+        // Wrong public input, other transcript, wrong count.
+        let mut bad = x.clone();
+        bad[2] += Fr::ONE;
+        assert!(vk.verify(&p, &bad, &mut t()).is_err());
+        assert!(vk.verify(&p, &x, &mut Transcript::new(b"other")).is_err());
+        assert!(matches!(
+            vk.verify(&p, &x[1..], &mut t()),
+            Err(NizkError::WrongInputCount { .. })
+        ));
+    }
+}
+
+#[test]
+fn single_entry_witness_mutations_are_rejected() {
+    let (shape, c) = range(3, 8, 4);
+    let shape = shape_of(&shape);
+    let (pk, vk) = setup(&shape).unwrap();
+    let (w, x) = generate_witness(&c).unwrap();
+    for i in 0..w.len() {
+        let mut m = w.clone();
+        m[i] += Fr::ONE;
+        assert!(shape.first_unsatisfied(&m, &x).is_some());
+        let p = pk
+            .prove_with_rng(&m, &x, &mut t(), &mut rng(i as u64))
+            .unwrap();
+        assert!(
+            vk.verify(&p, &x, &mut t()).is_err(),
+            "mutation of w[{i}] accepted"
+        );
+    }
+}
+
+#[test]
+fn replayed_proof_under_another_statement_is_rejected() {
+    // Same sizes, other shape: 4-bit and 3-bit checks of 2 and 3 values have
+    // different matrices; and the same shape with other public inputs.
+    let (s1, c1) = range(2, 4, 5);
+    let (pk1, vk1) = setup(&shape_of(&s1)).unwrap();
+    let (p, x) = prove(&pk1, &c1, 3);
+    vk1.verify(&p, &x, &mut t()).unwrap();
+    let mut s2 = shape_of(&s1);
+    s2.c.push((0, 0, Fr::ONE));
+    let (_, vk2) = setup(&s2).unwrap();
+    assert_eq!(vk1.size(), vk2.size());
+    assert_ne!(vk1.digest(), vk2.digest());
+    assert!(vk2.verify(&p, &x, &mut t()).is_err());
+}
+
+#[test]
+fn batched_and_serial_verifiers_agree_and_every_byte_flip_is_an_error() {
+    let (shape, c) = range(1, 2, 6);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let (p, x) = prove(&pk, &c, 4);
+    let bytes = p.to_bytes();
+    let run = |b: &[u8]| -> (bool, bool) {
+        let Ok(p) = NizkProof::from_bytes(b, &vk) else {
+            return (false, false);
+        };
+        let mut batch = BatchCheck::new(vk.generators(), rng(9));
+        let bv = vk.verify_into(&p, &x, &mut t(), &mut batch).is_ok() && batch.verify();
+        let mut serial = SerialCheck::new(vk.generators());
+        let sv = vk.verify_into(&p, &x, &mut t(), &mut serial).is_ok() && serial.verify();
+        (bv, sv)
+    };
+    assert_eq!(run(&bytes), (true, true));
+    for i in 0..bytes.len() {
+        let mut m = bytes.clone();
+        m[i] ^= 1 << (i % 8);
+        assert_eq!(
+            run(&m),
+            (false, false),
+            "flip in byte {i} of {}",
+            bytes.len()
+        );
+    }
+    for cut in [0, 1, 32, bytes.len() / 2, bytes.len() - 1] {
+        assert!(NizkProof::from_bytes(&bytes[..cut], &vk).is_err());
+    }
+    for extra in [&[0u8][..], &[1, 2, 3]] {
+        let mut m = bytes.clone();
+        m.extend_from_slice(extra);
+        assert!(NizkProof::from_bytes(&m, &vk).is_err());
+    }
+}
+
+#[test]
+fn no_claimed_value_is_serialised() {
+    let (shape, c) = update(2, 9);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let (w, x) = generate_witness(&c).unwrap();
+    let p = pk.prove_with_rng(&w, &x, &mut t(), &mut rng(1)).unwrap();
+    let mut batch = BatchCheck::new(vk.generators(), rng(2));
+    let ch = vk.verify_into(&p, &x, &mut t(), &mut batch).unwrap();
+    assert!(batch.verify());
+    let size = vk.size();
+    let nw = size.witness_len();
+    let mut z = vec![Fr::ZERO; 2 * nw];
+    z[..w.len()].copy_from_slice(&w);
+    z[nw] = Fr::ONE;
+    z[nw + 1..nw + 1 + x.len()].copy_from_slice(&x);
+    let zf = crate::fe::to_fe(&z);
+    let mut secrets = Vec::new();
+    for m in &vk.evaluator().mats {
+        let mz = crate::fe::to_fr(&m.mul_vec(&zf, size.num_rows()));
+        secrets.push(mle::evaluate(&mz, &ch.rx));
+    }
+    secrets.push(secrets[0] * secrets[1]);
+    secrets.push(mle::evaluate(&w, &ch.ry[1..]));
+    secrets.push(mle::evaluate(&z, &ch.ry));
+    let bytes = p.to_bytes();
+    for (i, v) in secrets.iter().enumerate() {
+        assert!(
+            !bytes.windows(32).any(|win| win == v.as_bytes()),
+            "claimed value {i} appears in the proof"
+        );
+    }
+}
+
+/// l, the group order, little-endian: the smallest non-canonical scalar.
+const L_BYTES: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+#[test]
+fn non_canonical_scalars_and_points_in_a_proof_are_encoding_errors() {
+    let (shape, c) = range(1, 2, 10);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let (p, x) = prove(&pk, &c, 5);
+    let bytes = p.to_bytes();
+    // The last field is eq_inner.z, a scalar: l + z would be the same residue.
+    let n = bytes.len();
+    let z = Fr::from_canonical_bytes(bytes[n - 32..].try_into().unwrap()).unwrap();
+    let mut sum = [0u8; 32];
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let s = L_BYTES[i] as u16 + z.as_bytes()[i] as u16 + carry;
+        sum[i] = s as u8;
+        carry = s >> 8;
+    }
+    for bad in [L_BYTES, [0xff; 32]] {
+        let mut m = bytes.clone();
+        m[n - 32..].copy_from_slice(&bad);
+        assert!(matches!(
+            vk.verify_bytes(&m, &x, &mut t()),
+            Err(NizkError::Hyrax(crate::hyrax::HyraxError::Encoding(_)))
+        ));
+    }
+    if carry == 0 && sum[31] < 0x20 {
+        // l + z < 2^256 (and would reduce to z): still rejected.
+        let mut m = bytes.clone();
+        m[n - 32..].copy_from_slice(&sum);
+        assert!(vk.verify_bytes(&m, &x, &mut t()).is_err());
+    }
+    // The first point (a witness row commitment, after the one-byte length):
+    // an invalid encoding and the non-canonical encoding of a valid point
+    // (p + 2^255 - 19 for small p would be one; 0xff..ff is never valid).
+    for bad in [[0xffu8; 32], {
+        let mut b = [0u8; 32];
+        b[0] = 1; // the field element 1 is "negative" in ristretto's sense
+        b
+    }] {
+        let mut m = bytes.clone();
+        m[1..33].copy_from_slice(&bad);
+        assert!(matches!(
+            vk.verify_bytes(&m, &x, &mut t()),
+            Err(NizkError::Hyrax(crate::hyrax::HyraxError::Encoding(_)))
+        ));
+    }
+    // The identity point where a commitment is expected decodes but must not verify.
+    let mut m = bytes.clone();
+    m[1..33].copy_from_slice(&[0u8; 32]);
+    assert!(vk.verify_bytes(&m, &x, &mut t()).is_err());
+}
+
+#[test]
+fn many_proofs_verify_in_one_msm_and_one_bad_proof_fails_the_batch() {
+    let (shape, _) = range(2, 8, 11);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    let proofs: Vec<(NizkProof, Vec<Fr>)> = (0..4)
+        .map(|i| prove(&pk, &range(2, 8, 20 + i).1, i))
+        .collect();
+    let mut ts: Vec<Transcript> = (0..4).map(|_| t()).collect();
+    let mut items: Vec<(&NizkProof, &[Fr], &mut Transcript)> = proofs
+        .iter()
+        .zip(ts.iter_mut())
+        .map(|((p, x), t)| (p, x.as_slice(), t))
+        .collect();
+    vk.verify_batch_with_rng(&mut items, rng(1)).unwrap();
+    // One proof bound to another transcript.
+    let mut ts: Vec<Transcript> = (0..4).map(|_| t()).collect();
+    ts[2] = Transcript::new(b"other");
+    let mut items: Vec<(&NizkProof, &[Fr], &mut Transcript)> = proofs
+        .iter()
+        .zip(ts.iter_mut())
+        .map(|((p, x), t)| (p, x.as_slice(), t))
+        .collect();
+    assert_eq!(
+        vk.verify_batch_with_rng(&mut items, rng(2)),
+        Err((4, NizkError::Rejected))
+    );
+    // A structural error is attributed to its proof.
+    let mut short = proofs[1].0.clone();
+    short.inner.rounds.pop();
+    let mut ts: Vec<Transcript> = (0..2).map(|_| t()).collect();
+    let (t0, t1) = ts.split_at_mut(1);
+    let mut items: Vec<(&NizkProof, &[Fr], &mut Transcript)> = vec![
+        (&proofs[0].0, proofs[0].1.as_slice(), &mut t0[0]),
+        (&short, proofs[1].1.as_slice(), &mut t1[0]),
+    ];
+    assert!(matches!(
+        vk.verify_batch_with_rng(&mut items, rng(3)),
+        Err((1, NizkError::Sumcheck(_)))
+    ));
+}
