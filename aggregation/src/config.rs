@@ -62,6 +62,23 @@ pub enum RelationConfig {
     },
 }
 
+/// The proof system providers prove with (ZK validity mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProofSystemConfig {
+    /// A NIZK backend of `zkagg_zk::proof_system` (libspartan, the
+    /// reference, or zkagg's own Hyrax-based Spartan).
+    Nizk(zkagg_zk::proof_system::Backend),
+    /// libspartan's SNARK (preprocessed, sublinear verifier).
+    LibspartanSnark,
+}
+
+impl Default for ProofSystemConfig {
+    /// libspartan's NIZK, the reference backend.
+    fn default() -> Self {
+        ProofSystemConfig::Nizk(zkagg_zk::proof_system::Backend::Libspartan)
+    }
+}
+
 /// The secret-sharing scheme among the S aggregators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SharingConfig {
@@ -85,6 +102,8 @@ pub struct ConsortiumConfig {
     pub dim: u32,
     /// The relation providers prove.
     pub relation: RelationConfig,
+    /// The proof system.
+    pub proof_system: ProofSystemConfig,
     /// The sharing scheme.
     pub sharing: SharingConfig,
     /// The validity mode.

@@ -6,7 +6,7 @@
 //! relation describes itself ([`UpdateRelation::config`]) so that the
 //! config and the code run cannot disagree.
 
-use crate::config::{ModelKind, RelationConfig};
+use crate::config::{ModelKind, ProofSystemConfig, RelationConfig};
 use crate::error::{AggError, ConfigError, Misuse};
 use crate::party::ProviderId;
 use merlin::Transcript;
@@ -15,12 +15,15 @@ use zkagg_zk::model::{
     DataOpening, Model, TrainCircuit, TrainConfig, TrainStatement, TrainWitness, UpdateOpening,
 };
 use zkagg_zk::pedersen::Commitment;
-use zkagg_zk::spartan::{NizkParams, NizkProof, SnarkParams, SnarkProof};
+use zkagg_zk::proof_system::{self, AnyProvingKey, AnyVerifyingKey, Backend, KeyDigest};
+use zkagg_zk::r1cs::{Circuit, R1csShape, ShapeBuilder};
+use zkagg_zk::spartan::{SnarkParams, SnarkProof};
 use zkagg_zk::transcript::TranscriptProtocol;
 use zkagg_zk::update::{
     update_hash, BoundedUpdateCircuit, BoundedUpdatePublic, BoundedUpdateWitness,
 };
 use zkagg_zk::Fr;
+use zkagg_zk::ProofError;
 
 /// Transcript labels of the round context.
 mod label {
@@ -203,6 +206,9 @@ pub trait UpdateRelation {
     /// [`crate::setup::Setup::new`]).
     fn config(&self) -> RelationConfig;
 
+    /// The proof system this relation proves with (compared with the config).
+    fn proof_system(&self) -> ProofSystemConfig;
+
     /// The model dimension d.
     fn dim(&self) -> usize;
 
@@ -267,38 +273,73 @@ pub trait UpdateRelation {
     }
 }
 
-/// Spartan parameters in either mode.
+/// The proof-system keys of a relation: any backend of
+/// [`zkagg_zk::proof_system`] behind the trait, or libspartan's SNARK.
 #[allow(clippy::large_enum_variant)] // built once per consortium
-pub enum SpartanMode {
-    /// NIZK: no preprocessing, verifier linear in the circuit.
-    Nizk(NizkParams),
-    /// SNARK: preprocessed computation commitment, sublinear verifier.
+pub enum ProofKeys {
+    /// A NIZK backend behind the `ProofSystem` trait.
+    Nizk {
+        /// Which backend.
+        backend: Backend,
+        /// Its proving key.
+        pk: AnyProvingKey,
+        /// Its verifying key.
+        vk: AnyVerifyingKey,
+    },
+    /// libspartan's SNARK: preprocessed computation commitment, sublinear verifier.
     Snark(SnarkParams),
 }
 
-impl SpartanMode {
+/// The shape a circuit builds (constraints and matrices, no values).
+fn shape_of<C: Circuit>(circuit: &C) -> Result<R1csShape, AggError> {
+    let mut sb = ShapeBuilder::new();
+    circuit
+        .synthesize(&mut sb)
+        .map_err(|e| AggError::Proof(ProofError::from(e)))?;
+    Ok(sb.finish())
+}
+
+impl ProofKeys {
+    /// Sets up `circuit`'s shape with a NIZK backend.
+    pub fn nizk<C: Circuit>(backend: Backend, circuit: &C) -> Result<Self, AggError> {
+        let (pk, vk) = proof_system::setup(backend, &shape_of(circuit)?)?;
+        Ok(ProofKeys::Nizk { backend, pk, vk })
+    }
+
+    /// What the config names.
+    pub fn config(&self) -> ProofSystemConfig {
+        match self {
+            ProofKeys::Nizk { backend, .. } => ProofSystemConfig::Nizk(*backend),
+            ProofKeys::Snark(_) => ProofSystemConfig::LibspartanSnark,
+        }
+    }
+
     /// Proves a circuit; returns the proof bytes.
-    pub fn prove<C: zkagg_zk::r1cs::Circuit>(
-        &self,
-        c: &C,
-        t: &mut Transcript,
-    ) -> Result<Vec<u8>, AggError> {
+    pub fn prove<C: Circuit>(&self, c: &C, t: &mut Transcript) -> Result<Vec<u8>, AggError> {
         Ok(match self {
-            SpartanMode::Nizk(p) => p.prove(c, t)?.0.to_bytes(),
-            SpartanMode::Snark(p) => p.prove(c, t)?.0.to_bytes(),
+            ProofKeys::Nizk { pk, .. } => pk.prove(c, t)?.0,
+            ProofKeys::Snark(p) => p.prove(c, t)?.0.to_bytes(),
         })
     }
 
     /// Verifies proof bytes against public inputs.
     pub fn verify(&self, proof: &[u8], inputs: &[Fr], t: &mut Transcript) -> Result<(), AggError> {
         match self {
-            SpartanMode::Nizk(p) => p.verify(&NizkProof::from_bytes(proof)?, inputs, t)?,
-            SpartanMode::Snark(p) => {
+            ProofKeys::Nizk { vk, .. } => vk.verify(proof, inputs, t)?,
+            ProofKeys::Snark(p) => {
                 p.verifier_key()
                     .verify(&SnarkProof::from_bytes(proof)?, inputs, t)?
             }
         }
         Ok(())
+    }
+
+    /// A short digest of the verifying key.
+    pub fn digest(&self) -> [u8; 32] {
+        match self {
+            ProofKeys::Nizk { vk, .. } => vk.digest(),
+            ProofKeys::Snark(p) => p.instance().digest(),
+        }
     }
 }
 
@@ -307,20 +348,26 @@ impl SpartanMode {
 pub struct BoundedVectorRelation {
     d: usize,
     bits: usize,
-    params: SpartanMode,
+    params: ProofKeys,
 }
 
 impl BoundedVectorRelation {
-    /// Sets up the relation for dimension d, proven with the Spartan NIZK.
+    /// Sets up the relation for dimension d, proven with libspartan's NIZK
+    /// (the reference backend).
     pub fn new(d: usize, bits: usize) -> Result<Self, AggError> {
-        let params = SpartanMode::Nizk(NizkParams::setup(&BoundedUpdateCircuit::shape(d, bits))?);
+        Self::with_backend(d, bits, Backend::Libspartan)
+    }
+
+    /// Sets up the relation proven with a NIZK backend.
+    pub fn with_backend(d: usize, bits: usize, backend: Backend) -> Result<Self, AggError> {
+        let params = ProofKeys::nizk(backend, &BoundedUpdateCircuit::shape(d, bits))?;
         Ok(BoundedVectorRelation { d, bits, params })
     }
 
     /// Sets up the relation proven with the Spartan SNARK, its preprocessing
     /// cached in `cache_dir`.
     pub fn new_snark(d: usize, bits: usize, cache_dir: &std::path::Path) -> Result<Self, AggError> {
-        let params = SpartanMode::Snark(SnarkParams::load_or_create(
+        let params = ProofKeys::Snark(SnarkParams::load_or_create(
             &BoundedUpdateCircuit::shape(d, bits),
             cache_dir,
         )?);
@@ -339,6 +386,10 @@ impl UpdateRelation for BoundedVectorRelation {
         RelationConfig::BoundedVector {
             bits: self.bits as u32,
         }
+    }
+
+    fn proof_system(&self) -> ProofSystemConfig {
+        self.params.config()
     }
 
     fn dim(&self) -> usize {
@@ -419,16 +470,22 @@ pub struct TrainRelation<M: Model> {
     cfg: TrainConfig,
     model: M,
     kind: ModelKind,
-    params: SpartanMode,
+    params: ProofKeys,
 }
 
 impl<M: Model> TrainRelation<M> {
-    /// Sets up R_train for `cfg` and `model` with the Spartan NIZK.
+    /// Sets up R_train for `cfg` and `model` with libspartan's NIZK (the
+    /// reference backend).
     pub fn new(cfg: TrainConfig, model: M) -> Result<Self, AggError> {
+        Self::with_backend(cfg, model, Backend::Libspartan)
+    }
+
+    /// Sets up R_train with a NIZK backend.
+    pub fn with_backend(cfg: TrainConfig, model: M, backend: Backend) -> Result<Self, AggError> {
         let kind = ModelKind::of(&model).ok_or(ConfigError::RelationMismatch)?;
         let shape = TrainCircuit::shape(cfg.clone(), model.clone())?;
         Ok(TrainRelation {
-            params: SpartanMode::Nizk(NizkParams::setup(&shape)?),
+            params: ProofKeys::nizk(backend, &shape)?,
             cfg,
             model,
             kind,
@@ -445,7 +502,7 @@ impl<M: Model> TrainRelation<M> {
         let kind = ModelKind::of(&model).ok_or(ConfigError::RelationMismatch)?;
         let shape = TrainCircuit::shape(cfg.clone(), model.clone())?;
         Ok(TrainRelation {
-            params: SpartanMode::Snark(SnarkParams::load_or_create(&shape, cache_dir)?),
+            params: ProofKeys::Snark(SnarkParams::load_or_create(&shape, cache_dir)?),
             cfg,
             model,
             kind,
@@ -471,6 +528,10 @@ impl<M: Model> UpdateRelation for TrainRelation<M> {
             model: self.kind,
             train: self.cfg.clone(),
         }
+    }
+
+    fn proof_system(&self) -> ProofSystemConfig {
+        self.params.config()
     }
 
     fn dim(&self) -> usize {

@@ -55,7 +55,10 @@ impl<Rel: UpdateRelation, S: SharingScheme> Setup<Rel, S> {
     /// scheme other than the one the config names.
     pub fn new(config: ConsortiumConfig, relation: Rel, sharing: S) -> Result<Self, AggError> {
         config.validate()?;
-        if relation.config() != config.relation || relation.dim() != config.dim as usize {
+        if relation.config() != config.relation
+            || relation.dim() != config.dim as usize
+            || relation.proof_system() != config.proof_system
+        {
             return Err(ConfigError::RelationMismatch.into());
         }
         if sharing.config() != config.sharing || sharing.num_parties() != config.num_aggregators() {

@@ -215,6 +215,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> ConsortiumBuilder<Rel, S> {
             name: self.name,
             dim: self.relation.dim() as u32,
             relation: self.relation.config(),
+            proof_system: self.relation.proof_system(),
             sharing: self.sharing.config(),
             validity: self.validity,
             min_batch: self.min_batch,

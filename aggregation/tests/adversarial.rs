@@ -10,8 +10,10 @@ use zkagg_aggregation::auditor::{audit_bytes, AuditFault, ValidityCheck};
 use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::msgs::{AbortReason, PublicMessage, RejectReason, RoundOutcome};
+use zkagg_aggregation::relation::{BoundedVectorRelation, UpdateRelation};
 use zkagg_aggregation::sim::Honest;
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
+use zkagg_mpc::sharing::additive::Additive;
 
 #[test]
 fn honest_round_aggregates_exactly_and_audits() {
@@ -242,4 +244,43 @@ fn shamir_sharing_plugs_in_without_driver_changes() {
     all_aggregate(&r, &before, &ups);
     let v = audit_bytes(c.setup(), &c.bulletin().to_bytes());
     assert!(v.ok(), "{:?}", v.failures);
+}
+
+#[test]
+fn our_proof_system_plugs_in_through_the_config() {
+    use zkagg_aggregation::config::ProofSystemConfig;
+    use zkagg_aggregation::sim::ConsortiumBuilder;
+    use zkagg_zk::proof_system::Backend;
+    let rel = BoundedVectorRelation::with_backend(D, BITS, Backend::HyraxSpartan).unwrap();
+    assert_eq!(
+        rel.proof_system(),
+        ProofSystemConfig::Nizk(Backend::HyraxSpartan)
+    );
+    let mut c = ConsortiumBuilder::new(rel, Additive::new(S).unwrap())
+        .providers(P)
+        .min_batch(3)
+        .initial_model(vec![100; D])
+        .seed(7)
+        .build()
+        .unwrap();
+    let ups = updates();
+    let before = c.model().to_vec();
+    let r = run(&mut c, &ups, &[true; P], &mut Honest);
+    assert_eq!(r.accepted, pids(&[0, 1, 2, 3, 4]));
+    assert_eq!(
+        r.new_model(),
+        Some(&expected_model(&before, &ups, &pids(&[0, 1, 2, 3, 4]))[..])
+    );
+    assert!(audited(&c).ok());
+    // The config names the backend: a libspartan relation is refused.
+    assert!(matches!(
+        zkagg_aggregation::setup::Setup::new(
+            c.setup().config().clone(),
+            BoundedVectorRelation::new(D, BITS).unwrap(),
+            Additive::new(S).unwrap()
+        ),
+        Err(AggError::Config(
+            zkagg_aggregation::error::ConfigError::RelationMismatch
+        ))
+    ));
 }

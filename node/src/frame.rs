@@ -449,6 +449,7 @@ mod tests {
             name: "caps".into(),
             dim: d,
             relation: RelationConfig::BoundedVector { bits: 16 },
+            proof_system: Default::default(),
             sharing: SharingConfig::Additive,
             validity: ValidityMode::ZkProof,
             min_batch: 1,

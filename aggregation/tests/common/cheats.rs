@@ -285,6 +285,9 @@ impl UpdateRelation for LyingRelation {
     fn config(&self) -> zkagg_aggregation::config::RelationConfig {
         self.honest.config()
     }
+    fn proof_system(&self) -> zkagg_aggregation::config::ProofSystemConfig {
+        self.honest.proof_system()
+    }
     fn dim(&self) -> usize {
         D
     }

@@ -30,6 +30,7 @@ pub fn config() -> Arc<ConsortiumConfig> {
         name: "node-test".into(),
         dim: 4,
         relation: RelationConfig::BoundedVector { bits: 16 },
+        proof_system: Default::default(),
         sharing: SharingConfig::Additive,
         validity: ValidityMode::ZkProof,
         min_batch: 1,
