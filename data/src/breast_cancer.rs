@@ -2,6 +2,7 @@
 //! by `smartcore` (feature `datasets`). Labels: 0 = malignant, 1 = benign.
 
 use super::real::RealDataset;
+use super::scaling::Scaling;
 
 /// Number of rows.
 pub const ROWS: usize = 569;
@@ -22,4 +23,15 @@ pub fn load() -> RealDataset {
             .collect(),
         labels: ds.target.iter().map(|&y| y as f64).collect(),
     }
+}
+
+/// The bundled schema (`data/schemas/breast_cancer.csv`): each feature's
+/// [min, max] over the full public data set, rounded outward.
+pub const SCHEMA_CSV: &str = include_str!("../schemas/breast_cancer.csv");
+
+/// The bundled schema as a [`Scaling`] mapping each feature's range to
+/// [-1, 1] (the label, 0/1, is not scaled). The file is checked by the
+/// tests, so this does not fail.
+pub fn schema() -> Scaling {
+    Scaling::from_schema_csv(SCHEMA_CSV).expect("the bundled breast cancer schema parses")
 }
