@@ -26,11 +26,14 @@ pub fn load() -> RealDataset {
 }
 
 /// The bundled schema (`data/schemas/breast_cancer.csv`): each feature's
-/// [min, max] over the full public data set, rounded outward.
+/// [min, max] over the full public data set, rounded outward, and its mean
+/// and population standard deviation over the same rows.
 pub const SCHEMA_CSV: &str = include_str!("../schemas/breast_cancer.csv");
 
-/// The bundled schema as a [`Scaling`] mapping each feature's range to
-/// [-1, 1] (the label, 0/1, is not scaled). The file is checked by the
+/// The bundled schema as a [`Scaling`]: x' = (x - mean) / (2 std) per
+/// feature ([`crate::scaling::STD_MULTIPLE`]; no value of the public data
+/// set saturates in `TrainConfig::breast_cancer`'s Q4.4); the label, 0/1,
+/// is not scaled. The file is checked by the
 /// tests, so this does not fail.
 pub fn schema() -> Scaling {
     Scaling::from_schema_csv(SCHEMA_CSV).expect("the bundled breast cancer schema parses")

@@ -2,7 +2,8 @@
 //!
 //! Data sets for the providers: the Breast Cancer Wisconsin and diabetes
 //! data sets with bundled public schemas, a fixed feature [`Scaling`] (from
-//! public per-feature ranges, carried in the consortium's configuration),
+//! public per-feature means and standard deviations, or ranges, carried in
+//! the consortium's configuration),
 //! standardisation (statistics of the training split, for the centralised
 //! baseline only), quantisation to the consortium's fixed-point format, a
 //! seeded test split and provider shards (possibly unequal), a CSV loader
@@ -43,7 +44,7 @@ pub use csv::{load_csv_file, parse_csv, parse_csv_fixed, parse_csv_fixed_with, t
 pub use error::DataError;
 pub use fedsgd::{accuracy, predictions, PlaintextFedSgd};
 pub use real::{quantise, Overflow, RealDataset, Standardizer};
-pub use scaling::Scaling;
+pub use scaling::{Scaling, Schema, SchemaEntry};
 pub use split::{
     prepare, prepare_scaled, shard, shuffled_indices, train_test_split, Prepared, ScaledPrepared,
     ShardSizes, SplitOptions,

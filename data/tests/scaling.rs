@@ -2,10 +2,10 @@
 //! typed errors, the bundled schemas, the diabetes loader, `prepare_scaled`
 //! and the least-squares baseline.
 
-use zkagg_data::scaling::{MAX_SCHEMA_BYTES, MAX_SCHEMA_FEATURES};
+use zkagg_data::scaling::{MAX_SCHEMA_BYTES, MAX_SCHEMA_FEATURES, STD_MULTIPLE};
 use zkagg_data::{
-    breast_cancer, diabetes, prepare, prepare_scaled, r_squared, DataError, LinearBaseline,
-    RealDataset, Scaling, ShardSizes, SplitOptions,
+    breast_cancer, diabetes, prepare, prepare_scaled, quantise, r_squared, DataError,
+    LinearBaseline, Overflow, RealDataset, Scaling, Schema, SchemaEntry, ShardSizes, SplitOptions,
 };
 use zkagg_zk::model::{LabelKind, TrainConfig};
 
@@ -164,6 +164,34 @@ fn schema_csv_parses_comments_roles_and_quotes() {
 }
 
 #[test]
+fn schema_csv_mean_std_columns_scale_by_two_std() {
+    assert_eq!(STD_MULTIPLE, 2.0);
+    // Mean/std where given (both cells), the range where both are empty.
+    let text = "feature,min,max,mean,std,role\na,0,10,3,1.5,feature\nb,-3,1,,,feature\nscore,25,345,150,80,target\n";
+    let s = Scaling::from_schema_csv(text).unwrap();
+    assert_eq!(s.offset, vec![3.0, -1.0]);
+    assert_eq!(s.scale, vec![3.0, 2.0]);
+    assert_eq!((s.target_offset, s.target_scale), (150.0, 160.0));
+    let schema = Schema::parse(text).unwrap();
+    assert_eq!(schema.entries().len(), 3);
+    assert_eq!(schema.entries()[0].mean_std, Some((3.0, 1.5)));
+    assert_eq!(
+        (schema.entries()[0].min, schema.entries()[0].max),
+        (0.0, 10.0)
+    );
+    assert_eq!(schema.entries()[1].mean_std, None);
+    assert_eq!(schema.target().unwrap().name, "score");
+    assert_eq!(schema.features().count(), 2);
+    assert_eq!(schema.scaling(), s);
+    // Without a role column.
+    let s = Scaling::from_schema_csv("feature,min,max,mean,std\na,0,4,1,0.5\n").unwrap();
+    assert_eq!((s.offset[0], s.scale[0]), (1.0, 1.0));
+    assert_eq!((s.target_offset, s.target_scale), (0.0, 1.0));
+    let d = data(&["a"], vec![vec![0.0], vec![3.0]], vec![0.0, 1.0]);
+    assert_eq!(s.apply(&d).unwrap().rows, vec![vec![-1.0], vec![2.0]]);
+}
+
+#[test]
 fn schema_csv_errors_are_typed_and_line_numbered() {
     let err = |t: &str| Scaling::from_schema_csv(t).unwrap_err();
     assert_eq!(err(""), DataError::EmptyInput);
@@ -229,6 +257,74 @@ fn schema_csv_errors_are_typed_and_line_numbered() {
         err("feature,min,max\n,0,1\n"),
         DataError::SchemaRow { line: 2, .. }
     ));
+    // mean/std: both or neither, finite, and possible within [min, max].
+    assert!(matches!(
+        err("feature,min,max,mean\na,0,1,0.5\n"),
+        DataError::SchemaHeader { line: 1, .. }
+    ));
+    assert!(matches!(
+        err("feature,min,max,mean,std\na,0,1,0.5\n"),
+        DataError::WrongWidth {
+            line: 2,
+            expected: 5,
+            got: 4
+        }
+    ));
+    for row in ["a,0,1,0.5,", "a,0,1,,0.1"] {
+        assert!(
+            matches!(
+                err(&format!("feature,min,max,mean,std\n{row}\n")),
+                DataError::SchemaRow { line: 2, .. }
+            ),
+            "{row}"
+        );
+    }
+    for (row, column) in [
+        ("a,0,1,NaN,0.1", "mean"),
+        ("a,0,1,0.5,inf", "std"),
+        ("a,0,1,x,0.1", "mean"),
+    ] {
+        assert!(
+            matches!(
+                err(&format!("feature,min,max,mean,std\nb,0,1,0.5,0.1\n{row}\n")),
+                DataError::NonNumeric { line: 3, column: ref c, .. } if c == column
+            ),
+            "{row}"
+        );
+    }
+    for row in [
+        "a,0,1,1.5,0.1",
+        "a,0,1,-0.1,0.1",
+        "a,0,1,0.5,0",
+        "a,0,1,0.5,-0.1",
+        "a,0,1,0.5,0.6",
+    ] {
+        assert!(
+            matches!(
+                err(&format!("feature,min,max,mean,std\n{row}\n")),
+                DataError::SchemaRow { line: 2, .. }
+            ),
+            "{row}"
+        );
+    }
+    // The range is still checked when mean/std are given.
+    assert!(matches!(
+        err("feature,min,max,mean,std\na,1,0,0.5,0.1\n"),
+        DataError::BadRange { line: Some(2), .. }
+    ));
+    assert!(matches!(
+        err("feature,min,max,mean,std,role\na,0,1,0.5,0.1,label\n"),
+        DataError::SchemaRow { line: 2, .. }
+    ));
+    // The largest std a range allows is accepted, even for huge ranges.
+    assert!(Scaling::from_schema_csv("feature,min,max,mean,std\na,0,1,0.5,0.5\n").is_ok());
+    let huge = format!(
+        "feature,min,max,mean,std\na,{},{},0,{}\n",
+        -f64::MAX,
+        f64::MAX,
+        f64::MAX
+    );
+    assert!(matches!(err(&huge), DataError::SchemaRow { line: 2, .. }));
     let long = format!("feature,min,max\n{},0,1\n", "n".repeat(257));
     assert!(matches!(err(&long), DataError::SchemaRow { line: 2, .. }));
 }
@@ -261,39 +357,98 @@ fn schema_csv_is_size_capped() {
     ));
 }
 
-/// Every row of each full public data set lies within its bundled schema
-/// (so the scaled values are in [-1, 1]), and the schema names the data
-/// set's columns in order.
+/// Every row of each full public data set lies within its bundled schema's
+/// [min, max], the ranges are tight, the schema's mean/std are the data
+/// set's (population std) to their rounding, the schema names the data
+/// set's columns in order, and the scaling is the mean/std one.
 #[test]
 fn bundled_schemas_cover_the_full_data_sets() {
-    for (d, s, target) in [
-        (breast_cancer::load(), breast_cancer::schema(), false),
-        (diabetes::load(), diabetes::schema(), true),
+    for (d, text, s) in [
+        (
+            breast_cancer::load(),
+            breast_cancer::SCHEMA_CSV,
+            breast_cancer::schema(),
+        ),
+        (diabetes::load(), diabetes::SCHEMA_CSV, diabetes::schema()),
     ] {
+        let schema = Schema::parse(text).unwrap();
+        assert_eq!(schema.scaling(), s);
         assert_eq!(s.features, d.feature_names);
         s.validate().unwrap();
-        let scaled = s.apply(&d).unwrap();
-        for r in &scaled.rows {
-            assert!(r.iter().all(|x| (-1.0..=1.0).contains(x)), "{r:?}");
-        }
-        if target {
-            assert!(scaled.labels.iter().all(|y| (-1.0..=1.0).contains(y)));
+        let mut columns: Vec<(&SchemaEntry, Vec<f64>)> = schema
+            .features()
+            .enumerate()
+            .map(|(j, e)| (e, d.rows.iter().map(|r| r[j]).collect()))
+            .collect();
+        if let Some(t) = schema.target() {
+            columns.push((t, d.labels.clone()));
         } else {
-            assert_eq!(scaled.labels, d.labels);
+            assert_eq!(s.apply(&d).unwrap().labels, d.labels);
         }
-        // Rounded outward by at most about 1% of the width on each side:
-        // the ranges are tight enough to use the fixed-point grid.
-        for j in 0..d.num_features() {
-            let col: Vec<f64> = scaled.rows.iter().map(|r| r[j]).collect();
+        for (e, col) in columns {
+            let n = col.len() as f64;
             let lo = col.iter().cloned().fold(f64::INFINITY, f64::min);
             let hi = col.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            assert!(e.min <= lo && hi <= e.max, "{}: [{lo}, {hi}]", e.name);
+            // Rounded outward by at most about 1% of the width on each side.
+            let w = e.max - e.min;
             assert!(
-                lo < -0.95 && hi > 0.95,
-                "{}: [{lo}, {hi}]",
-                d.feature_names[j]
+                lo - e.min < 0.025 * w && e.max - hi < 0.025 * w,
+                "{}: [{lo}, {hi}] in [{}, {}]",
+                e.name,
+                e.min,
+                e.max
+            );
+            let mean = col.iter().sum::<f64>() / n;
+            let std = (col.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt();
+            let (m, sd) = e.mean_std.expect("the bundled schemas give mean/std");
+            // Rounded to the step of the std's fourth significant digit.
+            let step = 10f64.powi(std.log10().floor() as i32 - 3);
+            assert!(
+                (m - mean).abs() <= step / 2.0 + 1e-12 && (sd - std).abs() <= step / 2.0 + 1e-12,
+                "{}: schema ({m}, {sd}), data ({mean}, {std})",
+                e.name
+            );
+            assert_eq!((e.offset, e.scale), (m, STD_MULTIPLE * sd));
+        }
+    }
+}
+
+/// With k = STD_MULTIPLE, the public data sets' extremes fit the bundled
+/// configurations' data formats, except for one diabetes value.
+#[test]
+fn bundled_scalings_fit_the_data_formats() {
+    let count = |d: &RealDataset, s: &Scaling, cfg: &TrainConfig, kind: LabelKind| {
+        quantise(
+            &s.apply(d).unwrap(),
+            cfg.data_format,
+            kind,
+            Overflow::Saturate,
+        )
+        .unwrap()
+        .1
+    };
+    let bc = breast_cancer::load();
+    let cfg = TrainConfig::breast_cancer(1);
+    assert_eq!(
+        count(&bc, &breast_cancer::schema(), &cfg, LabelKind::Binary),
+        0
+    );
+    // The schema's own [min, max] fit too: every value the ranges allow.
+    for e in Schema::parse(breast_cancer::SCHEMA_CSV).unwrap().entries() {
+        for x in [e.min, e.max] {
+            assert!(
+                cfg.data_format.encode((x - e.offset) / e.scale).is_ok(),
+                "{}",
+                e.name
             );
         }
     }
+    // S2's maximum is 4.18 standard deviations above its mean: 2.09 scaled,
+    // beyond Q1.6's largest value 127/64. Nothing else saturates.
+    let db = diabetes::load();
+    let dcfg = TrainConfig::diabetes(1);
+    assert_eq!(count(&db, &diabetes::schema(), &dcfg, LabelKind::Fixed), 1);
 }
 
 #[test]
