@@ -2,6 +2,7 @@
 //! by `smartcore` (feature `datasets`). Labels: 0 = malignant, 1 = benign.
 
 use super::real::RealDataset;
+use super::scaling::Scaling;
 
 /// Number of rows.
 pub const ROWS: usize = 569;
@@ -22,4 +23,18 @@ pub fn load() -> RealDataset {
             .collect(),
         labels: ds.target.iter().map(|&y| y as f64).collect(),
     }
+}
+
+/// The bundled schema (`data/schemas/breast_cancer.csv`): each feature's
+/// [min, max] over the full public data set, rounded outward, and its mean
+/// and population standard deviation over the same rows.
+pub const SCHEMA_CSV: &str = include_str!("../schemas/breast_cancer.csv");
+
+/// The bundled schema as a [`Scaling`]: x' = (x - mean) / (2 std) per
+/// feature ([`crate::scaling::STD_MULTIPLE`]; no value of the public data
+/// set saturates in `TrainConfig::breast_cancer`'s Q4.4); the label, 0/1,
+/// is not scaled. The file is checked by the
+/// tests, so this does not fail.
+pub fn schema() -> Scaling {
+    Scaling::from_schema_csv(SCHEMA_CSV).expect("the bundled breast cancer schema parses")
 }

@@ -32,7 +32,7 @@ impl CsvSchema {
 }
 
 /// Splits one CSV line into cells (quotes handled, cells trimmed).
-fn split_line(line: &str) -> Vec<String> {
+pub(crate) fn split_line(line: &str) -> Vec<String> {
     let mut cells = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;

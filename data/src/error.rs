@@ -89,7 +89,99 @@ pub enum DataError {
     /// Split or shard options that cannot be met.
     #[error("bad split: {0}")]
     BadSplit(String),
+    /// A value to be scaled is not finite (NaN or infinity).
+    #[error("line {line}, column `{column}`: {value} is not finite")]
+    NonFinite {
+        /// 1-based line number (for in-memory data: row index + 2, as if a
+        /// header were line 1).
+        line: usize,
+        /// Column name (`label` for the label).
+        column: String,
+        /// The value.
+        value: f64,
+    },
+    /// A data set's feature names differ from the ones a [`crate::Scaling`]
+    /// was written for (a wrong column order would silently mis-scale).
+    #[error("feature {index}: the scaling expects `{expected}`, the data has `{got}`")]
+    FeatureName {
+        /// 0-based feature index.
+        index: usize,
+        /// The scaling's name.
+        expected: String,
+        /// The data set's name.
+        got: String,
+    },
+    /// A range [min, max] that cannot be mapped to [-1, 1]: non-finite
+    /// bounds, min > max, or zero width.
+    #[error("{}feature `{feature}`: range [{min}, {max}] needs finite min < max", at_line(.line))]
+    BadRange {
+        /// 1-based line of the schema file, if the range came from one.
+        line: Option<usize>,
+        /// Feature name (or index, for unnamed ranges).
+        feature: String,
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// A scaling coefficient that is not finite, or a scale that is not
+    /// positive.
+    #[error("{what}: offset {offset} and scale {scale} must be finite with scale > 0")]
+    BadScaling {
+        /// Which coefficient (`feature 3 (`BMI`)` or `target`).
+        what: String,
+        /// The offset.
+        offset: f64,
+        /// The scale.
+        scale: f64,
+    },
+    /// The schema file's header is not `feature,min,max` (optionally
+    /// followed by `,role`).
+    #[error("line {line}: schema header must be `feature,min,max` or `feature,min,max,role`, found `{found}`")]
+    SchemaHeader {
+        /// 1-based line number.
+        line: usize,
+        /// The header as found.
+        found: String,
+    },
+    /// A schema row with an unusable name or role.
+    #[error("line {line}: {reason}")]
+    SchemaRow {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A feature named twice in a schema.
+    #[error("line {line}: feature `{name}` is already defined on line {first}")]
+    DuplicateFeature {
+        /// 1-based line of the repeat.
+        line: usize,
+        /// 1-based line of the first definition.
+        first: usize,
+        /// The name.
+        name: String,
+    },
+    /// An input beyond a size cap.
+    #[error("{what}: {got} exceeds the limit of {limit}")]
+    TooLarge {
+        /// What is capped.
+        what: &'static str,
+        /// The cap.
+        limit: usize,
+        /// The size found.
+        got: usize,
+    },
+    /// A least-squares fit whose normal equations are singular (collinear
+    /// features or fewer rows than weights).
+    #[error("the normal equations are singular")]
+    Singular,
     /// The fixed-point data set was rejected by the model layer.
     #[error(transparent)]
     Model(#[from] zkagg_zk::model::ModelError),
+}
+
+/// `line N: ` for a known line, nothing otherwise.
+fn at_line(line: &Option<usize>) -> String {
+    line.map(|l| format!("line {l}: ")).unwrap_or_default()
 }

@@ -2,6 +2,7 @@
 //! training step (bit-exactly what R_train proves), the updates are summed
 //! and the model moves by their floor mean. No cryptography.
 
+use super::scaling::Scaling;
 use zkagg_zk::model::{apply_mean_update, Dataset, Model, ModelError, TrainConfig};
 
 /// Fraction of rows whose [`Model::classify`] output equals the label.
@@ -13,6 +14,27 @@ pub fn accuracy<M: Model>(model: &M, cfg: &TrainConfig, weights: &[i64], test: &
         .filter(|&i| model.classify(cfg, weights, test.row(i)) == test.labels()[i])
         .count();
     ok as f64 / test.num_samples() as f64
+}
+
+/// The model's output on every row of `test` ([`Model::predict`], scale
+/// 2^F_w), decoded and mapped back to the label's original units with
+/// [`Scaling::unscale_target`] (for regression; score with
+/// [`crate::r_squared`] against the unscaled labels).
+pub fn predictions<M: Model>(
+    model: &M,
+    cfg: &TrainConfig,
+    weights: &[i64],
+    test: &Dataset,
+    scaling: &Scaling,
+) -> Vec<f64> {
+    (0..test.num_samples())
+        .map(|i| {
+            let y = cfg
+                .model_format
+                .decode(model.predict(cfg, weights, test.row(i)));
+            scaling.unscale_target(y)
+        })
+        .collect()
 }
 
 /// The state of a plaintext federated run.

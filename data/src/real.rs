@@ -46,6 +46,10 @@ impl RealDataset {
 /// Per-feature standardisation x' = (x - mean) / std, with the means and
 /// (population) standard deviations of a training set; a constant feature
 /// gets std 1.
+///
+/// For the centralised baseline only: fitting it on a consortium's training
+/// rows would pool the providers' data. The protocol path must use a fixed
+/// public [`crate::Scaling`] ([`crate::prepare_scaled`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Standardizer {
     /// Feature means.

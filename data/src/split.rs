@@ -1,8 +1,12 @@
 //! Seeded shuffling, the held-out test split, provider shards, and the
-//! standardise-then-quantise pipeline.
+//! scale-then-quantise pipelines: [`prepare_scaled`] with a fixed public
+//! [`Scaling`] (the protocol path), [`prepare`] with a [`Standardizer`]
+//! fitted on the training split (the centralised baseline's view, which a
+//! consortium could only compute by pooling data).
 
 use super::error::DataError;
 use super::real::{quantise, Overflow, RealDataset, Standardizer};
+use super::scaling::Scaling;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use serde::{Deserialize, Serialize};
@@ -155,6 +159,10 @@ pub struct Prepared {
 /// standardises both, shards the training rows and quantises everything
 /// (saturating values beyond the fixed-point range, counted in
 /// [`Prepared::saturated`]).
+///
+/// Fitting on the training split is what a centralised baseline does; in a
+/// consortium it would need the union of the providers' rows. The protocol
+/// path uses [`prepare_scaled`] with a public [`Scaling`].
 pub fn prepare(data: &RealDataset, opts: &SplitOptions) -> Result<Prepared, DataError> {
     let (train, test) = train_test_split(data, opts.test_fraction, opts.seed)?;
     let standardizer = Standardizer::fit(&train)?;
@@ -174,6 +182,64 @@ pub fn prepare(data: &RealDataset, opts: &SplitOptions) -> Result<Prepared, Data
         train_real,
         test_real,
         standardizer,
+        saturated: saturated + sat,
+    })
+}
+
+/// A federated data set prepared with a fixed public [`Scaling`].
+#[derive(Clone, Debug)]
+pub struct ScaledPrepared {
+    /// The provider shards, scaled and quantised.
+    pub shards: Vec<Dataset>,
+    /// The held-out test set, scaled and quantised.
+    pub test: Dataset,
+    /// The scaled training rows (all shards together), real-valued.
+    pub train_real: RealDataset,
+    /// The scaled test rows, real-valued.
+    pub test_real: RealDataset,
+    /// The training rows as loaded (original units), for baselines.
+    pub train_raw: RealDataset,
+    /// The test rows as loaded (original units), for baselines and for
+    /// scoring predictions mapped back with [`Scaling::unscale_target`].
+    pub test_raw: RealDataset,
+    /// The scaling applied.
+    pub scaling: Scaling,
+    /// How many values (features and fixed-point labels) were saturated to
+    /// the fixed-point range.
+    pub saturated: usize,
+}
+
+/// [`prepare`] with a fixed public [`Scaling`] instead of a fitted
+/// standardiser: the same seeded test split and shards (so the rows match
+/// [`prepare`] with the same options), then every row is scaled with
+/// `scaling` (features, and the label by the target scaling) and quantised,
+/// saturating values beyond the fixed-point range (counted in
+/// [`ScaledPrepared::saturated`]). Nothing is computed from the data, so
+/// every provider can do this on its own shard alone.
+pub fn prepare_scaled(
+    data: &RealDataset,
+    opts: &SplitOptions,
+    scaling: &Scaling,
+) -> Result<ScaledPrepared, DataError> {
+    let (train_raw, test_raw) = train_test_split(data, opts.test_fraction, opts.seed)?;
+    let train_real = scaling.apply(&train_raw)?;
+    let test_real = scaling.apply(&test_raw)?;
+    let mut saturated = 0;
+    let mut shards = Vec::new();
+    for s in shard(&train_real, &opts.shards, opts.seed.wrapping_add(1))? {
+        let (d, sat) = quantise(&s, opts.format, opts.labels, Overflow::Saturate)?;
+        saturated += sat;
+        shards.push(d);
+    }
+    let (test, sat) = quantise(&test_real, opts.format, opts.labels, Overflow::Saturate)?;
+    Ok(ScaledPrepared {
+        shards,
+        test,
+        train_real,
+        test_real,
+        train_raw,
+        test_raw,
+        scaling: scaling.clone(),
         saturated: saturated + sat,
     })
 }
