@@ -128,11 +128,11 @@ impl TrainConfig {
 
     /// The configuration used for linear regression on the diabetes data set
     /// (10 features) with `max_samples` rows per provider, for features and
-    /// the target scaled to [-1, 1] by fixed public ranges (zkagg-data's
-    /// `diabetes::schema()`): features and labels Q1.6 (8-bit words, 6
-    /// fractional bits, range [-2, 2), so a value up to half a range width
-    /// beyond the documented range still fits, and the target's resolution
-    /// is 1/64 of half its range, about 2.5 progression units), weights Q12
+    /// the target scaled by the fixed public schema (zkagg-data's
+    /// `diabetes::schema()`: x' = (x - mean) / (2 std) with the data set's
+    /// published statistics, so nobody standardises on pooled data):
+    /// features and labels Q1.6 (8-bit words, 6 fractional bits, range
+    /// [-2, 2), values up to 4 standard deviations from the mean), weights Q12
     /// in 20-bit words (range [-128, 128)), lr = 1, B = 0.25 (1024 at scale
     /// 2^12).
     ///
