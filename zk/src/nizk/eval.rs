@@ -92,8 +92,42 @@ impl SparseMatrix {
         self.cols.len()
     }
 
+    /// The transpose (counting sort by column; row indices stay ascending
+    /// within each column).
+    pub fn transpose(&self) -> SparseMatrix {
+        let nr = self.num_rows();
+        let nc = self.num_cols;
+        let mut col_ptr = vec![0u32; nc + 1];
+        for c in &self.cols {
+            col_ptr[*c as usize + 1] += 1;
+        }
+        for i in 0..nc {
+            col_ptr[i + 1] += col_ptr[i];
+        }
+        let mut next: Vec<u32> = col_ptr[..nc].to_vec();
+        let mut rows = vec![0u32; self.nnz()];
+        let mut coeffs = vec![0u32; self.nnz()];
+        for r in 0..nr {
+            let lo = self.row_ptr[r] as usize;
+            let hi = self.row_ptr[r + 1] as usize;
+            for (c, k) in self.cols[lo..hi].iter().zip(&self.coeffs[lo..hi]) {
+                let pos = &mut next[*c as usize];
+                rows[*pos as usize] = r as u32;
+                coeffs[*pos as usize] = *k;
+                *pos += 1;
+            }
+        }
+        SparseMatrix {
+            num_cols: nr,
+            row_ptr: col_ptr,
+            cols: rows,
+            coeffs,
+            values: self.values.clone(),
+        }
+    }
+
     /// sum over row `r` of coeff * v[col] (v must cover every column).
-    fn row_dot(&self, r: usize, v: &[Fe]) -> Fe {
+    pub(crate) fn row_dot(&self, r: usize, v: &[Fe]) -> Fe {
         let lo = self.row_ptr[r] as usize;
         let hi = self.row_ptr[r + 1] as usize;
         let mut acc = Fe::ZERO;

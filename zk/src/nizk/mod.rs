@@ -180,10 +180,21 @@ impl core::fmt::Debug for VerifyingKey {
     }
 }
 
-/// The proving key: the verifying key (whose evaluator holds the matrices).
-#[derive(Clone, Debug)]
+/// The proving key: the verifying key (whose evaluator holds the matrices)
+/// and the transposed matrices, for the inner sum-check's combination
+/// eq(rx, .)^T M as a gather (one write per column, in parallel).
+#[derive(Clone)]
 pub struct ProvingKey {
     vk: VerifyingKey,
+    transposed: Arc<[SparseMatrix; 3]>,
+}
+
+impl core::fmt::Debug for ProvingKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProvingKey")
+            .field("vk", &self.vk)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Preprocesses a shape: padded sizes, sparse matrices, generators, digest.
@@ -207,6 +218,11 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
         .ok_or(NizkError::ShapeTooLarge("matrix entry outside the shape"))
     };
     let mats = [mat(&shape.a)?, mat(&shape.b)?, mat(&shape.c)?];
+    let transposed = Arc::new([
+        mats[0].transpose(),
+        mats[1].transpose(),
+        mats[2].transpose(),
+    ]);
     let gens = Generators::new(labels::GENS_CTX, size.layout().num_cols(), 4);
     let mut h = Sha256::new();
     h.update(labels::VK_DIGEST);
@@ -231,7 +247,13 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
         gens: Arc::new(gens),
         eval: Arc::new(FlatEvaluator { mats }),
     };
-    Ok((ProvingKey { vk: vk.clone() }, vk))
+    Ok((
+        ProvingKey {
+            vk: vk.clone(),
+            transposed,
+        },
+        vk,
+    ))
 }
 
 impl VerifyingKey {

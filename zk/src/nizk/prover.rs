@@ -228,31 +228,28 @@ impl ProvingKey {
         let claim = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
         let blind = r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2];
         let eq_rx = mle::eq_table_fe(&rx);
-        let scaled = |k: usize| -> Vec<Fe> {
-            let rk = Fe::from_fr(&r_abc[k]);
-            eq_rx
-                .par_iter()
-                .with_min_len(4096)
-                .map(|e| rk * *e)
-                .collect()
-        };
-        let parts: Vec<Vec<Fe>> = [ma, mb, mc]
-            .into_par_iter()
-            .enumerate()
-            .map(|(k, mat)| {
-                let mut out = vec![Fe::ZERO; 2 * nw];
-                mat.add_transposed(&scaled(k), &mut out);
-                out
+        let scaled: Vec<Vec<Fe>> = r_abc
+            .iter()
+            .map(|rk| {
+                let rk = Fe::from_fr(rk);
+                eq_rx
+                    .par_iter()
+                    .with_min_len(4096)
+                    .map(|e| rk * *e)
+                    .collect()
             })
             .collect();
-        let mut mvec = vec![Fe::ZERO; 2 * nw];
-        for p in &parts {
-            mvec.par_iter_mut()
-                .with_min_len(4096)
-                .zip(p.par_iter())
-                .for_each(|(o, x)| *o += *x);
-        }
-        drop(parts);
+        drop(eq_rx);
+        let [ta, tb, tc] = &*self.transposed;
+        // M(rx, y) for every y: column y of r_A A + r_B B + r_C C against eq(rx, .).
+        let mvec: Vec<Fe> = (0..2 * nw)
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|y| {
+                ta.row_dot(y, &scaled[0]) + tb.row_dot(y, &scaled[1]) + tc.row_dot(y, &scaled[2])
+            })
+            .collect();
+        drop(scaled);
         // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
         let inner_z_w: Vec<Fe> = z[..nw].to_vec();
         let mut inner = Inner { m: mvec, z };

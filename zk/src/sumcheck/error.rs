@@ -26,6 +26,10 @@ pub enum SumcheckError {
         /// Returned number.
         got: usize,
     },
+    /// A degree of zero, above [`MAX_DEGREE`](super::MAX_DEGREE) or beyond
+    /// the coefficient generators (local misuse).
+    #[error("unsupported round-polynomial degree {0}")]
+    UnsupportedDegree(usize),
     /// A commitment-layer error (lengths, zero challenges, encodings).
     #[error(transparent)]
     Hyrax(#[from] HyraxError),

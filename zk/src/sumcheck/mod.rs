@@ -173,6 +173,9 @@ impl SumcheckProof {
             return Err(SumcheckError::NoRounds);
         }
         let deg = oracle.degree();
+        if deg == 0 || deg > MAX_DEGREE || deg + 1 > gens.coeffs().len() {
+            return Err(SumcheckError::UnsupportedDegree(deg));
+        }
         absorb_shape(transcript, rounds, deg);
         let (mut claim, mut blind) = (claim, blind);
         let mut point = Vec::with_capacity(rounds);

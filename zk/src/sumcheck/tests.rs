@@ -363,3 +363,28 @@ fn round_simulator_passes_verification() {
     .unwrap();
     assert!(s.verify());
 }
+
+#[test]
+fn unsupported_degrees_are_errors_not_panics() {
+    struct Constant;
+    impl RoundOracle for Constant {
+        fn degree(&self) -> usize {
+            0
+        }
+        fn round_evals(&self) -> Vec<Fr> {
+            Vec::new()
+        }
+        fn bind(&mut self, _r: &Fr) {}
+    }
+    let g = gens();
+    let r = SumcheckProof::prove(
+        &g,
+        &mut Constant,
+        2,
+        Fr::ZERO,
+        Fr::ZERO,
+        &mut Transcript::new(b"t"),
+        &mut rng(1),
+    );
+    assert!(matches!(r, Err(SumcheckError::UnsupportedDegree(0))));
+}
