@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod bulletin_service;
+pub mod config;
 pub mod frame;
 pub mod pki;
 pub mod store;
