@@ -17,5 +17,6 @@ pub mod bulletin_service;
 pub mod config;
 pub mod frame;
 pub mod pki;
+pub mod service;
 pub mod store;
 pub mod transport;
