@@ -1,33 +1,170 @@
-//! The `zkagg` command-line tool (minimal for now).
+//! The `zkagg` command-line tool: one binary, one subcommand per role.
+//!
+//! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound),
+//! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
 
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
+use zkagg_node::service::provider::ProviderFaults;
+use zkagg_node::service::{self, Role};
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("--version") | Some("-V") => {
-            println!("zkagg {}", env!("CARGO_PKG_VERSION"));
+/// How long a service has to stop after SIGTERM.
+const STOP_BOUND: Duration = Duration::from_secs(5);
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "zkagg",
+    version,
+    about = "Privacy-preserving, verifiable federated learning"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the coordinator: the bulletin and the round schedule.
+    Coordinator(RunArgs),
+    /// Run an aggregator.
+    Aggregator(RunArgs),
+    /// Run a provider.
+    Provider {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Post contributions but never deliver the shares (fault injection).
+        #[arg(long, hide = true)]
+        withhold_shares: bool,
+    },
+    /// Constraint counts of the range-check circuit, per gadget.
+    Constraints {
+        /// Dimension d.
+        #[arg(default_value_t = 1000)]
+        d: usize,
+    },
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The consortium file (TOML).
+    #[arg(long)]
+    config: PathBuf,
+    /// This member's folder (signing key, TLS key and certificate, CA).
+    #[arg(long)]
+    member: PathBuf,
+}
+
+fn init_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::io::stderr().is_terminal() {
+        builder.init();
+    } else {
+        builder.json().init();
+    }
+}
+
+fn constraints(d: usize) -> ExitCode {
+    let mut c = zkagg::zk::r1cs::ConstraintCounter::new();
+    use zkagg::zk::r1cs::Circuit;
+    match zkagg::zk::circuits::RangeCheckCircuit::shape(d, 16).synthesize(&mut c) {
+        Ok(()) => {
+            print!("{}", c.report());
             ExitCode::SUCCESS
         }
-        Some("constraints") => {
-            // Constraint counts of the range-check circuit, per gadget.
-            let d: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
-            let mut c = zkagg::zk::r1cs::ConstraintCounter::new();
-            use zkagg::zk::r1cs::Circuit;
-            match zkagg::zk::circuits::RangeCheckCircuit::shape(d, 16).synthesize(&mut c) {
-                Ok(()) => {
-                    print!("{}", c.report());
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    ExitCode::FAILURE
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a role on a runtime, stopping within [`STOP_BOUND`] of a signal.
+fn run_role(role: Role, args: RunArgs) -> ExitCode {
+    init_logs();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(async move {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let service = service::run(role, &args.config, &args.member, stop_rx);
+        tokio::pin!(service);
+        let signal = async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{signal, SignalKind};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = term.recv() => {}
+                            _ = tokio::signal::ctrl_c() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
                 }
             }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        };
+        let result = tokio::select! {
+            r = &mut service => r,
+            _ = signal => {
+                tracing::info!("signal received, stopping");
+                let _ = stop_tx.send(true);
+                match tokio::time::timeout(STOP_BOUND, &mut service).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tracing::warn!("did not stop within the bound");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(%e, "stopped");
+                eprintln!("error: {e}");
+                ExitCode::from(e.exit_code())
+            }
         }
-        _ => {
-            eprintln!("usage: zkagg --version | zkagg constraints [D]");
-            ExitCode::from(2)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
         }
+    };
+    match cli.command {
+        Command::Constraints { d } => constraints(d),
+        Command::Coordinator(args) => run_role(Role::Coordinator, args),
+        Command::Aggregator(args) => run_role(Role::Aggregator, args),
+        Command::Provider {
+            run,
+            withhold_shares,
+        } => run_role(Role::Provider(ProviderFaults { withhold_shares }), run),
     }
 }

@@ -99,6 +99,14 @@ pub enum Control {
     Stored,
     /// An identical private message was already stored.
     AlreadyStored,
+    /// A private message was refused (the fault is the sender's).
+    DeliveryRefused(Fault),
+    /// Sent to an idle follower so that neither side's idle timeout fires
+    /// while the bulletin does not move; `len` is the bulletin's length.
+    Heartbeat {
+        /// The current length.
+        len: u64,
+    },
 }
 
 /// A decoded frame.

@@ -14,7 +14,9 @@
 #![deny(missing_docs)]
 
 pub mod bulletin_service;
+pub mod config;
 pub mod frame;
 pub mod pki;
+pub mod service;
 pub mod store;
 pub mod transport;

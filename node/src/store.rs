@@ -371,6 +371,25 @@ impl Store {
         .await
     }
 
+    /// The outbox message for (round, kind, dest), sent or not.
+    pub async fn outbox_message(
+        &self,
+        round: u64,
+        kind: &str,
+        dest: PartyId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let kind = kind.to_owned();
+        self.call(move |c| {
+            Ok(c.query_row(
+                "SELECT bytes FROM outbox WHERE round = ?1 AND kind = ?2 AND dest = ?3",
+                params![i64_col(round)?, &kind, &party_bytes(dest)],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
     /// The unsent outbox messages, in the order they were written.
     pub async fn pending(&self) -> Result<Vec<OutboxItem>, StoreError> {
         self.call(|c| {

@@ -1,0 +1,281 @@
+//! The aggregator service: receives share deliveries over mTLS from
+//! providers only, stores each in the `received` table before it
+//! acknowledges it, follows the bulletin verifying every entry, decides at
+//! the contribution deadline and posts its accepted set, then its partial
+//! sum once every set is on the bulletin.
+//!
+//! Crash safety: each message is written to the outbox (its encoded
+//! `PublicMessage`) before it is posted, and never recomputed differently:
+//! after a restart the decision is re-derived from the stored shares and
+//! must encode to the stored bytes, which are then posted. Entries are
+//! signed at the current head with ed25519 (deterministic), so the same
+//! message at the same head is the same bytes.
+
+use super::{next_entry, spawn_follower, Context, Poster, ServiceError, View};
+use crate::frame::{Control, WireMessage};
+use crate::store::{Store, StoreError, Stored};
+use crate::transport::{Conn, Server};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+use zkagg_aggregation::aggregator::{AggregatorDecided, AggregatorRound};
+use zkagg_aggregation::error::Fault;
+use zkagg_aggregation::msgs::{decode_delivery, decode_public, PublicMessage, ShareDelivery};
+use zkagg_aggregation::relation::UpdateRelation;
+use zkagg_aggregation::setup::{Setup, SharingScheme};
+use zkagg_aggregation::{AggregatorId, PartyId, ProviderId};
+use zkagg_zk::encoding;
+
+/// The `received` kind of a share delivery.
+const SHARE: &str = "share";
+/// The outbox kind of an accepted set.
+const ACCEPTED_SET: &str = "accepted-set";
+/// The outbox kind of a partial sum.
+const PARTIAL_SUM: &str = "partial-sum";
+
+/// Handles one provider connection: each delivery is checked against the
+/// authenticated sender and this aggregator, stored, then acknowledged.
+async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
+    me: AggregatorId,
+    store: Store,
+    mut conn: Conn<T>,
+) {
+    let PartyId::Provider(sender) = conn.peer() else {
+        return;
+    };
+    loop {
+        let reply = match conn.recv().await {
+            Ok(Some(WireMessage::Delivery(d))) => {
+                if d.provider != sender {
+                    Control::DeliveryRefused(Fault::SenderMismatch)
+                } else if d.aggregator != me {
+                    Control::DeliveryRefused(Fault::WrongRecipient)
+                } else {
+                    match encoding::to_bytes(&d) {
+                        Err(_) => Control::DeliveryRefused(Fault::MalformedShare),
+                        Ok(bytes) => match store.put_received(d.round, sender, SHARE, &bytes).await
+                        {
+                            Ok(Stored::New) => {
+                                tracing::debug!(round = d.round, %sender, "share stored");
+                                Control::Stored
+                            }
+                            Ok(Stored::AlreadyStored) => Control::AlreadyStored,
+                            Err(StoreError::ReceivedConflict { .. }) => {
+                                Control::DeliveryRefused(Fault::TooManyDeliveries)
+                            }
+                            Err(e) => {
+                                tracing::error!(%e, "cannot store a share");
+                                return;
+                            }
+                        },
+                    }
+                }
+            }
+            _ => return,
+        };
+        if conn.send(&WireMessage::Control(reply)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The aggregator's progress in the open round.
+struct RoundState {
+    round: u64,
+    decide_at: Instant,
+    decided: Option<AggregatorDecided>,
+}
+
+/// Runs aggregator s until the last round is closed or the shutdown flag
+/// is set.
+pub async fn run<Rel, S>(ctx: Context, setup: Arc<Setup<Rel, S>>) -> Result<(), ServiceError>
+where
+    Rel: UpdateRelation + Send + Sync + 'static,
+    S: SharingScheme + Send + Sync + 'static,
+{
+    let PartyId::Aggregator(me) = ctx.member.party else {
+        return Err(ServiceError::WrongRole(ctx.member.party));
+    };
+    let ops = &ctx.config.operations;
+    let db = ops
+        .aggregator_dbs
+        .get(me.index())
+        .ok_or(ServiceError::WrongRole(ctx.member.party))?;
+    let store = Store::open(db).await?;
+    let addr = ctx
+        .config
+        .aggregator_addr(me)
+        .ok_or(ServiceError::WrongRole(ctx.member.party))?;
+    let server = Server::new(
+        Arc::new(ctx.config.consortium.clone()),
+        &ctx.member.ca,
+        ctx.member.identity.clone(),
+        |p| matches!(p, PartyId::Provider(_)),
+        ctx.limits,
+        ctx.caps(),
+    )?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServiceError::Network(format!("bind {addr}: {e}")))?;
+    tracing::info!(%addr, aggregator = me.0, "aggregator listening");
+    let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
+    let mut stop_server = ctx.shutdown.clone();
+    let st = store.clone();
+    let server_task = tokio::spawn(server.serve(
+        listener,
+        move |conn| serve_deliveries(me, st.clone(), conn),
+        async move {
+            tokio::select! {
+                _ = super::until_stop(&mut stop_server) => {}
+                _ = super::until_stop(&mut done_rx) => {}
+            }
+        },
+    ));
+    let r = drive(&ctx, setup, me, &store).await;
+    let _ = done_tx.send(true);
+    let _ = server_task.await;
+    r
+}
+
+async fn drive<Rel, S>(
+    ctx: &Context,
+    setup: Arc<Setup<Rel, S>>,
+    me: AggregatorId,
+    store: &Store,
+) -> Result<(), ServiceError>
+where
+    Rel: UpdateRelation + Send + Sync + 'static,
+    S: SharingScheme + Send + Sync + 'static,
+{
+    let ops = &ctx.config.operations;
+    let cfg = setup.config().clone();
+    let nagg = cfg.num_aggregators();
+    let mut view = View::new(&setup)?;
+    let mut entries = spawn_follower(ctx.client(), ops.coordinator);
+    let mut poster = Poster::new(ctx.client(), ops.coordinator);
+    let mut shutdown = ctx.shutdown.clone();
+    let mut state: Option<RoundState> = None;
+    let mut rng = ChaCha20Rng::from_entropy();
+    let party = PartyId::Aggregator(me);
+    loop {
+        let wake = state.as_ref().map(|s| s.decide_at);
+        if next_entry(&mut view, &mut entries, &mut shutdown, wake)
+            .await?
+            .is_none()
+        {
+            tracing::info!("stopping");
+            return Ok(());
+        }
+        if view.ledger.next_round() >= ops.rounds && view.ledger.open_round().is_none() {
+            tracing::info!("every round closed");
+            return Ok(());
+        }
+        let Some(open) = view.ledger.open_round() else {
+            state = None;
+            continue;
+        };
+        let round = open.round();
+        if state.as_ref().map(|s| s.round) != Some(round) {
+            tracing::info!(round, "round seen");
+            state = Some(RoundState {
+                round,
+                decide_at: Instant::now()
+                    + crate::config::Deadlines::ms(ops.deadlines.contributions_ms),
+                decided: None,
+            });
+        }
+        let Some(st) = state.as_mut() else { continue };
+        let posted_set = open.accepted_sets().get(&me).map(|(_, a)| a.clone());
+        let stored_set = store
+            .outbox_message(round, ACCEPTED_SET, PartyId::Coordinator)
+            .await?;
+        // Decide at the deadline, or at once after a restart that had decided.
+        if st.decided.is_none()
+            && (Instant::now() >= st.decide_at || stored_set.is_some() || posted_set.is_some())
+        {
+            let mut agg = AggregatorRound::new(me, setup.clone(), round);
+            for i in 0..cfg.num_providers() as u32 {
+                let Some(bytes) = store.received(round, ProviderId(i), SHARE).await? else {
+                    continue;
+                };
+                let d: ShareDelivery = match decode_delivery(&bytes) {
+                    Ok(d) => d,
+                    Err(_) => continue,
+                };
+                if let Err(e) = agg.receive_share(ProviderId(i), d) {
+                    tracing::warn!(%e, provider = i, "stored share refused");
+                }
+            }
+            let (decided, set) = agg.decide(&view.ledger, &mut rng)?;
+            let msg = PublicMessage::AcceptedSet(set);
+            let bytes = encoding::to_bytes(&msg).map_err(zkagg_aggregation::AggError::from)?;
+            // Written before it is sent; a different decision is refused.
+            let (id, _) = store
+                .put_outbox(round, ACCEPTED_SET, PartyId::Coordinator, &bytes)
+                .await?;
+            tracing::info!(round, accepted = ?decided.accepted(), "decided");
+            st.decided = Some(decided);
+            if posted_set.is_none() {
+                poster
+                    .post(
+                        &mut view,
+                        &mut entries,
+                        &ctx.member.signing,
+                        party,
+                        &msg,
+                        |v| {
+                            v.ledger.open_round().is_some_and(|o| {
+                                o.round() == round && o.accepted_sets().contains_key(&me)
+                            })
+                        },
+                    )
+                    .await?;
+            }
+            store.mark_sent(id).await?;
+            continue;
+        }
+        let Some(open) = view.ledger.open_round() else {
+            continue;
+        };
+        let Some(acc) = open.intersection(nagg) else {
+            continue;
+        };
+        if acc.len() < cfg.min_batch as usize || open.partial_sums().contains_key(&me) {
+            continue;
+        }
+        let Some(decided) = st.decided.take() else {
+            continue;
+        };
+        let msg = PublicMessage::PartialSum(decided.partial_sum(&view.ledger, nagg)?);
+        let bytes = encoding::to_bytes(&msg).map_err(zkagg_aggregation::AggError::from)?;
+        let (id, _) = store
+            .put_outbox(round, PARTIAL_SUM, PartyId::Coordinator, &bytes)
+            .await?;
+        let stored = store
+            .outbox_message(round, PARTIAL_SUM, PartyId::Coordinator)
+            .await?
+            .map(|b| decode_public(&b));
+        if !matches!(stored, Some(Ok(ref m)) if *m == msg) {
+            return Err(ServiceError::Protocol("stored partial sum differs".into()));
+        }
+        poster
+            .post(
+                &mut view,
+                &mut entries,
+                &ctx.member.signing,
+                party,
+                &msg,
+                |v| {
+                    v.ledger
+                        .open_round()
+                        .is_none_or(|o| o.round() != round || o.partial_sums().contains_key(&me))
+                },
+            )
+            .await?;
+        store.mark_sent(id).await?;
+        tracing::info!(round, "partial sum posted");
+    }
+}

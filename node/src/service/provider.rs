@@ -1,0 +1,167 @@
+//! The provider service: registers if the relation commits to data, then
+//! for each round follows the header, computes its update, proves, posts
+//! its contribution and delivers share s to aggregator s (each delivery
+//! retried, bounded, until the aggregator acknowledges that it stored it).
+
+use super::{next_entry, spawn_follower, Context, Poster, ServiceError};
+use crate::frame::{Control, WireMessage};
+use crate::transport::Client;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use zkagg_aggregation::msgs::{PublicMessage, ShareDelivery};
+use zkagg_aggregation::provider::Provider;
+use zkagg_aggregation::relation::UpdateRelation;
+use zkagg_aggregation::setup::{Setup, SharingScheme};
+use zkagg_aggregation::{PartyId, ProviderId};
+
+/// Test and demo faults a provider can be told to commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProviderFaults {
+    /// Post contributions but never deliver the shares.
+    pub withhold_shares: bool,
+}
+
+/// Delivers one share, retrying until it is acknowledged or `deadline`.
+async fn deliver(
+    client: &Client,
+    addr: SocketAddr,
+    d: &ShareDelivery,
+    deadline: Instant,
+) -> Result<(), ServiceError> {
+    let to = PartyId::Aggregator(d.aggregator);
+    let msg = WireMessage::Delivery(d.clone());
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let attempt = async {
+            let mut conn = client.connect(addr, to).await?;
+            conn.send(&msg).await?;
+            let r = conn.recv().await?;
+            conn.close().await;
+            Ok::<_, crate::transport::TransportError>(r)
+        };
+        match attempt.await {
+            Ok(Some(WireMessage::Control(Control::Stored | Control::AlreadyStored))) => {
+                return Ok(())
+            }
+            Ok(Some(WireMessage::Control(Control::DeliveryRefused(f)))) => {
+                return Err(ServiceError::Protocol(format!(
+                    "{to} refused the share: {f}"
+                )));
+            }
+            Ok(_) => tracing::debug!(%to, "no acknowledgement"),
+            Err(e) => tracing::debug!(%e, %to, "delivery failed"),
+        }
+        if Instant::now() + backoff > deadline {
+            return Err(ServiceError::Network(format!("{to} unreachable")));
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(1));
+    }
+}
+
+/// Runs provider i until the last round is closed or the shutdown flag is
+/// set. `input` gives the provider's private input for a round.
+pub async fn run<Rel, S>(
+    ctx: Context,
+    setup: Arc<Setup<Rel, S>>,
+    input: impl Fn(u64) -> Rel::ProverInput,
+    faults: ProviderFaults,
+) -> Result<(), ServiceError>
+where
+    Rel: UpdateRelation + Send + Sync + 'static,
+    S: SharingScheme + Send + Sync + 'static,
+{
+    let PartyId::Provider(me) = ctx.member.party else {
+        return Err(ServiceError::WrongRole(ctx.member.party));
+    };
+    let ops = &ctx.config.operations;
+    let provider = Provider::new(me, ctx.member.signing.clone(), setup.clone());
+    let mut view = super::View::new(&setup)?;
+    let client = ctx.client();
+    let mut entries = spawn_follower(ctx.client(), ops.coordinator);
+    let mut poster = Poster::new(ctx.client(), ops.coordinator);
+    let mut shutdown = ctx.shutdown.clone();
+    let mut rng = ChaCha20Rng::from_entropy();
+    let party = PartyId::Provider(me);
+    let registered =
+        |v: &super::View<Rel, S>, me: ProviderId| v.ledger.registrations().contains_key(&me);
+    let mut registration_done = false;
+    let mut contributed: Option<u64> = None;
+    loop {
+        if next_entry(&mut view, &mut entries, &mut shutdown, None)
+            .await?
+            .is_none()
+        {
+            return Ok(());
+        }
+        if view.ledger.next_round() >= ops.rounds && view.ledger.open_round().is_none() {
+            tracing::info!("every round closed");
+            return Ok(());
+        }
+        if !registration_done {
+            if let Some(msg) = provider.registration(&input(0)) {
+                poster
+                    .post(
+                        &mut view,
+                        &mut entries,
+                        &ctx.member.signing,
+                        party,
+                        &msg,
+                        |v| registered(v, me),
+                    )
+                    .await?;
+            }
+            registration_done = true;
+        }
+        let Some(open) = view.ledger.open_round() else {
+            continue;
+        };
+        let round = open.round();
+        if contributed == Some(round) || open.contributions().contains_key(&me) {
+            continue;
+        }
+        let header = open.header().clone();
+        let x = input(round);
+        let (c, deliveries) = provider
+            .start_round(&header)
+            .commit(&x, &mut rng)
+            .and_then(|committed| committed.prove(&mut rng))?;
+        let msg = PublicMessage::Contribution(c);
+        poster
+            .post(
+                &mut view,
+                &mut entries,
+                &ctx.member.signing,
+                party,
+                &msg,
+                |v| {
+                    v.ledger
+                        .open_round()
+                        .is_none_or(|o| o.round() != round || o.contributions().contains_key(&me))
+                },
+            )
+            .await?;
+        contributed = Some(round);
+        tracing::info!(round, "contribution posted");
+        if faults.withhold_shares {
+            tracing::warn!(round, "withholding shares (fault injection)");
+            continue;
+        }
+        let deadline =
+            Instant::now() + crate::config::Deadlines::ms(ops.deadlines.contributions_ms);
+        for d in &deliveries {
+            let Some(addr) = ctx.config.aggregator_addr(d.aggregator) else {
+                continue;
+            };
+            if let Err(e) = deliver(&client, addr, d, deadline).await {
+                // One aggregator lost only leaves this provider out.
+                tracing::warn!(%e, round, "share not delivered");
+            }
+        }
+        tracing::info!(round, "shares delivered");
+    }
+}
