@@ -126,6 +126,7 @@ fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i6
             dim: D as u32,
             bits: BITS,
             sharing: zkagg::aggregation::config::SharingConfig::Additive,
+            backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
             coordinator: addrs[0],
             aggregator_addrs: addrs[1..].to_vec(),

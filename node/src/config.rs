@@ -29,13 +29,15 @@ use std::time::Duration;
 use thiserror::Error;
 use toml::Spanned;
 use zkagg_aggregation::config::{
-    ConsortiumConfig, RelationConfig, SharingConfig, ValidityMode, CONFIG_VERSION,
+    ConsortiumConfig, ProofSystemConfig, RelationConfig, SharingConfig, ValidityMode,
+    CONFIG_VERSION,
 };
 use zkagg_aggregation::relation::BoundedVectorRelation;
 use zkagg_aggregation::setup::Setup;
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
 use zkagg_mpc::sharing::additive::Additive;
 use zkagg_mpc::sharing::shamir::Shamir;
+use zkagg_zk::proof_system::Backend;
 
 /// Largest consortium file read (bytes).
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
@@ -169,6 +171,26 @@ pub enum SharingEntry {
     },
 }
 
+/// The proof system, as written in the file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProofSystemEntry {
+    /// libspartan 0.9's NIZK (the reference backend).
+    #[default]
+    Libspartan,
+    /// zkagg's own Spartan NIZK over Hyrax commitments.
+    HyraxSpartan,
+}
+
+impl ProofSystemEntry {
+    fn backend(self) -> Backend {
+        match self {
+            ProofSystemEntry::Libspartan => Backend::Libspartan,
+            ProofSystemEntry::HyraxSpartan => Backend::HyraxSpartan,
+        }
+    }
+}
+
 /// The validity mode, as written in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -187,6 +209,8 @@ struct ConsortiumSection {
     name: String,
     dim: u32,
     relation: RelationEntry,
+    #[serde(default)]
+    proof_system: ProofSystemEntry,
     sharing: SharingEntry,
     validity: ValidityEntry,
     min_batch: u32,
@@ -302,6 +326,7 @@ impl NodeConfig {
             relation: match c.relation {
                 RelationEntry::BoundedVector { bits } => RelationConfig::BoundedVector { bits },
             },
+            proof_system: ProofSystemConfig::Nizk(c.proof_system.backend()),
             sharing: match c.sharing {
                 SharingEntry::Additive => SharingConfig::Additive,
                 SharingEntry::Shamir { threshold } => SharingConfig::Shamir { threshold },
@@ -390,6 +415,13 @@ impl NodeConfig {
                     // Not written by `generate`; R_train files come later.
                     RelationConfig::Train { .. } => RelationEntry::BoundedVector { bits: 0 },
                 },
+                proof_system: match c.proof_system {
+                    ProofSystemConfig::Nizk(Backend::HyraxSpartan) => {
+                        ProofSystemEntry::HyraxSpartan
+                    }
+                    // The SNARK is not run by the services.
+                    _ => ProofSystemEntry::Libspartan,
+                },
                 sharing: match c.sharing {
                     SharingConfig::Additive => SharingEntry::Additive,
                     SharingConfig::Shamir { threshold } => SharingEntry::Shamir { threshold },
@@ -428,7 +460,10 @@ pub fn build_setup(config: &ConsortiumConfig) -> Result<AnySetup, AggError> {
     let RelationConfig::BoundedVector { bits } = config.relation else {
         return Err(zkagg_aggregation::error::ConfigError::RelationMismatch.into());
     };
-    let rel = BoundedVectorRelation::new(config.dim as usize, bits as usize)?;
+    let ProofSystemConfig::Nizk(backend) = config.proof_system else {
+        return Err(zkagg_aggregation::error::ConfigError::RelationMismatch.into());
+    };
+    let rel = BoundedVectorRelation::with_backend(config.dim as usize, bits as usize, backend)?;
     let s = config.num_aggregators();
     Ok(match config.sharing {
         SharingConfig::Additive => AnySetup::BoundedAdditive(Setup::new(
@@ -547,6 +582,8 @@ pub struct GenerateParams {
     pub bits: u32,
     /// Sharing scheme.
     pub sharing: SharingConfig,
+    /// The proof system's backend.
+    pub backend: Backend,
     /// Minimum batch.
     pub min_batch: u32,
     /// The coordinator's address.
@@ -598,6 +635,7 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
         name: p.name.clone(),
         dim: p.dim,
         relation: RelationConfig::BoundedVector { bits: p.bits },
+        proof_system: ProofSystemConfig::Nizk(p.backend),
         sharing: p.sharing,
         validity: ValidityMode::ZkProof,
         min_batch: p.min_batch,

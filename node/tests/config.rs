@@ -25,6 +25,7 @@ fn params(sharing: SharingConfig) -> GenerateParams {
         dim: 6,
         bits: 16,
         sharing,
+        backend: zkagg_zk::proof_system::Backend::Libspartan,
         min_batch: 2,
         coordinator: a(7000),
         aggregator_addrs: vec![a(7001), a(7002), a(7003)],
