@@ -8,6 +8,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use zkagg_node::service::aggregator::AggregatorFaults;
 use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{self, Role};
 
@@ -30,7 +31,13 @@ enum Command {
     /// Run the coordinator: the bulletin and the round schedule.
     Coordinator(RunArgs),
     /// Run an aggregator.
-    Aggregator(RunArgs),
+    Aggregator {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Stop after deciding round N, before posting (fault injection).
+        #[arg(long, hide = true, value_name = "N")]
+        stall_after_decide: Option<u64>,
+    },
     /// Run a provider.
     Provider {
         #[command(flatten)]
@@ -161,7 +168,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Constraints { d } => constraints(d),
         Command::Coordinator(args) => run_role(Role::Coordinator, args),
-        Command::Aggregator(args) => run_role(Role::Aggregator, args),
+        Command::Aggregator {
+            run,
+            stall_after_decide,
+        } => run_role(
+            Role::Aggregator(AggregatorFaults { stall_after_decide }),
+            run,
+        ),
         Command::Provider {
             run,
             withhold_shares,
