@@ -17,6 +17,7 @@ use crate::store::{Store, StoreError, Stored};
 use crate::transport::{Conn, Server};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -38,9 +39,25 @@ const PARTIAL_SUM: &str = "partial-sum";
 
 /// Handles one provider connection: each delivery is checked against the
 /// authenticated sender and this aggregator, stored, then acknowledged.
+/// The rounds a delivery may be for: from the open round (deliveries for
+/// closed rounds are useless) up to the last round to run, which bounds
+/// what a provider can make this aggregator store.
+#[derive(Debug)]
+struct RoundWindow {
+    current: AtomicU64,
+    rounds: u64,
+}
+
+impl RoundWindow {
+    fn admits(&self, round: u64) -> bool {
+        round >= self.current.load(Ordering::SeqCst) && round < self.rounds
+    }
+}
+
 async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
     me: AggregatorId,
     store: Store,
+    window: Arc<RoundWindow>,
     mut conn: Conn<T>,
 ) {
     let PartyId::Provider(sender) = conn.peer() else {
@@ -53,6 +70,8 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                     Control::DeliveryRefused(Fault::SenderMismatch)
                 } else if d.aggregator != me {
                     Control::DeliveryRefused(Fault::WrongRecipient)
+                } else if !window.admits(d.round) {
+                    Control::DeliveryRefused(Fault::WrongRound)
                 } else {
                     match encoding::to_bytes(&d) {
                         Err(_) => Control::DeliveryRefused(Fault::MalformedShare),
@@ -137,9 +156,14 @@ where
     let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
     let mut stop_server = ctx.shutdown.clone();
     let st = store.clone();
+    let window = Arc::new(RoundWindow {
+        current: AtomicU64::new(0),
+        rounds: ops.rounds,
+    });
+    let w = window.clone();
     let server_task = tokio::spawn(server.serve(
         listener,
-        move |conn| serve_deliveries(me, st.clone(), conn),
+        move |conn| serve_deliveries(me, st.clone(), w.clone(), conn),
         async move {
             tokio::select! {
                 _ = super::until_stop(&mut stop_server) => {}
@@ -147,7 +171,7 @@ where
             }
         },
     ));
-    let r = drive(&ctx, setup, me, &store, faults).await;
+    let r = drive(&ctx, setup, me, &store, &window, faults).await;
     let _ = done_tx.send(true);
     let _ = server_task.await;
     r
@@ -158,6 +182,7 @@ async fn drive<Rel, S>(
     setup: Arc<Setup<Rel, S>>,
     me: AggregatorId,
     store: &Store,
+    window: &RoundWindow,
     faults: AggregatorFaults,
 ) -> Result<(), ServiceError>
 where
@@ -194,6 +219,7 @@ where
         let round = open.round();
         if state.as_ref().map(|s| s.round) != Some(round) {
             tracing::info!(round, "round seen");
+            window.current.store(round, Ordering::SeqCst);
             state = Some(RoundState {
                 round,
                 decide_at: Instant::now()
