@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use zkagg::aggregation::bulletin::Bulletin;
+use zkagg::aggregation::config::SharingConfig;
 use zkagg::aggregation::msgs::PublicMessage;
 use zkagg::aggregation::relation::BoundedVectorRelation;
+use zkagg::aggregation::setup::SharingScheme;
 use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
 use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
+use zkagg::mpc::sharing::shamir::Shamir;
 use zkagg_node::config::{build_setup, demo_update, generate, AnySetup, Deadlines, GenerateParams};
 use zkagg_node::store::Store;
 
@@ -94,8 +97,16 @@ fn dump_logs(dir: &Path) {
 
 /// The models the in-process simulation releases over the demo inputs.
 fn sim_models(providers: usize, withheld: &[u32]) -> Vec<Vec<i64>> {
+    sim_models_with(Additive::new(2).unwrap(), providers, withheld)
+}
+
+fn sim_models_with<S: SharingScheme>(
+    sharing: S,
+    providers: usize,
+    withheld: &[u32],
+) -> Vec<Vec<i64>> {
     let rel = BoundedVectorRelation::new(D, BITS as usize).unwrap();
-    let mut sim = ConsortiumBuilder::new(rel, Additive::new(2).unwrap())
+    let mut sim = ConsortiumBuilder::new(rel, sharing)
         .providers(providers)
         .min_batch(2)
         .build()
@@ -125,6 +136,8 @@ struct Scenario<'a> {
     kill_aggregator_after_decide: bool,
     /// The coordinator is SIGKILLed once round 1 is open, and restarted.
     kill_coordinator_in_round_1: bool,
+    /// Three aggregators with Shamir 2-of-3 sharing (else two, additive).
+    shamir_2_of_3: bool,
 }
 
 struct Run {
@@ -157,16 +170,21 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let withheld = sc.withheld;
     let dir = temp_dir(name);
-    let addrs = free_addrs(3);
+    let (nagg, sharing) = if sc.shamir_2_of_3 {
+        (3, SharingConfig::Shamir { threshold: 2 })
+    } else {
+        (2, SharingConfig::Additive)
+    };
+    let addrs = free_addrs(1 + nagg);
     let g = generate(
         &dir,
         &GenerateParams {
             name: name.into(),
-            aggregators: 2,
+            aggregators: nagg,
             providers,
             dim: D as u32,
             bits: BITS,
-            sharing: zkagg::aggregation::config::SharingConfig::Additive,
+            sharing,
             min_batch: 2,
             coordinator: addrs[0],
             aggregator_addrs: addrs[1..].to_vec(),
@@ -493,4 +511,20 @@ fn sigterm_stops_a_service_within_its_bound() {
     assert!(statuses[0].1.success(), "{:?}", statuses[0]);
     assert!(sent.elapsed() < Duration::from_secs(6));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn three_aggregators_with_shamir_release_the_sim_models() {
+    let run = run_consortium(
+        "shamir",
+        4,
+        Scenario {
+            shamir_2_of_3: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        run.models,
+        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
+    );
 }
