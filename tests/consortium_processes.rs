@@ -528,3 +528,106 @@ fn three_aggregators_with_shamir_release_the_sim_models() {
         sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
     );
 }
+
+#[test]
+fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
+    use zkagg_node::config::Member;
+    use zkagg_node::frame::{Control, WireMessage};
+    use zkagg_node::service::service_limits;
+    use zkagg_node::transport::Client;
+    let dir = temp_dir("deliveries");
+    let addrs = free_addrs(3);
+    let g = generate(
+        &dir,
+        &GenerateParams {
+            name: "deliveries".into(),
+            aggregators: 2,
+            providers: 2,
+            dim: D as u32,
+            bits: BITS,
+            sharing: SharingConfig::Additive,
+            min_batch: 2,
+            coordinator: addrs[0],
+            aggregator_addrs: addrs[1..].to_vec(),
+            deadlines: Deadlines {
+                start_ms: 100,
+                contributions_ms: 100,
+                accepted_sets_ms: 100,
+                partial_sums_ms: 100,
+                linger_ms: 0,
+            },
+            rounds: 2,
+            seed: SEED,
+        },
+    )
+    .unwrap();
+    let mut kids = Children(Vec::new());
+    let cfg = g.config_file.to_str().unwrap().to_owned();
+    let m = g.aggregators[0].to_str().unwrap().to_owned();
+    // No coordinator: the delivery endpoint serves on its own.
+    kids.spawn(
+        "aggregator-0",
+        &["aggregator", "--config", &cfg, "--member", &m],
+        &dir,
+    );
+    wait_for_log(
+        &dir.join("aggregator-0.log"),
+        "aggregator listening",
+        1,
+        Duration::from_secs(30),
+    );
+    let consortium = &g.config.consortium;
+    let p0 = Member::load(&g.providers[0], consortium).unwrap();
+    let client = Client::new(
+        consortium,
+        p0.ca.clone(),
+        p0.identity.clone(),
+        service_limits(),
+        zkagg_node::frame::FrameCaps::for_config(consortium),
+    );
+    let delivery = |provider: u32, round: u64, blind: u64| {
+        WireMessage::Delivery(zkagg::aggregation::msgs::ShareDelivery {
+            round,
+            provider: ProviderId(provider),
+            aggregator: AggregatorId(0),
+            share: vec![7; 32],
+            blind: zkagg::zk::Fr::from(blind),
+        })
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answers = rt.block_on(async {
+        let mut conn = client
+            .connect(addrs[1], PartyId::Aggregator(AggregatorId(0)))
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for msg in [
+            delivery(1, 0, 1), // provider 0 delivering provider 1's share
+            delivery(0, 2, 1), // a round past the last to run
+            delivery(0, 0, 1),
+            delivery(0, 0, 1), // the same again
+            delivery(0, 0, 2), // a different one for the same round
+        ] {
+            conn.send(&msg).await.unwrap();
+            out.push(conn.recv().await.unwrap());
+        }
+        out
+    });
+    use zkagg::aggregation::error::Fault;
+    let c = |c| Some(WireMessage::Control(c));
+    assert_eq!(
+        answers,
+        vec![
+            c(Control::DeliveryRefused(Fault::SenderMismatch)),
+            c(Control::DeliveryRefused(Fault::WrongRound)),
+            c(Control::Stored),
+            c(Control::AlreadyStored),
+            c(Control::DeliveryRefused(Fault::TooManyDeliveries)),
+        ]
+    );
+    drop(kids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
