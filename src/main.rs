@@ -8,6 +8,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use zkagg_node::service::aggregator::AggregatorFaults;
 use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{self, Role};
 
@@ -30,7 +31,13 @@ enum Command {
     /// Run the coordinator: the bulletin and the round schedule.
     Coordinator(RunArgs),
     /// Run an aggregator.
-    Aggregator(RunArgs),
+    Aggregator {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Stop after deciding round N, before posting (fault injection).
+        #[arg(long, hide = true, value_name = "N")]
+        stall_after_decide: Option<u64>,
+    },
     /// Run a provider.
     Provider {
         #[command(flatten)]
@@ -39,6 +46,8 @@ enum Command {
         #[arg(long, hide = true)]
         withhold_shares: bool,
     },
+    /// Write a consortium (config file, CA, one folder per member) into a folder.
+    Init(InitArgs),
     /// Constraint counts of the range-check circuit, per gadget.
     Constraints {
         /// Dimension d.
@@ -55,6 +64,108 @@ struct RunArgs {
     /// This member's folder (signing key, TLS key and certificate, CA).
     #[arg(long)]
     member: PathBuf,
+}
+
+/// The proof system providers prove with.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ProofSystemArg {
+    /// libspartan 0.9's NIZK (the reference backend).
+    Libspartan,
+    /// zkagg's own Spartan NIZK over Hyrax commitments.
+    HyraxSpartan,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// The folder to write (created if missing).
+    #[arg(long)]
+    dir: PathBuf,
+    /// The proof system providers prove with.
+    #[arg(long, value_enum, default_value = "libspartan")]
+    proof_system: ProofSystemArg,
+    /// Number of aggregators S.
+    #[arg(long, default_value_t = 2)]
+    aggregators: usize,
+    /// Number of providers.
+    #[arg(long, default_value_t = 3)]
+    providers: usize,
+    /// Model dimension d.
+    #[arg(long, default_value_t = 6)]
+    dim: u32,
+    /// Bit width of the bounded-vector relation.
+    #[arg(long, default_value_t = 16)]
+    bits: u32,
+    /// Shamir threshold t (additive S-of-S sharing when absent).
+    #[arg(long)]
+    threshold: Option<u32>,
+    /// Minimum batch.
+    #[arg(long, default_value_t = 2)]
+    min_batch: u32,
+    /// Loopback port of the coordinator; aggregator s listens on port + 1 + s.
+    #[arg(long, default_value_t = 7400)]
+    base_port: u16,
+    /// Rounds to run.
+    #[arg(long, default_value_t = 2)]
+    rounds: u64,
+    /// Seed of the demo inputs.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Contribution deadline (ms); the other phases get the same.
+    #[arg(long, default_value_t = 3000)]
+    deadline_ms: u64,
+}
+
+fn init(a: InitArgs) -> ExitCode {
+    use std::net::SocketAddr;
+    use zkagg::aggregation::config::SharingConfig;
+    use zkagg_node::config::{generate, Deadlines, GenerateParams};
+    let addr = |off: usize| {
+        let port = usize::from(a.base_port) + off;
+        u16::try_from(port)
+            .ok()
+            .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+    };
+    let Some(addrs) = (0..=a.aggregators).map(addr).collect::<Option<Vec<_>>>() else {
+        eprintln!("error: ports past 65535");
+        return ExitCode::from(2);
+    };
+    let params = GenerateParams {
+        name: "zkagg consortium".into(),
+        aggregators: a.aggregators,
+        providers: a.providers,
+        dim: a.dim,
+        bits: a.bits,
+        sharing: match a.threshold {
+            Some(threshold) => SharingConfig::Shamir { threshold },
+            None => SharingConfig::Additive,
+        },
+        backend: match a.proof_system {
+            ProofSystemArg::Libspartan => zkagg::zk::proof_system::Backend::Libspartan,
+            ProofSystemArg::HyraxSpartan => zkagg::zk::proof_system::Backend::HyraxSpartan,
+        },
+        min_batch: a.min_batch,
+        coordinator: addrs[0],
+        aggregator_addrs: addrs[1..].to_vec(),
+        deadlines: Deadlines {
+            start_ms: 30_000,
+            contributions_ms: a.deadline_ms,
+            accepted_sets_ms: a.deadline_ms,
+            partial_sums_ms: a.deadline_ms,
+            linger_ms: 1000,
+        },
+        rounds: a.rounds,
+        seed: a.seed,
+    };
+    match generate(&a.dir, &params) {
+        Ok(g) => {
+            println!("{}", g.config_file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(3)
+        }
+    }
 }
 
 fn init_logs() {
@@ -160,8 +271,15 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Constraints { d } => constraints(d),
+        Command::Init(a) => init(a),
         Command::Coordinator(args) => run_role(Role::Coordinator, args),
-        Command::Aggregator(args) => run_role(Role::Aggregator, args),
+        Command::Aggregator {
+            run,
+            stall_after_decide,
+        } => run_role(
+            Role::Aggregator(AggregatorFaults { stall_after_decide }),
+            run,
+        ),
         Command::Provider {
             run,
             withhold_shares,

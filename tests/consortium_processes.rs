@@ -7,12 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use zkagg::aggregation::bulletin::Bulletin;
+use zkagg::aggregation::config::SharingConfig;
 use zkagg::aggregation::msgs::PublicMessage;
 use zkagg::aggregation::relation::BoundedVectorRelation;
+use zkagg::aggregation::setup::SharingScheme;
 use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
-use zkagg::aggregation::ProviderId;
+use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
+use zkagg::mpc::sharing::shamir::Shamir;
 use zkagg_node::config::{build_setup, demo_update, generate, AnySetup, Deadlines, GenerateParams};
+use zkagg_node::store::Store;
 
 const D: usize = 6;
 const BITS: u32 = 16;
@@ -93,8 +97,16 @@ fn dump_logs(dir: &Path) {
 
 /// The models the in-process simulation releases over the demo inputs.
 fn sim_models(providers: usize, withheld: &[u32]) -> Vec<Vec<i64>> {
+    sim_models_with(Additive::new(2).unwrap(), providers, withheld)
+}
+
+fn sim_models_with<S: SharingScheme>(
+    sharing: S,
+    providers: usize,
+    withheld: &[u32],
+) -> Vec<Vec<i64>> {
     let rel = BoundedVectorRelation::new(D, BITS as usize).unwrap();
-    let mut sim = ConsortiumBuilder::new(rel, Additive::new(2).unwrap())
+    let mut sim = ConsortiumBuilder::new(rel, sharing)
         .providers(providers)
         .min_batch(2)
         .build()
@@ -114,18 +126,65 @@ fn sim_models(providers: usize, withheld: &[u32]) -> Vec<Vec<i64>> {
         .collect()
 }
 
-fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i64>>, Vec<u8>) {
+/// What a run does besides the honest protocol.
+#[derive(Default)]
+struct Scenario<'a> {
+    /// Providers that post but never deliver their shares.
+    withheld: &'a [u32],
+    /// Aggregator 0 stalls after deciding round 0; it is SIGKILLed there
+    /// and restarted.
+    kill_aggregator_after_decide: bool,
+    /// The coordinator is SIGKILLed once round 1 is open, and restarted.
+    kill_coordinator_in_round_1: bool,
+    /// Three aggregators with Shamir 2-of-3 sharing (else two, additive).
+    shamir_2_of_3: bool,
+}
+
+struct Run {
+    models: Vec<Vec<i64>>,
+    bulletin: Vec<u8>,
+    /// Aggregator 0's outbox copy of its round-0 accepted set.
+    outbox_set: Option<Vec<u8>>,
+}
+
+fn wait_for_log(path: &Path, needle: &str, times: usize, bound: Duration) {
+    let end = Instant::now() + bound;
+    let seen = || {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .matches(needle)
+            .count()
+    };
+    while seen() < times {
+        assert!(Instant::now() < end, "no {needle:?} in {}", path.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One consortium at a time: the machine is small and deadlines are short.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let withheld = sc.withheld;
     let dir = temp_dir(name);
-    let addrs = free_addrs(3);
+    let (nagg, sharing) = if sc.shamir_2_of_3 {
+        (3, SharingConfig::Shamir { threshold: 2 })
+    } else {
+        (2, SharingConfig::Additive)
+    };
+    let addrs = free_addrs(1 + nagg);
     let g = generate(
         &dir,
         &GenerateParams {
             name: name.into(),
-            aggregators: 2,
+            aggregators: nagg,
             providers,
             dim: D as u32,
             bits: BITS,
-            sharing: zkagg::aggregation::config::SharingConfig::Additive,
+            sharing,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
             coordinator: addrs[0],
@@ -133,7 +192,11 @@ fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i6
             deadlines: Deadlines {
                 start_ms: 20_000,
                 contributions_ms: 2_500,
-                accepted_sets_ms: 3_000,
+                accepted_sets_ms: if sc.kill_aggregator_after_decide {
+                    8_000
+                } else {
+                    3_000
+                },
                 partial_sums_ms: 3_000,
                 linger_ms: 500,
             },
@@ -158,11 +221,12 @@ fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i6
         &dir,
     );
     for (s, m) in g.aggregators.iter().enumerate() {
-        kids.spawn(
-            &format!("aggregator-{s}"),
-            &["aggregator", "--config", &cfg, "--member", &member(m)],
-            &dir,
-        );
+        let m = member(m);
+        let mut args = vec!["aggregator", "--config", &cfg, "--member", &m];
+        if s == 0 && sc.kill_aggregator_after_decide {
+            args.extend(["--stall-after-decide", "0"]);
+        }
+        kids.spawn(&format!("aggregator-{s}"), &args, &dir);
     }
     for (i, m) in g.providers.iter().enumerate() {
         let mut args = vec!["provider", "--config", &cfg];
@@ -173,6 +237,43 @@ fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i6
         }
         kids.spawn(&format!("provider-{i}"), &args, &dir);
     }
+    if sc.kill_aggregator_after_decide {
+        let log = dir.join("aggregator-0.log");
+        wait_for_log(&log, "stalling after deciding", 1, Duration::from_secs(60));
+        let k = kids
+            .0
+            .iter()
+            .position(|(n, _)| n == "aggregator-0")
+            .unwrap();
+        let (_, mut child) = kids.0.remove(k);
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        let m = member(&g.aggregators[0]);
+        kids.spawn(
+            "aggregator-0-restarted",
+            &["aggregator", "--config", &cfg, "--member", &m],
+            &dir,
+        );
+    }
+    if sc.kill_coordinator_in_round_1 {
+        let log = dir.join("coordinator.log");
+        wait_for_log(&log, "round opened", 2, Duration::from_secs(60));
+        let (_, mut child) = kids.0.remove(0);
+        child.kill().unwrap(); // SIGKILL
+        assert!(!child.wait().unwrap().success());
+        kids.spawn(
+            "coordinator-restarted",
+            &[
+                "coordinator",
+                "--config",
+                &cfg,
+                "--member",
+                &member(&g.coordinator),
+            ],
+            &dir,
+        );
+    }
     let statuses = kids.wait_all(Duration::from_secs(90));
     eprintln!("consortium {name} ran in {:?}", start.elapsed());
     if statuses.iter().any(|(_, s)| !s.success()) {
@@ -180,6 +281,10 @@ fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i6
     }
     for (n, s) in &statuses {
         assert!(s.success(), "{n} exited with {s}");
+    }
+    if sc.kill_coordinator_in_round_1 {
+        let log = std::fs::read_to_string(dir.join("coordinator-restarted.log")).unwrap();
+        assert!(log.contains("resuming an open round"), "{log}");
     }
     let bytes = std::fs::read(g.config.operations.bulletin_file.as_ref().unwrap()).unwrap();
     let b = Bulletin::from_bytes(&bytes).unwrap();
@@ -200,21 +305,46 @@ fn run_consortium(name: &str, providers: usize, withheld: &[u32]) -> (Vec<Vec<i6
     };
     assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
     assert_eq!(verdict.rounds_released(), ROUNDS as usize);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let outbox_set = rt.block_on(async {
+        let store = Store::open(&g.config.operations.aggregator_dbs[0])
+            .await
+            .unwrap();
+        let m = store
+            .outbox_message(0, "accepted-set", PartyId::Coordinator)
+            .await
+            .unwrap();
+        store.close().await;
+        m
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    (models, bytes)
+    Run {
+        models,
+        bulletin: bytes,
+        outbox_set,
+    }
 }
 
 #[test]
 fn two_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
-    let (models, _) = run_consortium("rounds", 3, &[]);
-    assert_eq!(models, sim_models(3, &[]));
+    let run = run_consortium("rounds", 3, Scenario::default());
+    assert_eq!(run.models, sim_models(3, &[]));
 }
 
 #[test]
 fn a_provider_that_never_delivers_is_left_out_and_the_round_releases() {
-    let (models, bytes) = run_consortium("withhold", 4, &[3]);
-    assert_eq!(models, sim_models(4, &[3]));
-    let b = Bulletin::from_bytes(&bytes).unwrap();
+    let run = run_consortium(
+        "withhold",
+        4,
+        Scenario {
+            withheld: &[3],
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.models, sim_models(4, &[3]));
+    let b = Bulletin::from_bytes(&run.bulletin).unwrap();
     for (_, m) in b.messages() {
         if let PublicMessage::RoundClose(c) = m {
             assert_eq!(
@@ -223,4 +353,285 @@ fn a_provider_that_never_delivers_is_left_out_and_the_round_releases() {
             );
         }
     }
+}
+
+#[test]
+fn an_aggregator_killed_after_deciding_resumes_and_posts_its_stored_decision() {
+    let run = run_consortium(
+        "restart",
+        3,
+        Scenario {
+            kill_aggregator_after_decide: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.models, sim_models(3, &[]));
+    // The accepted set on the bulletin is, byte for byte, the one written
+    // to the outbox before the kill.
+    let b = Bulletin::from_bytes(&run.bulletin).unwrap();
+    let posted = b
+        .entries()
+        .iter()
+        .find(|e| {
+            e.sender == PartyId::Aggregator(AggregatorId(0))
+                && matches!(e.message(), Ok(PublicMessage::AcceptedSet(ref a)) if a.round == 0)
+        })
+        .expect("aggregator 0 posted its round-0 set");
+    assert_eq!(Some(&posted.payload), run.outbox_set.as_ref());
+}
+
+#[test]
+fn exit_codes_say_why() {
+    let zkagg = env!("CARGO_BIN_EXE_zkagg");
+    let code = |args: &[&str]| {
+        Command::new(zkagg)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(code(&["no-such-command"]), Some(2));
+    assert_eq!(code(&["coordinator", "--config", "x.toml"]), Some(2));
+    let dir = temp_dir("codes");
+    assert_eq!(
+        code(&[
+            "coordinator",
+            "--config",
+            dir.join("missing.toml").to_str().unwrap(),
+            "--member",
+            dir.to_str().unwrap(),
+        ]),
+        Some(3)
+    );
+    let addrs = free_addrs(3);
+    let g = generate(
+        &dir,
+        &GenerateParams {
+            name: "codes".into(),
+            aggregators: 2,
+            providers: 2,
+            dim: D as u32,
+            bits: BITS,
+            sharing: zkagg::aggregation::config::SharingConfig::Additive,
+            backend: zkagg::zk::proof_system::Backend::Libspartan,
+            min_batch: 2,
+            coordinator: addrs[0],
+            aggregator_addrs: addrs[1..].to_vec(),
+            deadlines: Deadlines {
+                start_ms: 100,
+                contributions_ms: 100,
+                accepted_sets_ms: 100,
+                partial_sums_ms: 100,
+                linger_ms: 0,
+            },
+            rounds: 1,
+            seed: SEED,
+        },
+    )
+    .unwrap();
+    // A provider's folder given to the coordinator subcommand.
+    assert_eq!(
+        code(&[
+            "coordinator",
+            "--config",
+            g.config_file.to_str().unwrap(),
+            "--member",
+            g.providers[0].to_str().unwrap(),
+        ]),
+        Some(3)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_coordinator_killed_in_a_round_reloads_its_bulletin_and_finishes() {
+    let run = run_consortium(
+        "coordinator-restart",
+        3,
+        Scenario {
+            kill_coordinator_in_round_1: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.models, sim_models(3, &[]));
+}
+
+#[test]
+fn sigterm_stops_a_service_within_its_bound() {
+    let dir = temp_dir("sigterm");
+    let addrs = free_addrs(3);
+    let g = generate(
+        &dir,
+        &GenerateParams {
+            name: "sigterm".into(),
+            aggregators: 2,
+            providers: 2,
+            dim: D as u32,
+            bits: BITS,
+            sharing: zkagg::aggregation::config::SharingConfig::Additive,
+            backend: zkagg::zk::proof_system::Backend::Libspartan,
+            min_batch: 2,
+            coordinator: addrs[0],
+            aggregator_addrs: addrs[1..].to_vec(),
+            deadlines: Deadlines {
+                // Nobody else comes: the coordinator waits here.
+                start_ms: 60_000,
+                contributions_ms: 1000,
+                accepted_sets_ms: 1000,
+                partial_sums_ms: 1000,
+                linger_ms: 0,
+            },
+            rounds: 1,
+            seed: SEED,
+        },
+    )
+    .unwrap();
+    let mut kids = Children(Vec::new());
+    let cfg = g.config_file.to_str().unwrap().to_owned();
+    let m = g.coordinator.to_str().unwrap().to_owned();
+    kids.spawn(
+        "coordinator",
+        &["coordinator", "--config", &cfg, "--member", &m],
+        &dir,
+    );
+    wait_for_log(
+        &dir.join("coordinator.log"),
+        "coordinator listening",
+        1,
+        Duration::from_secs(30),
+    );
+    let pid = kids.0[0].1.id().to_string();
+    let sent = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let statuses = kids.wait_all(Duration::from_secs(10));
+    assert!(statuses[0].1.success(), "{:?}", statuses[0]);
+    assert!(sent.elapsed() < Duration::from_secs(6));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn three_aggregators_with_shamir_release_the_sim_models() {
+    let run = run_consortium(
+        "shamir",
+        4,
+        Scenario {
+            shamir_2_of_3: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        run.models,
+        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
+    );
+}
+
+#[test]
+fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
+    use zkagg_node::config::Member;
+    use zkagg_node::frame::{Control, WireMessage};
+    use zkagg_node::service::service_limits;
+    use zkagg_node::transport::Client;
+    let dir = temp_dir("deliveries");
+    let addrs = free_addrs(3);
+    let g = generate(
+        &dir,
+        &GenerateParams {
+            name: "deliveries".into(),
+            aggregators: 2,
+            providers: 2,
+            dim: D as u32,
+            bits: BITS,
+            sharing: SharingConfig::Additive,
+            backend: zkagg::zk::proof_system::Backend::Libspartan,
+            min_batch: 2,
+            coordinator: addrs[0],
+            aggregator_addrs: addrs[1..].to_vec(),
+            deadlines: Deadlines {
+                start_ms: 100,
+                contributions_ms: 100,
+                accepted_sets_ms: 100,
+                partial_sums_ms: 100,
+                linger_ms: 0,
+            },
+            rounds: 2,
+            seed: SEED,
+        },
+    )
+    .unwrap();
+    let mut kids = Children(Vec::new());
+    let cfg = g.config_file.to_str().unwrap().to_owned();
+    let m = g.aggregators[0].to_str().unwrap().to_owned();
+    // No coordinator: the delivery endpoint serves on its own.
+    kids.spawn(
+        "aggregator-0",
+        &["aggregator", "--config", &cfg, "--member", &m],
+        &dir,
+    );
+    wait_for_log(
+        &dir.join("aggregator-0.log"),
+        "aggregator listening",
+        1,
+        Duration::from_secs(30),
+    );
+    let consortium = &g.config.consortium;
+    let p0 = Member::load(&g.providers[0], consortium).unwrap();
+    let client = Client::new(
+        consortium,
+        p0.ca.clone(),
+        p0.identity.clone(),
+        service_limits(),
+        zkagg_node::frame::FrameCaps::for_config(consortium),
+    );
+    let delivery = |provider: u32, round: u64, blind: u64| {
+        WireMessage::Delivery(zkagg::aggregation::msgs::ShareDelivery {
+            round,
+            provider: ProviderId(provider),
+            aggregator: AggregatorId(0),
+            share: vec![7; 32],
+            blind: zkagg::zk::Fr::from(blind),
+        })
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let answers = rt.block_on(async {
+        let mut conn = client
+            .connect(addrs[1], PartyId::Aggregator(AggregatorId(0)))
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for msg in [
+            delivery(1, 0, 1), // provider 0 delivering provider 1's share
+            delivery(0, 2, 1), // a round past the last to run
+            delivery(0, 0, 1),
+            delivery(0, 0, 1), // the same again
+            delivery(0, 0, 2), // a different one for the same round
+        ] {
+            conn.send(&msg).await.unwrap();
+            out.push(conn.recv().await.unwrap());
+        }
+        out
+    });
+    use zkagg::aggregation::error::Fault;
+    let c = |c| Some(WireMessage::Control(c));
+    assert_eq!(
+        answers,
+        vec![
+            c(Control::DeliveryRefused(Fault::SenderMismatch)),
+            c(Control::DeliveryRefused(Fault::WrongRound)),
+            c(Control::Stored),
+            c(Control::AlreadyStored),
+            c(Control::DeliveryRefused(Fault::TooManyDeliveries)),
+        ]
+    );
+    drop(kids);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,9 @@
 //! announced. A refusal is data ([`PostRefusal`]). A follower receives
 //! every entry from its `from_seq` on, then each new one, and verifies
 //! each itself ([`follow`]). The ledger's sequence rules are not applied
-//! here yet. Not audited.
+//! here: the coordinator process uses
+//! [`crate::service::coordinator::CoordinatorService`], which posts through
+//! `Coordinator::submit` and sends heartbeats to idle followers. Not audited.
 
 use crate::frame::{Control, PostRefusal, WireMessage};
 use crate::store::{Store, StoreError};

@@ -136,6 +136,26 @@ fn write_file(path: &Path, text: &str) -> Result<(), ConfigFileError> {
     })
 }
 
+/// Writes a secret: created readable by its owner only (on Unix), and
+/// never over an existing file.
+fn write_secret(path: &Path, text: &str) -> Result<(), ConfigFileError> {
+    use std::io::Write;
+    let io = |error| ConfigFileError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)
+}
+
 /// (line, column), both 1-based, of byte `offset` in `text`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
@@ -615,7 +635,8 @@ pub struct Generated {
 
 /// Writes a consortium into `dir`: `consortium.toml`, `ca/` (CA
 /// certificate and key) and one folder per member under `members/`.
-/// Keys come from the system RNG.
+/// Keys come from the system RNG; secret files are created mode 0600 and
+/// never overwritten (generating twice into one folder fails).
 pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileError> {
     let mkdir = |d: &Path| {
         std::fs::create_dir_all(d).map_err(|error| ConfigFileError::Io {
@@ -624,6 +645,13 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
         })
     };
     mkdir(dir)?;
+    let config_file = dir.join("consortium.toml");
+    if config_file.exists() {
+        return Err(ConfigFileError::Io {
+            path: config_file,
+            error: std::io::ErrorKind::AlreadyExists.into(),
+        });
+    }
     let mut rng = ChaCha20Rng::from_entropy();
     let mut key = || SigningKey::generate(&mut rng);
     let coordinator = key();
@@ -659,7 +687,6 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
         },
     };
     mkdir(&dir.join("db"))?;
-    let config_file = dir.join("consortium.toml");
     write_file(&config_file, &config.to_toml())?;
     let loaded = NodeConfig::load(&config_file)?;
     let id = loaded.consortium.id();
@@ -672,14 +699,14 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
     let validity = Validity::days_from_now(365);
     let ca = ConsortiumCa::generate(&p.name, validity).map_err(pki)?;
     write_file(&ca_dir.join(CA_CERT), &ca.cert_pem())?;
-    write_file(&ca_dir.join("ca.key"), &ca.key_pem())?;
+    write_secret(&ca_dir.join("ca.key"), &ca.key_pem())?;
     let members = dir.join("members");
     let write_member = |name: String, party: PartyId, k: &SigningKey| {
         let d = members.join(name);
         mkdir(&d)?;
         let identity = ca.issue(&id, party, validity).map_err(pki)?;
-        write_file(&d.join(SIGNING_KEY), &format!("{}\n", hex(&k.to_bytes())))?;
-        write_file(&d.join(TLS_KEY), &identity.key_pem())?;
+        write_secret(&d.join(SIGNING_KEY), &format!("{}\n", hex(&k.to_bytes())))?;
+        write_secret(&d.join(TLS_KEY), &identity.key_pem())?;
         write_file(&d.join(TLS_CERT), &identity.cert_pem())?;
         write_file(&d.join(CA_CERT), &ca.cert_pem())?;
         Ok::<_, ConfigFileError>(d)

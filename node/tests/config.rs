@@ -62,6 +62,19 @@ fn generated_consortium_loads_and_each_member_is_its_party() {
         build_setup(&cfg.consortium).unwrap(),
         AnySetup::BoundedShamir(s) if s.config_id() == id
     ));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [
+            g.providers[0].join(SIGNING_KEY),
+            g.providers[0].join("tls.key"),
+        ] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} is readable by others", f.display());
+        }
+    }
+    // Generating again over the same folder does not overwrite secrets.
+    assert!(generate(&dir, &params(SharingConfig::Additive)).is_err());
     // Changing an operational value keeps the config id.
     let text = std::fs::read_to_string(&g.config_file)
         .unwrap()

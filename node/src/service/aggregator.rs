@@ -17,6 +17,7 @@ use crate::store::{Store, StoreError, Stored};
 use crate::transport::{Conn, Server};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -38,9 +39,25 @@ const PARTIAL_SUM: &str = "partial-sum";
 
 /// Handles one provider connection: each delivery is checked against the
 /// authenticated sender and this aggregator, stored, then acknowledged.
+/// The rounds a delivery may be for: from the open round (deliveries for
+/// closed rounds are useless) up to the last round to run, which bounds
+/// what a provider can make this aggregator store.
+#[derive(Debug)]
+struct RoundWindow {
+    current: AtomicU64,
+    rounds: u64,
+}
+
+impl RoundWindow {
+    fn admits(&self, round: u64) -> bool {
+        round >= self.current.load(Ordering::SeqCst) && round < self.rounds
+    }
+}
+
 async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
     me: AggregatorId,
     store: Store,
+    window: Arc<RoundWindow>,
     mut conn: Conn<T>,
 ) {
     let PartyId::Provider(sender) = conn.peer() else {
@@ -53,6 +70,8 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                     Control::DeliveryRefused(Fault::SenderMismatch)
                 } else if d.aggregator != me {
                     Control::DeliveryRefused(Fault::WrongRecipient)
+                } else if !window.admits(d.round) {
+                    Control::DeliveryRefused(Fault::WrongRound)
                 } else {
                     match encoding::to_bytes(&d) {
                         Err(_) => Control::DeliveryRefused(Fault::MalformedShare),
@@ -82,6 +101,15 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// Test faults an aggregator can be told to commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AggregatorFaults {
+    /// In this round, stop right after the accepted set is in the outbox
+    /// and before it is posted, until the process is killed or stopped (so
+    /// a test can SIGKILL it between deciding and posting).
+    pub stall_after_decide: Option<u64>,
+}
+
 /// The aggregator's progress in the open round.
 struct RoundState {
     round: u64,
@@ -91,7 +119,11 @@ struct RoundState {
 
 /// Runs aggregator s until the last round is closed or the shutdown flag
 /// is set.
-pub async fn run<Rel, S>(ctx: Context, setup: Arc<Setup<Rel, S>>) -> Result<(), ServiceError>
+pub async fn run<Rel, S>(
+    ctx: Context,
+    setup: Arc<Setup<Rel, S>>,
+    faults: AggregatorFaults,
+) -> Result<(), ServiceError>
 where
     Rel: UpdateRelation + Send + Sync + 'static,
     S: SharingScheme + Send + Sync + 'static,
@@ -124,9 +156,14 @@ where
     let (done_tx, mut done_rx) = tokio::sync::watch::channel(false);
     let mut stop_server = ctx.shutdown.clone();
     let st = store.clone();
+    let window = Arc::new(RoundWindow {
+        current: AtomicU64::new(0),
+        rounds: ops.rounds,
+    });
+    let w = window.clone();
     let server_task = tokio::spawn(server.serve(
         listener,
-        move |conn| serve_deliveries(me, st.clone(), conn),
+        move |conn| serve_deliveries(me, st.clone(), w.clone(), conn),
         async move {
             tokio::select! {
                 _ = super::until_stop(&mut stop_server) => {}
@@ -134,7 +171,7 @@ where
             }
         },
     ));
-    let r = drive(&ctx, setup, me, &store).await;
+    let r = drive(&ctx, setup, me, &store, &window, faults).await;
     let _ = done_tx.send(true);
     let _ = server_task.await;
     r
@@ -145,6 +182,8 @@ async fn drive<Rel, S>(
     setup: Arc<Setup<Rel, S>>,
     me: AggregatorId,
     store: &Store,
+    window: &RoundWindow,
+    faults: AggregatorFaults,
 ) -> Result<(), ServiceError>
 where
     Rel: UpdateRelation + Send + Sync + 'static,
@@ -180,6 +219,7 @@ where
         let round = open.round();
         if state.as_ref().map(|s| s.round) != Some(round) {
             tracing::info!(round, "round seen");
+            window.current.store(round, Ordering::SeqCst);
             state = Some(RoundState {
                 round,
                 decide_at: Instant::now()
@@ -188,28 +228,64 @@ where
             });
         }
         let Some(st) = state.as_mut() else { continue };
-        let posted_set = open.accepted_sets().get(&me).map(|(_, a)| a.clone());
-        let stored_set = store
+        // A decision made before a restart: the one in the outbox (written
+        // before posting), else the one on the bulletin.
+        let stored_set = match store
             .outbox_message(round, ACCEPTED_SET, PartyId::Coordinator)
-            .await?;
-        // Decide at the deadline, or at once after a restart that had decided.
-        if st.decided.is_none()
-            && (Instant::now() >= st.decide_at || stored_set.is_some() || posted_set.is_some())
+            .await?
         {
+            Some(b) => match decode_public(&b) {
+                Ok(PublicMessage::AcceptedSet(a)) => Some(a),
+                _ => return Err(ServiceError::Protocol("stored accepted set".into())),
+            },
+            None => open.accepted_sets().get(&me).map(|(_, a)| a.clone()),
+        };
+        let posted = open.accepted_sets().contains_key(&me);
+        if st.decided.is_none() && (Instant::now() >= st.decide_at || stored_set.is_some()) {
+            // Re-deriving a stored decision: wait until the view has every
+            // contribution it accepted, and load only those shares, so that
+            // what arrived after the decision cannot change it.
+            if let Some(a) = &stored_set {
+                if !a
+                    .accepted
+                    .iter()
+                    .all(|i| open.contributions().contains_key(i))
+                {
+                    continue;
+                }
+            }
             let mut agg = AggregatorRound::new(me, setup.clone(), round);
-            for i in 0..cfg.num_providers() as u32 {
-                let Some(bytes) = store.received(round, ProviderId(i), SHARE).await? else {
+            for i in (0..cfg.num_providers() as u32).map(ProviderId) {
+                if stored_set
+                    .as_ref()
+                    .is_some_and(|a| !a.accepted.contains(&i))
+                {
+                    continue;
+                }
+                let Some(bytes) = store.received(round, i, SHARE).await? else {
                     continue;
                 };
                 let d: ShareDelivery = match decode_delivery(&bytes) {
                     Ok(d) => d,
                     Err(_) => continue,
                 };
-                if let Err(e) = agg.receive_share(ProviderId(i), d) {
-                    tracing::warn!(%e, provider = i, "stored share refused");
+                if let Err(e) = agg.receive_share(i, d) {
+                    tracing::warn!(%e, provider = i.0, "stored share refused");
                 }
             }
             let (decided, set) = agg.decide(&view.ledger, &mut rng)?;
+            let set = match stored_set {
+                Some(a) if a.accepted == decided.accepted() => {
+                    tracing::info!(round, "stored decision re-derived");
+                    a
+                }
+                Some(_) => {
+                    return Err(ServiceError::Protocol(
+                        "the stored shares do not give the stored decision".into(),
+                    ))
+                }
+                None => set,
+            };
             let msg = PublicMessage::AcceptedSet(set);
             let bytes = encoding::to_bytes(&msg).map_err(zkagg_aggregation::AggError::from)?;
             // Written before it is sent; a different decision is refused.
@@ -218,7 +294,12 @@ where
                 .await?;
             tracing::info!(round, accepted = ?decided.accepted(), "decided");
             st.decided = Some(decided);
-            if posted_set.is_none() {
+            if faults.stall_after_decide == Some(round) {
+                tracing::warn!(round, "stalling after deciding (fault injection)");
+                super::until_stop(&mut shutdown).await;
+                return Ok(());
+            }
+            if !posted {
                 poster
                     .post(
                         &mut view,

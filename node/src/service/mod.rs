@@ -381,8 +381,8 @@ pub async fn next_entry<Rel: UpdateRelation, S>(
 pub enum Role {
     /// The coordinator.
     Coordinator,
-    /// An aggregator.
-    Aggregator,
+    /// An aggregator, with the faults it is told to commit.
+    Aggregator(aggregator::AggregatorFaults),
     /// A provider, with the faults it is told to commit.
     Provider(provider::ProviderFaults),
 }
@@ -398,7 +398,7 @@ where
     let setup = Arc::new(setup);
     match role {
         Role::Coordinator => coordinator::run(ctx, setup).await,
-        Role::Aggregator => aggregator::run(ctx, setup).await,
+        Role::Aggregator(faults) => aggregator::run(ctx, setup, faults).await,
         Role::Provider(faults) => {
             let PartyId::Provider(me) = ctx.member.party else {
                 return Err(ServiceError::WrongRole(ctx.member.party));
@@ -428,7 +428,7 @@ pub async fn run(
     let expected = matches!(
         (role, member.party),
         (Role::Coordinator, PartyId::Coordinator)
-            | (Role::Aggregator, PartyId::Aggregator(_))
+            | (Role::Aggregator(_), PartyId::Aggregator(_))
             | (Role::Provider(_), PartyId::Provider(_))
     );
     if !expected {
