@@ -792,14 +792,29 @@ impl MatrixEvaluator for StructuredEvaluator {
         if !self.remainder.is_empty() {
             let ex = SplitEq::new(rx);
             let ey = SplitEq::new(ry);
-            let mut row = u32::MAX;
-            let mut er = Fe::ZERO;
-            for (r, m, c, k) in &self.remainder {
-                if *r != row {
-                    row = *r;
-                    er = ex.at(*r as usize);
-                }
-                out[*m as usize] += er * ey.at(*c as usize) * self.values[*m as usize][*k as usize];
+            let rem = self
+                .remainder
+                .par_chunks(1 << 14)
+                .map(|chunk| {
+                    let mut acc = [Fe::ZERO; 3];
+                    let mut row = u32::MAX;
+                    let mut er = Fe::ZERO;
+                    for (r, m, c, k) in chunk {
+                        if *r != row {
+                            row = *r;
+                            er = ex.at(*r as usize);
+                        }
+                        acc[*m as usize] +=
+                            er * ey.at(*c as usize) * self.values[*m as usize][*k as usize];
+                    }
+                    acc
+                })
+                .reduce(
+                    || [Fe::ZERO; 3],
+                    |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]],
+                );
+            for (o, v) in out.iter_mut().zip(rem) {
+                *o += v;
             }
         }
         Some(out.map(|v| v.to_fr()))
