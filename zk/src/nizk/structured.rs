@@ -74,6 +74,24 @@
 //! of two, but would change the shape, the witness and the proof format; it
 //! is not needed for the shapes measured here.
 //!
+//! # Coverage and measurements (2 cores, `tests/nizk_profile.rs`, release)
+//!
+//! - RangeCheckCircuit, any d and bit width: one family (height = bits,
+//!   count d), no remainder. d = 10,000 (16 bits): structured evaluator
+//!   about 75 us against 41-49 ms flat; whole verify 11-14 ms against
+//!   libspartan's 146 ms. d = 100,000 (2^21 rows, 7.8M non-zeros): about
+//!   50-75 us against 506-516 ms flat; verify 24-29 ms against libspartan's
+//!   1.39 s.
+//! - BoundedUpdateCircuit at d = 100,000: the range checks (16 x 100,000)
+//!   and the Horner steps (1 x 99,999) are families, 8.2M non-zeros; the
+//!   Poseidon permutations stay in the remainder, 7.8M non-zeros: 834
+//!   permutations of 437 rows with 437 variables each repeat exactly, but
+//!   437 is odd, so one window would need 438^2 * 2 states, more than
+//!   walking them ([`MAX_HEIGHT`] also stops at 256 rows). Measured: 345 ms
+//!   structured against 505 ms flat. Covering them needs either a cheaper
+//!   evaluation of sums over odd strides that large or the block-padded
+//!   layout of option (c).
+//!
 //! The verifying key's digest is unchanged: it binds the shape digest, and
 //! the description is a deterministic function of the shape that is checked
 //! against it at setup.
