@@ -31,6 +31,25 @@ fn profile_range_check() {
     let start = Instant::now();
     let (pk, vk) = nizk::setup(&shape).unwrap();
     eprintln!("d={d}: setup {:.2?}", start.elapsed());
+    let start = Instant::now();
+    let _ = nizk::StructuredEvaluator::infer(vk.evaluator().matrices());
+    eprintln!(
+        "d={d}: of which inferring and checking the structured description {:.2?}",
+        start.elapsed()
+    );
+    match vk.structured() {
+        Some(s) => eprintln!(
+            "d={d}: structured: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
+            s.families().len(),
+            s.families()
+                .iter()
+                .map(|f| (f.base_row, f.height, f.count))
+                .collect::<Vec<_>>(),
+            s.family_nnz(),
+            s.remainder_nnz()
+        ),
+        None => eprintln!("d={d}: no structured description (flat evaluator)"),
+    }
     let c = RangeCheckCircuit {
         d,
         bits: 16,
@@ -57,8 +76,14 @@ fn profile_range_check() {
             .collect();
         let start = Instant::now();
         use zkagg_zk::nizk::MatrixEvaluator;
-        let _ = vk.evaluator().evaluate(&rx, &ry).unwrap();
+        let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
         let eval = start.elapsed();
+        let start = Instant::now();
+        let structured = vk.structured().map(|s| s.evaluate(&rx, &ry).unwrap());
+        let eval_s = start.elapsed();
+        if let Some(v) = structured {
+            assert_eq!(v, flat);
+        }
         let start = Instant::now();
         let ey = zkagg_zk::hyrax::mle::eq_table_fe(&ry);
         let ex = zkagg_zk::hyrax::mle::eq_table_fe(&rx);
@@ -81,7 +106,7 @@ fn profile_range_check() {
         let start = Instant::now();
         assert!(batch.verify());
         eprintln!(
-            "d={d}: decode {decode:.2?}, flat evaluator {eval:.2?}, equations {into:.2?}, msm {:.2?}",
+            "d={d}: decode {decode:.2?}, flat evaluator {eval:.2?}, structured evaluator {eval_s:.2?}, equations (verifier's evaluator) {into:.2?}, msm {:.2?}",
             start.elapsed()
         );
         let start = Instant::now();
@@ -109,6 +134,52 @@ fn profile_range_check() {
             bytes.len()
         );
     }
+}
+
+/// Coverage of the bounded-update relation's shape by families, and both
+/// evaluators' times at one point:
+/// `ZKAGG_PROFILE_D=100000 cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture profile_update`.
+#[test]
+#[ignore = "slow: a timing run, use --release"]
+fn profile_update_evaluators() {
+    use zkagg_zk::nizk::MatrixEvaluator;
+    let d: usize = std::env::var("ZKAGG_PROFILE_D")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let mut sb = ShapeBuilder::new();
+    zkagg_zk::update::BoundedUpdateCircuit::shape(d, 16)
+        .synthesize(&mut sb)
+        .unwrap();
+    let shape = sb.finish();
+    let start = Instant::now();
+    let (_, vk) = nizk::setup(&shape).unwrap();
+    eprintln!("update d={d}: setup {:.2?}", start.elapsed());
+    let s = vk.structured().expect("a structured description");
+    eprintln!(
+        "update d={d}: families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
+        s.families()
+            .iter()
+            .map(|f| (f.base_row, f.height, f.count))
+            .collect::<Vec<_>>(),
+        s.family_nnz(),
+        s.remainder_nnz()
+    );
+    let size = vk.size();
+    let rx: Vec<zkagg_zk::Fr> = (0..size.s_x)
+        .map(|i| zkagg_zk::Fr::from(i as u64 + 7))
+        .collect();
+    let ry: Vec<zkagg_zk::Fr> = (0..=size.s_w)
+        .map(|i| zkagg_zk::Fr::from(i as u64 + 9))
+        .collect();
+    let start = Instant::now();
+    let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
+    let t_flat = start.elapsed();
+    let start = Instant::now();
+    let st = s.evaluate(&rx, &ry).unwrap();
+    let t_st = start.elapsed();
+    assert_eq!(st, flat);
+    eprintln!("update d={d}: flat evaluator {t_flat:.2?}, structured evaluator {t_st:.2?}");
 }
 
 #[test]

@@ -92,6 +92,18 @@ impl SparseMatrix {
         self.cols.len()
     }
 
+    /// Row `r`'s column indices and coefficient indices.
+    pub(crate) fn row_entries(&self, r: usize) -> (&[u32], &[u32]) {
+        let lo = self.row_ptr[r] as usize;
+        let hi = self.row_ptr[r + 1] as usize;
+        (&self.cols[lo..hi], &self.coeffs[lo..hi])
+    }
+
+    /// The table of distinct coefficients (index 0 is 1, index 1 is -1).
+    pub(crate) fn values(&self) -> &[Fe] {
+        &self.values
+    }
+
     /// The transpose (counting sort by column; row indices stay ascending
     /// within each column).
     pub fn transpose(&self) -> SparseMatrix {
@@ -182,7 +194,7 @@ impl SparseMatrix {
 }
 
 /// eq(r, .) as two half tables: eq(r, i) = hi[i >> k] * lo[i & (2^k - 1)].
-struct SplitEq {
+pub(super) struct SplitEq {
     hi: Vec<Fe>,
     lo: Vec<Fe>,
     k: usize,
@@ -190,7 +202,7 @@ struct SplitEq {
 }
 
 impl SplitEq {
-    fn new(r: &[Fr]) -> Self {
+    pub(super) fn new(r: &[Fr]) -> Self {
         let k = r.len() / 2;
         let (h, l) = r.split_at(r.len() - k);
         SplitEq {
@@ -202,7 +214,7 @@ impl SplitEq {
     }
 
     #[inline(always)]
-    fn at(&self, i: usize) -> Fe {
+    pub(super) fn at(&self, i: usize) -> Fe {
         self.hi[i >> self.k] * self.lo[i & self.mask]
     }
 }

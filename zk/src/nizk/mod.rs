@@ -28,8 +28,9 @@
 //!    over s_w + 1 rounds (degree 2), ending at ry with commitment C_ey,
 //!    where M = r_A A~ + r_B B~ + r_C C~.
 //! 6. Commitment C_w to w~(ry[1..]) and its Hyrax opening; the verifier
-//!    evaluates M(rx, ry) itself ([`MatrixEvaluator`], flat for now) and
-//!    io~(ry[1..]) from the public inputs; an equality proof that
+//!    evaluates M(rx, ry) itself ([`MatrixEvaluator`]: the structured
+//!    evaluator of [`structured`] when the shape admits one, else the flat
+//!    one) and io~(ry[1..]) from the public inputs; an equality proof that
 //!    C_ey - M(rx, ry) ((1 - ry_0) C_w + ry_0 io~ G_val) commits to zero.
 //!
 //! Every Sigma equation of a proof (two per sum-check round, two for the
@@ -53,11 +54,13 @@ mod error;
 pub mod eval;
 mod msgs;
 mod prover;
+pub mod structured;
 mod verifier;
 
 pub use error::NizkError;
 pub use eval::{FlatEvaluator, MatrixEvaluator, SparseMatrix};
 pub use msgs::NizkProof;
+pub use structured::StructuredEvaluator;
 
 use crate::field::Fr;
 use crate::hyrax::{self, Generators, Layout};
@@ -162,13 +165,15 @@ impl NizkSize {
     }
 }
 
-/// The verifying key: sizes, digest, generators and the matrix evaluator.
+/// The verifying key: sizes, digest, generators and the matrix evaluators
+/// (the flat one, and the structured one when the shape admits one).
 #[derive(Clone)]
 pub struct VerifyingKey {
     size: NizkSize,
     digest: [u8; 32],
     gens: Arc<Generators>,
     eval: Arc<FlatEvaluator>,
+    structured: Option<Arc<StructuredEvaluator>>,
 }
 
 impl core::fmt::Debug for VerifyingKey {
@@ -241,11 +246,16 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
     h.update((labels::GENS_CTX.len() as u64).to_le_bytes());
     h.update(labels::GENS_CTX);
     h.update(shape.digest());
+    // Inferred from the flat matrices and checked to re-expand to them
+    // exactly; `None` (the flat evaluator is used) if the shape has no
+    // repeated blocks worth describing.
+    let structured = StructuredEvaluator::infer(&mats).map(Arc::new);
     let vk = VerifyingKey {
         size,
         digest: h.finalize().into(),
         gens: Arc::new(gens),
         eval: Arc::new(FlatEvaluator { mats }),
+        structured,
     };
     Ok((
         ProvingKey {
@@ -267,9 +277,24 @@ impl VerifyingKey {
         self.size
     }
 
-    /// The matrix evaluator.
+    /// The flat matrix evaluator (the reference; it also holds the
+    /// matrices).
     pub fn evaluator(&self) -> &FlatEvaluator {
         &self.eval
+    }
+
+    /// The structured evaluator, if the shape admits one.
+    pub fn structured(&self) -> Option<&StructuredEvaluator> {
+        self.structured.as_deref()
+    }
+
+    /// The evaluator the verifier uses: the structured one if there is one,
+    /// else the flat one.
+    pub fn matrix_evaluator(&self) -> &dyn MatrixEvaluator {
+        match &self.structured {
+            Some(s) => s.as_ref(),
+            None => self.eval.as_ref(),
+        }
     }
 
     /// The generators.

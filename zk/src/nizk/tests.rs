@@ -329,3 +329,235 @@ fn many_proofs_verify_in_one_msm_and_one_bad_proof_fails_the_batch() {
         Err((1, NizkError::Sumcheck(_)))
     ));
 }
+
+/// The shape's entries in the padded layout, sorted (the independent
+/// reference for the structured description's expansion).
+fn padded_entries(shape: &R1csShape, size: NizkSize) -> [Vec<(usize, usize, Fr)>; 3] {
+    let nw = size.witness_len();
+    let col = |c: usize| {
+        if c < shape.num_vars {
+            c
+        } else {
+            nw + c - shape.num_vars
+        }
+    };
+    [&shape.a, &shape.b, &shape.c].map(|m| {
+        let mut v: Vec<(usize, usize, Fr)> = m
+            .iter()
+            .filter(|e| e.2 != Fr::ZERO)
+            .map(|(r, c, v)| (*r, col(*c), *v))
+            .collect();
+        v.sort_by_key(|a| (a.0, a.1, a.2.to_bytes()));
+        v
+    })
+}
+
+fn structured_shapes() -> Vec<(String, R1csShape)> {
+    let mut out = Vec::new();
+    for (d, bits) in [
+        (4usize, 16usize),
+        (5, 16),
+        (100, 16),
+        (1000, 16),
+        (1037, 16),
+        (100, 17),
+        (300, 17),
+        (64, 8),
+        (77, 5),
+        (50, 3),
+    ] {
+        out.push((
+            format!("range d={d} bits={bits}"),
+            shape_of(&RangeCheckCircuit::shape(d, bits)),
+        ));
+    }
+    for d in [5usize, 40, 100, 333, 1000] {
+        out.push((
+            format!("update d={d}"),
+            shape_of(&BoundedUpdateCircuit::shape(d, 16)),
+        ));
+    }
+    out
+}
+
+#[test]
+fn structured_description_reexpands_to_exactly_the_flat_matrices() {
+    for (name, shape) in structured_shapes() {
+        let (_, vk) = setup(&shape).unwrap();
+        let s = vk
+            .structured()
+            .unwrap_or_else(|| panic!("{name}: no structured description"));
+        assert_eq!(s.expand(), padded_entries(&shape, vk.size()), "{name}");
+        assert!(s.matches(vk.evaluator().matrices()), "{name}");
+        // The range checks are all families; the update relation leaves
+        // only the Poseidon hash and a few single rows.
+        let total = s.family_nnz() + s.remainder_nnz();
+        assert_eq!(total, shape.a.len() + shape.b.len() + shape.c.len());
+        let fams: Vec<(usize, usize, usize)> = s
+            .families()
+            .iter()
+            .map(|f| (f.base_row, f.height, f.count))
+            .collect();
+        eprintln!(
+            "{name}: families (base, height, count) {fams:?}, {} of {total} non-zeros in families",
+            s.family_nnz()
+        );
+        if name.starts_with("range") {
+            assert_eq!(s.remainder_nnz(), 0, "{name}");
+        } else if name != "update d=5" {
+            // Range checks and Horner steps.
+            assert!(s.families().len() >= 2, "{name}");
+        }
+    }
+}
+
+#[test]
+fn a_description_of_other_matrices_does_not_match() {
+    let a = shape_of(&RangeCheckCircuit::shape(100, 16));
+    let b = shape_of(&RangeCheckCircuit::shape(101, 16));
+    let (_, va) = setup(&a).unwrap();
+    let (_, vb) = setup(&b).unwrap();
+    let sa = va.structured().unwrap();
+    assert!(!sa.matches(vb.evaluator().matrices()));
+    // One coefficient changed.
+    let mut c = a.clone();
+    c.b[7].2 += Fr::ONE;
+    let (_, vc) = setup(&c).unwrap();
+    assert!(!sa.matches(vc.evaluator().matrices()));
+    assert!(vc
+        .structured()
+        .is_some_and(|s| s.matches(vc.evaluator().matrices())));
+}
+
+#[test]
+fn structured_and_flat_evaluators_agree_at_random_points() {
+    let mut r = rng(7);
+    for (name, shape) in structured_shapes() {
+        let (_, vk) = setup(&shape).unwrap();
+        let size = vk.size();
+        let s = vk.structured().unwrap();
+        for _ in 0..3 {
+            let rx: Vec<Fr> = (0..size.s_x).map(|_| Fr::random(&mut r)).collect();
+            let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
+            assert_eq!(
+                s.evaluate(&rx, &ry).unwrap(),
+                vk.evaluator().evaluate(&rx, &ry).unwrap(),
+                "{name}"
+            );
+        }
+        // Boolean points pick single entries.
+        let rx: Vec<Fr> = (0..size.s_x).map(|i| Fr::from((i % 2) as u64)).collect();
+        let ry: Vec<Fr> = (0..=size.s_w)
+            .map(|i| Fr::from((i % 3 == 0) as u64))
+            .collect();
+        assert_eq!(
+            s.evaluate(&rx, &ry),
+            vk.evaluator().evaluate(&rx, &ry),
+            "{name}"
+        );
+        assert!(s.evaluate(&rx[1..], &ry).is_none());
+        assert!(s.evaluate(&rx, &ry[1..]).is_none());
+    }
+    // And both against the dense reference on a small shape.
+    let shape = shape_of(&BoundedUpdateCircuit::shape(5, 16));
+    let (_, vk) = setup(&shape).unwrap();
+    let size = vk.size();
+    let rx: Vec<Fr> = (0..size.s_x).map(|_| Fr::random(&mut r)).collect();
+    let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
+    assert_eq!(
+        vk.structured().unwrap().evaluate(&rx, &ry).unwrap(),
+        dense_eval(&shape, size, &rx, &ry)
+    );
+}
+
+/// Families with arbitrary bases, heights and strides (negative, zero, odd,
+/// even but not powers of two), built directly as matrices.
+#[test]
+fn synthetic_families_with_arbitrary_strides_are_inferred_and_evaluated() {
+    let mut r = rng(11);
+    let cases: [(usize, usize, usize, &[i64]); 6] = [
+        // (base_row, height, count, column strides of the block's entries)
+        (0, 1, 300, &[1, -16, 0]),
+        (5, 3, 300, &[3, 3, 0, 7]),
+        (3, 12, 100, &[12, 12, 24, -5, 1, 1, 1, 1, 1, 1, 1, 1]),
+        (1, 17, 200, &[17, 17, 0, 17, 17, 17, 17, 17, 17, 17, 17, 17]),
+        (9, 6, 177, &[-6, 6, 2, 0]),
+        (2, 16, 63, &[16, 16, 16, 0]),
+    ];
+    for (base, h, count, strides) in cases {
+        let num_rows = (base + h * count + 1).next_power_of_two();
+        let num_cols = 1usize << 14;
+        let mut entries = Vec::new();
+        for (i, s) in strides.iter().enumerate() {
+            let j = i % h;
+            // Column at block 0 chosen so that every block stays in range.
+            let c0: i64 = if *s < 0 {
+                -s * count as i64 + i as i64
+            } else {
+                40 + 3 * i as i64
+            };
+            let v = Fr::from(i as u64 + 2);
+            for t in 0..count {
+                let c = c0 + s * t as i64;
+                entries.push((base + t * h + j, c as usize, v));
+                // A second matrix-entry in the same row with stride 0 and -1 coefficient.
+                if i == 0 {
+                    entries.push((base + t * h + j, num_cols - 1, -Fr::ONE));
+                }
+            }
+        }
+        // A remainder row.
+        entries.push((base + h * count, 5, Fr::from(9u8)));
+        let m = SparseMatrix::new(num_rows, num_cols, entries.iter().copied()).unwrap();
+        let empty = SparseMatrix::new(num_rows, num_cols, core::iter::empty()).unwrap();
+        let mats = [m.clone(), empty, m];
+        let s = StructuredEvaluator::infer(&mats)
+            .unwrap_or_else(|| panic!("h = {h}, strides {strides:?}: not inferred"));
+        assert!(s.family_nnz() >= 2 * count * strides.len(), "{strides:?}");
+        let flat = FlatEvaluator { mats };
+        for _ in 0..3 {
+            let rx: Vec<Fr> = (0..num_rows.trailing_zeros())
+                .map(|_| Fr::random(&mut r))
+                .collect();
+            let ry: Vec<Fr> = (0..num_cols.trailing_zeros())
+                .map(|_| Fr::random(&mut r))
+                .collect();
+            assert_eq!(s.evaluate(&rx, &ry), flat.evaluate(&rx, &ry), "{strides:?}");
+        }
+    }
+}
+
+#[test]
+fn the_verifier_uses_the_structured_evaluator_and_proofs_verify() {
+    for (shape, c) in [range(37, 16, 3), range(100, 17, 4)] {
+        let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+        assert!(vk.structured().is_some());
+        assert!(core::ptr::eq(
+            vk.matrix_evaluator() as *const dyn MatrixEvaluator as *const u8,
+            vk.structured().unwrap() as *const StructuredEvaluator as *const u8
+        ));
+        let (p, x) = prove(&pk, &c, 5);
+        vk.verify(&p, &x, &mut t()).unwrap();
+    }
+    let (shape, c) = update(30, 6);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    assert!(vk.structured().is_some());
+    let (p, x) = prove(&pk, &c, 7);
+    vk.verify(&p, &x, &mut t()).unwrap();
+    let mut bad = x.clone();
+    bad[1] += Fr::ONE;
+    assert!(vk.verify(&p, &bad, &mut t()).is_err());
+}
+
+#[test]
+fn a_tiny_shape_falls_back_to_the_flat_evaluator() {
+    let (shape, c) = range(2, 4, 9);
+    let (pk, vk) = setup(&shape_of(&shape)).unwrap();
+    assert!(vk.structured().is_none());
+    assert!(core::ptr::eq(
+        vk.matrix_evaluator() as *const dyn MatrixEvaluator as *const u8,
+        vk.evaluator() as *const FlatEvaluator as *const u8
+    ));
+    let (p, x) = prove(&pk, &c, 8);
+    vk.verify(&p, &x, &mut t()).unwrap();
+}

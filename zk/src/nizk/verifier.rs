@@ -2,7 +2,7 @@
 //! into one sink, evaluates the matrices at (rx, ry) and the public inputs at
 //! ry[1..].
 
-use super::{labels, Challenges, MatrixEvaluator, NizkError, NizkProof, VerifyingKey};
+use super::{labels, Challenges, NizkError, NizkProof, VerifyingKey};
 use crate::field::Fr;
 use crate::hyrax::{mle, nonzero_challenge, BatchCheck, HyraxError, Sink};
 use crate::sumcheck::sigma::ProductStatement;
@@ -88,7 +88,10 @@ impl VerifyingKey {
         )?;
 
         // M(rx, ry) and io~(ry[1..]) by the verifier.
-        let [va, vb, vc] = self.eval.evaluate(&rx, &ry).ok_or(NizkError::Rejected)?;
+        let [va, vb, vc] = self
+            .matrix_evaluator()
+            .evaluate(&rx, &ry)
+            .ok_or(NizkError::Rejected)?;
         let m_eval = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
         // io = (1, x, 0..): nw >= k + 1 by construction of the sizes.
         let io_eval = mle::eq_at(ry_w, 0)

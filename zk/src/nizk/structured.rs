@@ -1,0 +1,840 @@
+//! The structured evaluator: A~, B~, C~ at (rx, ry) from a description of
+//! the shape as families of identical blocks, in time about the block sizes
+//! times log N instead of the number of non-zeros
+//! (`/work/shared/design/PROOFS.md`, item 4).
+//!
+//! # The description
+//!
+//! A [`Family`] is `count` = T copies of a block of `height` = h rows at
+//! `base_row` = R: block t covers rows R + t h .. R + (t + 1) h. Each
+//! [`BlockEntry`] (matrix, local row j, column c, stride s, coefficient v)
+//! says that row R + t h + j has v at column c + s t, for every t < T. A
+//! stride equal to the block's column width is a Local reference, c shifted
+//! by -s or +s a Previous or Next block, s = 0 a Broadcast column (the
+//! constant 1 at n_w, a public input such as rho), and entries of one block
+//! may refer to several arrays with different strides (Horner's rule walks
+//! the accumulator forwards by 1 and the coefficients backwards by 16).
+//! What no family covers is the explicit remainder, kept as (row, column,
+//! coefficient) triples.
+//!
+//! The families are inferred from the flat matrices the shape builder
+//! produced ([`StructuredEvaluator::infer`]); the circuits and gadgets stay
+//! as they are. Inference scans the rows: at the first row not yet covered
+//! it tries every block height up to [`MAX_HEIGHT`], extends each candidate
+//! block by block while the next block has the same coefficients and every
+//! column moved by the same stride as between the first two blocks, and
+//! keeps the candidate covering the most non-zeros if its evaluation is
+//! cheaper than walking them; otherwise the row joins the remainder. The
+//! result is then re-expanded and compared with the flat matrices entry by
+//! entry ([`StructuredEvaluator::matches`]); a description that does not
+//! reproduce them exactly is discarded, and the verifier uses the flat
+//! evaluator (which stays the reference).
+//!
+//! # Evaluating one family: strides that are not powers of two
+//!
+//! An entry of a family contributes
+//! v * sum_{t < T} eq(rx, R + j + h t) * eq(ry, c + s t).
+//! When h and s are powers of two and R, c are aligned, the index bits split
+//! into block bits and local bits and the sum is the usual product of eq
+//! factors with one "less than T" term. In general they are not: the 16-bit
+//! range check has h = 16 but a 17-bit one has h = 17 and a witness stride
+//! of 17, Horner's rule has stride -16, and the bases are arbitrary. The
+//! index c + s t then does not factor bitwise: adding s t carries across bit
+//! positions.
+//!
+//! It still factors through a small automaton. Write s = 2^a s' with s' odd
+//! (or s = s' = 0). The low a bits of c + s t are those of c for every t, so
+//! they give a constant eq factor; the rest is q + s' t with q = c >> a, and
+//! the bits of q + s' t come out of a serial multiplier read least
+//! significant bit first: at step p, acc = carry + q_p + s' t_p, the output
+//! bit is acc mod 2 and the next carry floor(acc / 2). The carry stays in
+//! [min(0, s'), max(0, s')] (widened by the initial carry below), so the
+//! row side, the column side and the comparison t < T (also read least
+//! significant bit first: the flag "prefix of t < prefix of T") form an
+//! automaton with (|s_r'| + 1)(|s_c'| + 1) 2 states, and the sum over t of
+//! the product of the per-bit eq factors of both outputs is a sum over its
+//! paths: one backward pass of log N steps over the states. Paths whose
+//! index leaves the matrix get weight 0 (positions beyond the index width
+//! must output 0, and the final carry must be 0).
+//!
+//! The local offsets need no pass of their own: the row index is
+//! (R >> a_r) + k_r + s_r' t in its high part, with 0 <= k_r <= s_r' for every
+//! local row, and k_r is the automaton's initial row carry; likewise
+//! columns of one stride whose high parts lie within |s'| of each other share
+//! a window, their offsets being initial column carries. One backward pass
+//! per (family, column window) gives the sums for every (k_r, k_c) at once.
+//!
+//! Cost per evaluation: per window, about log N (|s_r'| + 1)(|s_c'| + 1) 4
+//! field multiplications, plus a few per block entry, plus the remainder.
+//! So arbitrary strides and bases are supported, in O(log N) per window for
+//! a fixed stride, but not in O(log T) independently of the stride: a block
+//! of odd height h costs h^2 per window (a 17-row block 18 * 18 * 2 states),
+//! which the inference weighs against walking the non-zeros. A block-padded
+//! witness layout (option (c) of the issue) would make every stride a power
+//! of two, but would change the shape, the witness and the proof format; it
+//! is not needed for the shapes measured here.
+//!
+//! # Coverage and measurements (2 cores, `tests/nizk_profile.rs`, release)
+//!
+//! - RangeCheckCircuit, any d and bit width: one family (height = bits,
+//!   count d), no remainder. d = 10,000 (16 bits): structured evaluator
+//!   about 75 us against 41-49 ms flat; whole verify 11-14 ms against
+//!   libspartan's 146 ms. d = 100,000 (2^21 rows, 7.8M non-zeros): about
+//!   50-75 us against 506-516 ms flat; verify 24-29 ms against libspartan's
+//!   1.39 s.
+//! - BoundedUpdateCircuit at d = 100,000: the range checks (16 x 100,000)
+//!   and the Horner steps (1 x 99,999) are families, 8.2M non-zeros; the
+//!   Poseidon permutations stay in the remainder, 7.8M non-zeros: 834
+//!   permutations of 437 rows with 437 variables each repeat exactly, but
+//!   437 is odd, so one window would need 438^2 * 2 states, more than
+//!   walking them ([`MAX_HEIGHT`] also stops at 256 rows). Measured: 345 ms
+//!   structured against 505 ms flat. Covering them needs either a cheaper
+//!   evaluation of sums over odd strides that large or the block-padded
+//!   layout of option (c).
+//!
+//! The verifying key's digest is unchanged: it binds the shape digest, and
+//! the description is a deterministic function of the shape that is checked
+//! against it at setup.
+
+use super::eval::{MatrixEvaluator, SparseMatrix, SplitEq};
+use crate::fe::Fe;
+use crate::field::Fr;
+use rayon::prelude::*;
+
+/// The tallest block tried by the inference (rows).
+pub const MAX_HEIGHT: usize = 256;
+
+/// Estimated multiplications per non-zero of the flat walk (one eq lookup,
+/// one coefficient, the row factor shared; memory-bound in practice). A
+/// family is used when its plan is estimated cheaper than walking it.
+const WALK_COST: usize = 4;
+
+/// The most automaton states allowed for one window.
+const MAX_STATES: usize = 1 << 12;
+
+/// One entry of a family's block: in block t (0 <= t < count), row
+/// `base_row + t * height + row` of matrix `matrix` has the coefficient
+/// with index `coeff` at column `col + t * stride`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockEntry {
+    /// 0 for A, 1 for B, 2 for C.
+    pub matrix: u8,
+    /// The row within the block.
+    pub row: u32,
+    /// The column in block 0.
+    pub col: u32,
+    /// The column's step from one block to the next.
+    pub stride: i64,
+    /// Index of the coefficient in the matrix's table of distinct values.
+    pub coeff: u32,
+}
+
+/// T copies of a block of rows (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct Family {
+    /// First row of block 0.
+    pub base_row: usize,
+    /// Rows per block.
+    pub height: usize,
+    /// Number of blocks T.
+    pub count: usize,
+    /// The block's entries, by local row, then matrix, then column.
+    pub entries: Vec<BlockEntry>,
+    plan: Plan,
+}
+
+/// The precomputed evaluation plan of a family.
+#[derive(Clone, Debug)]
+struct Plan {
+    /// Row side: index = 2^a_r (q_r + k_r + s_r t) + low_r.
+    a_r: u32,
+    s_r: i64,
+    q_r: u64,
+    windows: Vec<Window>,
+    /// Per entry, in the order of `entries`.
+    items: Vec<Item>,
+}
+
+/// Columns of one stride whose high parts lie in [q, q + kmax].
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    a: u32,
+    s: i64,
+    q: u64,
+    kmax: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    window: u32,
+    k_r: u32,
+    k_c: u32,
+    low_r: u64,
+    low_c: u64,
+}
+
+impl Window {
+    fn carry_range(&self) -> (i64, i64) {
+        (self.s.min(0), self.s.max(0).max(self.kmax as i64))
+    }
+}
+
+/// Splits a stride into (a, s') with stride = 2^a s', s' odd (or 0, 0).
+fn split_stride(s: i64) -> (u32, i64) {
+    if s == 0 {
+        (0, 0)
+    } else {
+        let a = s.unsigned_abs().trailing_zeros();
+        (a, s >> a)
+    }
+}
+
+fn bit(x: u64, p: usize) -> usize {
+    if p < 64 {
+        ((x >> p) & 1) as usize
+    } else {
+        0
+    }
+}
+
+fn bit_len(x: u64) -> usize {
+    (64 - x.leading_zeros()) as usize
+}
+
+/// Per-bit eq weights of a point, least significant position first:
+/// `w[p] = (1 - r_p, r_p)` for p < n, (1, 0) beyond.
+struct BitWeights(Vec<[Fe; 2]>);
+
+impl BitWeights {
+    fn new(r: &[Fr]) -> Self {
+        BitWeights(
+            r.iter()
+                .rev()
+                .map(|x| {
+                    let x = Fe::from_fr(x);
+                    [Fe::ONE - x, x]
+                })
+                .collect(),
+        )
+    }
+
+    #[inline]
+    fn at(&self, p: usize, b: usize) -> Fe {
+        match self.0.get(p) {
+            Some(w) => w[b],
+            None if b == 0 => Fe::ONE,
+            None => Fe::ZERO,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// eq over the low `a` positions against the bits of `low`.
+    fn low(&self, a: u32, low: u64) -> Fe {
+        let mut acc = Fe::ONE;
+        for p in 0..a as usize {
+            acc *= self.at(p, bit(low, p));
+        }
+        acc
+    }
+}
+
+impl Plan {
+    /// The plan of a family, or `None` if a window would need too many
+    /// states. Also returns its estimated cost in multiplications.
+    fn new(
+        n_x: usize,
+        n_y: usize,
+        base_row: usize,
+        height: usize,
+        count: usize,
+        entries: &[BlockEntry],
+    ) -> Option<(Plan, usize)> {
+        let (a_r, s_r) = split_stride(height as i64);
+        let q_r = (base_row >> a_r) as u64;
+        let mask_r = (1u64 << a_r) - 1;
+        // Group column sides by stride, then by high part.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by_key(|&i| {
+            let (a, _) = split_stride(entries[i].stride);
+            (entries[i].stride, (entries[i].col as u64) >> a)
+        });
+        let mut windows: Vec<Window> = Vec::new();
+        let mut items = vec![
+            Item {
+                window: 0,
+                k_r: 0,
+                k_c: 0,
+                low_r: 0,
+                low_c: 0,
+            };
+            entries.len()
+        ];
+        let mut cur: Option<(i64, usize)> = None;
+        for &i in &order {
+            let e = &entries[i];
+            let (a, s) = split_stride(e.stride);
+            let q = (e.col as u64) >> a;
+            let fits = match cur {
+                Some((stride, w)) => stride == e.stride && q <= windows[w].q + s.unsigned_abs(),
+                None => false,
+            };
+            if !fits {
+                windows.push(Window { a, s, q, kmax: 0 });
+                cur = Some((e.stride, windows.len() - 1));
+            }
+            let w = windows.len() - 1;
+            let k_c = q - windows[w].q;
+            windows[w].kmax = windows[w].kmax.max(k_c);
+            let row = (base_row + e.row as usize) as u64;
+            items[i] = Item {
+                window: w as u32,
+                k_r: ((row >> a_r) - q_r) as u32,
+                k_c: k_c as u32,
+                low_r: row & mask_r,
+                low_c: (e.col as u64) & ((1u64 << a) - 1),
+            };
+        }
+        let mut cost = 0usize;
+        let n_r = s_r as usize + 1;
+        for w in &windows {
+            let (lo, hi) = w.carry_range();
+            let states = n_r * (hi - lo + 1) as usize * 2;
+            if states > MAX_STATES {
+                return None;
+            }
+            let steps = (n_x - a_r as usize)
+                .max(n_y.saturating_sub(w.a as usize))
+                .max(bit_len(count as u64));
+            cost += steps * (states * 2 + 4);
+        }
+        for it in &items {
+            cost += (a_r + windows[it.window as usize].a) as usize + 3;
+        }
+        Some((
+            Plan {
+                a_r,
+                s_r,
+                q_r,
+                windows,
+                items,
+            },
+            cost,
+        ))
+    }
+
+    /// For one window: sum_{t < count} of eq(rx, row(t)) eq(ry, col(t)) over
+    /// the high parts only, for every initial carry pair (k_r, k_c), as a
+    /// table indexed k_r * (kmax + 1) + k_c.
+    fn window_sums(&self, w: &Window, count: usize, ex: &BitWeights, ey: &BitWeights) -> Vec<Fe> {
+        let (lo_c, hi_c) = w.carry_range();
+        let n_c = (hi_c - lo_c + 1) as usize;
+        let n_r = self.s_r as usize + 1;
+        let idx = |cr: i64, cc: i64, f: usize| -> usize {
+            ((cr as usize) * n_c + (cc - lo_c) as usize) * 2 + f
+        };
+        let len = n_r * n_c * 2;
+        let mut v = vec![Fe::ZERO; len];
+        let mut next = vec![Fe::ZERO; len];
+        v[idx(0, 0, 1)] = Fe::ONE;
+        let a_r = self.a_r as usize;
+        let a_c = w.a as usize;
+        let steps = (ex.len() - a_r)
+            .max(ey.len().saturating_sub(a_c))
+            .max(bit_len(count as u64));
+        let t_bits = count as u64;
+        for p in (0..steps).rev() {
+            let qr = bit(self.q_r, p) as i64;
+            let qc = bit(w.q, p) as i64;
+            let tb = bit(t_bits, p);
+            let wr = [ex.at(a_r + p, 0), ex.at(a_r + p, 1)];
+            let wc = [ey.at(a_c + p, 0), ey.at(a_c + p, 1)];
+            let wt = [
+                [wr[0] * wc[0], wr[0] * wc[1]],
+                [wr[1] * wc[0], wr[1] * wc[1]],
+            ];
+            for cr in 0..n_r as i64 {
+                for cc in lo_c..=hi_c {
+                    for f in 0..2 {
+                        let mut acc = Fe::ZERO;
+                        for t in 0..2usize {
+                            let ar = cr + qr + self.s_r * t as i64;
+                            let ac = cc + qc + w.s * t as i64;
+                            let f2 = match t.cmp(&tb) {
+                                core::cmp::Ordering::Less => 1,
+                                core::cmp::Ordering::Greater => 0,
+                                core::cmp::Ordering::Equal => f,
+                            };
+                            let weight = wt[(ar & 1) as usize][(ac & 1) as usize];
+                            acc += weight * v[idx(ar >> 1, ac >> 1, f2)];
+                        }
+                        next[idx(cr, cc, f)] = acc;
+                    }
+                }
+            }
+            core::mem::swap(&mut v, &mut next);
+        }
+        let kw = w.kmax as usize + 1;
+        let mut out = vec![Fe::ZERO; n_r * kw];
+        for kr in 0..n_r {
+            for kc in 0..kw {
+                out[kr * kw + kc] = v[idx(kr as i64, kc as i64, 0)];
+            }
+        }
+        out
+    }
+}
+
+impl Family {
+    /// Adds this family's contribution to A~, B~, C~ at the point.
+    fn evaluate_into(
+        &self,
+        values: &[Vec<Fe>; 3],
+        ex: &BitWeights,
+        ey: &BitWeights,
+        out: &mut [Fe; 3],
+    ) {
+        let p = &self.plan;
+        let sums: Vec<Vec<Fe>> = p
+            .windows
+            .iter()
+            .map(|w| p.window_sums(w, self.count, ex, ey))
+            .collect();
+        for (e, it) in self.entries.iter().zip(&p.items) {
+            let w = &p.windows[it.window as usize];
+            let s =
+                sums[it.window as usize][it.k_r as usize * (w.kmax as usize + 1) + it.k_c as usize];
+            let lr = ex.low(p.a_r, it.low_r);
+            let lc = ey.low(w.a, it.low_c);
+            out[e.matrix as usize] += values[e.matrix as usize][e.coeff as usize] * lr * lc * s;
+        }
+    }
+
+    /// Non-zeros covered.
+    pub fn nnz(&self) -> usize {
+        self.count * self.entries.len()
+    }
+}
+
+/// An explicit entry: (row, matrix, column, coefficient index).
+type Explicit = (u32, u8, u32, u32);
+
+/// The structured description of a shape's matrices and its evaluator.
+#[derive(Clone, Debug)]
+pub struct StructuredEvaluator {
+    num_rows: usize,
+    num_cols: usize,
+    values: [Vec<Fe>; 3],
+    families: Vec<Family>,
+    remainder: Vec<Explicit>,
+}
+
+/// Read access to the three flat matrices, row by row.
+struct Rows<'a> {
+    mats: &'a [SparseMatrix; 3],
+    sig: Vec<u64>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(mats: &'a [SparseMatrix; 3]) -> Self {
+        let sig = (0..mats[0].num_rows())
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(|r| {
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+                let mut mix = |x: u64| {
+                    h ^= x;
+                    h = h.wrapping_mul(0x0100_0000_01b3).rotate_left(17);
+                };
+                for (m, mat) in mats.iter().enumerate() {
+                    let (cols, coeffs) = mat.row_entries(r);
+                    mix(((m as u64) << 32) | cols.len() as u64);
+                    for k in coeffs {
+                        mix(*k as u64);
+                    }
+                }
+                h
+            })
+            .collect();
+        Rows { mats, sig }
+    }
+
+    fn n(&self) -> usize {
+        self.sig.len()
+    }
+
+    fn is_empty(&self, r: usize) -> bool {
+        self.mats.iter().all(|m| m.row_entries(r).0.is_empty())
+    }
+
+    /// Whether block t of (r, h) repeats block 0 with the given strides.
+    fn block_matches(&self, r: usize, h: usize, t: usize, strides: &[i64]) -> bool {
+        let mut e = 0;
+        let base = r + t * h;
+        for j in 0..h {
+            if self.sig[base + j] != self.sig[r + j] {
+                return false;
+            }
+            for m in self.mats {
+                let (c0, k0) = m.row_entries(r + j);
+                let (ct, kt) = m.row_entries(base + j);
+                if k0 != kt {
+                    return false;
+                }
+                for (i, (a, b)) in c0.iter().zip(ct).enumerate() {
+                    if *b as i64 != *a as i64 + strides[e + i] * t as i64 {
+                        return false;
+                    }
+                }
+                e += c0.len();
+            }
+        }
+        true
+    }
+
+    /// The longest run of blocks of height h at row r (at least 2), with the
+    /// strides between the first two blocks.
+    fn try_family(&self, r: usize, h: usize, work: &mut usize) -> Option<(usize, Vec<i64>)> {
+        let n = self.n();
+        if r + 2 * h > n {
+            return None;
+        }
+        for j in 0..h {
+            *work += 1;
+            if self.sig[r + j] != self.sig[r + h + j] {
+                return None;
+            }
+        }
+        let mut strides = Vec::new();
+        for j in 0..h {
+            for m in self.mats {
+                let (c0, k0) = m.row_entries(r + j);
+                let (c1, k1) = m.row_entries(r + h + j);
+                if k0 != k1 {
+                    return None;
+                }
+                strides.extend(c0.iter().zip(c1).map(|(a, b)| *b as i64 - *a as i64));
+            }
+        }
+        let mut t = 2;
+        while r + (t + 1) * h <= n && self.block_matches(r, h, t, &strides) {
+            t += 1;
+        }
+        *work += t * h;
+        Some((t, strides))
+    }
+
+    fn entries(&self, r: usize, h: usize, strides: &[i64]) -> Vec<BlockEntry> {
+        let mut out = Vec::with_capacity(strides.len());
+        for j in 0..h {
+            for (m, mat) in self.mats.iter().enumerate() {
+                let (c0, k0) = mat.row_entries(r + j);
+                for (c, k) in c0.iter().zip(k0) {
+                    out.push(BlockEntry {
+                        matrix: m as u8,
+                        row: j as u32,
+                        col: *c,
+                        stride: strides[out.len()],
+                        coeff: *k,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+impl StructuredEvaluator {
+    /// Infers a description of the matrices (see the module documentation)
+    /// and checks that it re-expands to them exactly. `None` if the shape
+    /// has no family worth using or the check fails.
+    pub fn infer(mats: &[SparseMatrix; 3]) -> Option<Self> {
+        let num_rows = mats[0].num_rows();
+        let num_cols = mats[0].num_cols();
+        if mats
+            .iter()
+            .any(|m| m.num_rows() != num_rows || m.num_cols() != num_cols)
+            || !num_rows.is_power_of_two()
+            || !num_cols.is_power_of_two()
+        {
+            return None;
+        }
+        let n_x = num_rows.trailing_zeros() as usize;
+        let n_y = num_cols.trailing_zeros() as usize;
+        let rows = Rows::new(mats);
+        // Bounds the inference's work on shapes with many near-repeats.
+        let budget = 64 * num_rows + (1 << 22);
+        let mut work = 0usize;
+        let mut families = Vec::new();
+        let mut remainder_rows = Vec::new();
+        let mut r = 0;
+        while r < num_rows {
+            if rows.is_empty(r) {
+                r += 1;
+                continue;
+            }
+            let mut best: Option<Family> = None;
+            let mut tried: Vec<(usize, usize)> = Vec::new();
+            let max_h = MAX_HEIGHT.min((num_rows - r) / 2);
+            for h in 1..=max_h {
+                if work > budget {
+                    break;
+                }
+                // A multiple of a height already extended over two of its
+                // blocks covers no more.
+                if tried.iter().any(|&(h0, cov)| h % h0 == 0 && cov >= 2 * h) {
+                    continue;
+                }
+                let Some((count, strides)) = rows.try_family(r, h, &mut work) else {
+                    continue;
+                };
+                tried.push((h, count * h));
+                let entries = rows.entries(r, h, &strides);
+                let nnz = count * entries.len();
+                if best.as_ref().is_some_and(|b| b.nnz() >= nnz) {
+                    continue;
+                }
+                let Some((plan, cost)) = Plan::new(n_x, n_y, r, h, count, &entries) else {
+                    continue;
+                };
+                if cost < WALK_COST * nnz {
+                    best = Some(Family {
+                        base_row: r,
+                        height: h,
+                        count,
+                        entries,
+                        plan,
+                    });
+                }
+            }
+            match best {
+                Some(f) => {
+                    r += f.height * f.count;
+                    families.push(f);
+                }
+                None => {
+                    remainder_rows.push(r);
+                    r += 1;
+                }
+            }
+        }
+        if families.is_empty() {
+            return None;
+        }
+        let mut remainder = Vec::new();
+        for r in remainder_rows {
+            for (m, mat) in mats.iter().enumerate() {
+                let (cols, coeffs) = mat.row_entries(r);
+                for (c, k) in cols.iter().zip(coeffs) {
+                    remainder.push((r as u32, m as u8, *c, *k));
+                }
+            }
+        }
+        let s = StructuredEvaluator {
+            num_rows,
+            num_cols,
+            values: [
+                mats[0].values().to_vec(),
+                mats[1].values().to_vec(),
+                mats[2].values().to_vec(),
+            ],
+            families,
+            remainder,
+        };
+        if s.matches(mats) {
+            Some(s)
+        } else {
+            None
+        }
+    }
+
+    /// The families.
+    pub fn families(&self) -> &[Family] {
+        &self.families
+    }
+
+    /// Non-zeros covered by families.
+    pub fn family_nnz(&self) -> usize {
+        self.families.iter().map(Family::nnz).sum()
+    }
+
+    /// Non-zeros in the explicit remainder.
+    pub fn remainder_nnz(&self) -> usize {
+        self.remainder.len()
+    }
+
+    /// Re-expands the description into (row, column, value) entries of A, B
+    /// and C, sorted by row and column.
+    pub fn expand(&self) -> [Vec<(usize, usize, Fr)>; 3] {
+        let mut out: [Vec<(usize, usize, Fr)>; 3] = Default::default();
+        for f in &self.families {
+            for t in 0..f.count {
+                for e in &f.entries {
+                    let col = e.col as i64 + e.stride * t as i64;
+                    out[e.matrix as usize].push((
+                        f.base_row + t * f.height + e.row as usize,
+                        col as usize,
+                        self.values[e.matrix as usize][e.coeff as usize].to_fr(),
+                    ));
+                }
+            }
+        }
+        for (r, m, c, k) in &self.remainder {
+            out[*m as usize].push((
+                *r as usize,
+                *c as usize,
+                self.values[*m as usize][*k as usize].to_fr(),
+            ));
+        }
+        for m in out.iter_mut() {
+            m.sort_by_key(|a| (a.0, a.1, a.2.to_bytes()));
+        }
+        out
+    }
+
+    /// Whether the description re-expands exactly to `mats` (same sizes,
+    /// value tables and entries; every row covered once).
+    pub fn matches(&self, mats: &[SparseMatrix; 3]) -> bool {
+        let n = self.num_rows;
+        if mats
+            .iter()
+            .zip(&self.values)
+            .any(|(m, v)| m.num_rows() != n || m.num_cols() != self.num_cols || m.values() != v)
+        {
+            return false;
+        }
+        // owner[r]: 0 uncovered, f + 1 family f, u32::MAX remainder.
+        let mut owner = vec![0u32; n];
+        for (i, f) in self.families.iter().enumerate() {
+            let end = f
+                .height
+                .checked_mul(f.count)
+                .and_then(|x| x.checked_add(f.base_row));
+            match end {
+                Some(end) if end <= n && f.height > 0 => {}
+                _ => return false,
+            }
+            for o in &mut owner[f.base_row..f.base_row + f.height * f.count] {
+                if *o != 0 {
+                    return false;
+                }
+                *o = i as u32 + 1;
+            }
+            if f.entries.iter().any(|e| {
+                e.row as usize >= f.height
+                    || e.matrix > 2
+                    || e.coeff as usize >= self.values[e.matrix as usize].len()
+            }) {
+                return false;
+            }
+        }
+        if self.remainder.windows(2).any(|w| w[0].0 > w[1].0) {
+            return false;
+        }
+        let mut rem_at: Vec<(usize, usize)> = Vec::new(); // (start, end) per remainder row run
+        let mut i = 0;
+        while i < self.remainder.len() {
+            let r = self.remainder[i].0 as usize;
+            let mut j = i;
+            while j < self.remainder.len() && self.remainder[j].0 as usize == r {
+                j += 1;
+            }
+            if r >= n || owner[r] != 0 {
+                return false;
+            }
+            owner[r] = u32::MAX;
+            rem_at.push((i, j));
+            i = j;
+        }
+        let actual = |r: usize| -> Vec<(u8, u32, u32)> {
+            let mut v = Vec::new();
+            for (m, mat) in mats.iter().enumerate() {
+                let (cols, coeffs) = mat.row_entries(r);
+                v.extend(cols.iter().zip(coeffs).map(|(c, k)| (m as u8, *c, *k)));
+            }
+            v.sort_unstable();
+            v
+        };
+        let rows_ok = (0..n)
+            .into_par_iter()
+            .with_min_len(4096)
+            .all(|r| match owner[r] {
+                0 => mats.iter().all(|m| m.row_entries(r).0.is_empty()),
+                u32::MAX => true,
+                o => {
+                    let f = &self.families[o as usize - 1];
+                    let t = (r - f.base_row) / f.height;
+                    let j = ((r - f.base_row) % f.height) as u32;
+                    let mut want = Vec::new();
+                    for e in f.entries.iter().filter(|e| e.row == j) {
+                        let c = e.col as i64 + e.stride * t as i64;
+                        if c < 0 || c as usize >= self.num_cols {
+                            return false;
+                        }
+                        want.push((e.matrix, c as u32, e.coeff));
+                    }
+                    want.sort_unstable();
+                    want == actual(r)
+                }
+            });
+        let rem_ok = rem_at.par_iter().all(|&(i, j)| {
+            let r = self.remainder[i].0 as usize;
+            let mut want: Vec<(u8, u32, u32)> = self.remainder[i..j]
+                .iter()
+                .map(|(_, m, c, k)| (*m, *c, *k))
+                .collect();
+            want.sort_unstable();
+            want == actual(r)
+        });
+        rows_ok && rem_ok
+    }
+}
+
+impl MatrixEvaluator for StructuredEvaluator {
+    fn evaluate(&self, rx: &[Fr], ry: &[Fr]) -> Option<[Fr; 3]> {
+        if rx.len() >= usize::BITS as usize
+            || ry.len() >= usize::BITS as usize
+            || 1usize << rx.len() != self.num_rows
+            || 1usize << ry.len() != self.num_cols
+        {
+            return None;
+        }
+        let bx = BitWeights::new(rx);
+        let by = BitWeights::new(ry);
+        let mut out = [Fe::ZERO; 3];
+        for f in &self.families {
+            f.evaluate_into(&self.values, &bx, &by, &mut out);
+        }
+        if !self.remainder.is_empty() {
+            let ex = SplitEq::new(rx);
+            let ey = SplitEq::new(ry);
+            let rem = self
+                .remainder
+                .par_chunks(1 << 14)
+                .map(|chunk| {
+                    let mut acc = [Fe::ZERO; 3];
+                    let mut row = u32::MAX;
+                    let mut er = Fe::ZERO;
+                    for (r, m, c, k) in chunk {
+                        if *r != row {
+                            row = *r;
+                            er = ex.at(*r as usize);
+                        }
+                        acc[*m as usize] +=
+                            er * ey.at(*c as usize) * self.values[*m as usize][*k as usize];
+                    }
+                    acc
+                })
+                .reduce(
+                    || [Fe::ZERO; 3],
+                    |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]],
+                );
+            for (o, v) in out.iter_mut().zip(rem) {
+                *o += v;
+            }
+        }
+        Some(out.map(|v| v.to_fr()))
+    }
+}
