@@ -12,17 +12,7 @@ pub const FEATURES: usize = 30;
 /// Loads the data set (raw feature values, labels 0/1).
 pub fn load() -> RealDataset {
     let ds = smartcore::dataset::breast_cancer::load_dataset();
-    let f = ds.num_features;
-    RealDataset {
-        feature_names: ds.feature_names.clone(),
-        rows: ds
-            .data
-            .chunks(f)
-            .take(ds.num_samples)
-            .map(|r| r.iter().map(|&x| x as f64).collect())
-            .collect(),
-        labels: ds.target.iter().map(|&y| y as f64).collect(),
-    }
+    RealDataset::from_smartcore(&ds)
 }
 
 /// The bundled schema (`data/schemas/breast_cancer.csv`): each feature's

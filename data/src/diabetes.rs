@@ -17,17 +17,7 @@ pub const FEATURES: usize = 10;
 /// the label).
 pub fn load() -> RealDataset {
     let ds = smartcore::dataset::diabetes::load_dataset();
-    let f = ds.num_features;
-    RealDataset {
-        feature_names: ds.feature_names.clone(),
-        rows: ds
-            .data
-            .chunks(f)
-            .take(ds.num_samples)
-            .map(|r| r.iter().map(|&x| x as f64).collect())
-            .collect(),
-        labels: ds.target.iter().map(|&y| y as f64).collect(),
-    }
+    RealDataset::from_smartcore(&ds)
 }
 
 /// The bundled schema (`data/schemas/diabetes.csv`): each feature's and the

@@ -18,6 +18,23 @@ pub struct RealDataset {
 }
 
 impl RealDataset {
+    /// A data set shipped by `smartcore` (row-major features, one label per
+    /// row), with every value widened to f64.
+    pub fn from_smartcore<X: Copy + Into<f64>, Y: Copy + Into<f64>>(
+        ds: &smartcore::dataset::Dataset<X, Y>,
+    ) -> RealDataset {
+        RealDataset {
+            feature_names: ds.feature_names.clone(),
+            rows: ds
+                .data
+                .chunks(ds.num_features.max(1))
+                .take(ds.num_samples)
+                .map(|r| r.iter().map(|&x| x.into()).collect())
+                .collect(),
+            labels: ds.target.iter().map(|&y| y.into()).collect(),
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()
