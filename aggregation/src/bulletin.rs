@@ -237,11 +237,15 @@ impl Bulletin {
         Ok(msg)
     }
 
-    /// Checks and appends an entry signed elsewhere.
-    pub fn append(&mut self, entry: Entry) -> Result<(), AggError> {
+    /// Checks and appends an entry signed elsewhere; returns its decoded
+    /// message, so a caller that also needs it checks the entry once.
+    pub fn append(&mut self, entry: Entry) -> Result<&PublicMessage, AggError> {
         let msg = self.check(&entry)?;
         self.append_checked(entry, msg);
-        Ok(())
+        Ok(self
+            .messages
+            .last()
+            .unwrap_or_else(|| unreachable!("just appended")))
     }
 
     /// Appends an entry [`check`](Self::check) accepted, with its message.

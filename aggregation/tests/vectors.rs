@@ -1432,7 +1432,7 @@ fn weak_config_key() -> Outcome {
     weak.provider_keys[2] = identity;
     match weak.validate() {
         Err(e) => local_error(e),
-        Ok(()) => Outcome::default(),
+        Ok(_) => Outcome::default(),
     }
 }
 
@@ -1442,7 +1442,7 @@ fn duplicate_config_key() -> Outcome {
     dup.provider_keys[3] = dup.aggregator_keys[0];
     match dup.validate() {
         Err(e) => local_error(e),
-        Ok(()) => Outcome::default(),
+        Ok(_) => Outcome::default(),
     }
 }
 
@@ -1459,7 +1459,7 @@ fn non_strict_signature() -> Outcome {
             local_error: e.blame().is_none().then(|| format!("{e:?}")),
             ..Outcome::default()
         },
-        Ok(()) => Outcome::default(),
+        Ok(_) => Outcome::default(),
     }
 }
 

@@ -163,10 +163,9 @@ impl<Rel: UpdateRelation, S> View<Rel, S> {
     /// Checks and appends the next entry; a stray entry (one that breaks a
     /// sequence rule) is kept in the chain but not applied, as the sim does.
     pub fn apply(&mut self, e: Entry) -> Result<Option<Applied>, AggError> {
-        let msg = self.bulletin.check(&e)?;
-        let applied = self.ledger.apply(e.seq, e.sender, &msg).ok();
-        self.bulletin.append(e)?;
-        Ok(applied)
+        let (seq, sender) = (e.seq, e.sender);
+        let msg = self.bulletin.append(e)?;
+        Ok(self.ledger.apply(seq, sender, msg).ok())
     }
 }
 
