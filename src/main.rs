@@ -3,6 +3,9 @@
 //! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound),
 //! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
 
+#[allow(dead_code)] // wired into the `demo` subcommand in progress
+mod demo;
+
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -1,0 +1,3 @@
+//! `zkagg demo`: a whole consortium as separate processes on loopback.
+
+pub mod plot;
