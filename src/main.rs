@@ -3,7 +3,6 @@
 //! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound),
 //! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
 
-#[allow(dead_code)] // wired into the `demo` subcommand in progress
 mod demo;
 
 use clap::{Args, Parser, Subcommand};
@@ -51,6 +50,8 @@ enum Command {
     },
     /// Write a consortium (config file, CA, one folder per member) into a folder.
     Init(InitArgs),
+    /// Run a whole consortium as separate processes on loopback and watch it.
+    Demo(DemoArgs),
     /// Constraint counts of the range-check circuit, per gadget.
     Constraints {
         /// Dimension d.
@@ -171,6 +172,103 @@ fn init(a: InitArgs) -> ExitCode {
     }
 }
 
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Rounds to run.
+    #[arg(long, default_value_t = 3)]
+    rounds: u64,
+    /// Number of providers (separate processes).
+    #[arg(long, default_value_t = 3)]
+    providers: usize,
+    /// Number of aggregators S (separate processes).
+    #[arg(long, default_value_t = 2)]
+    aggregators: usize,
+    /// The proof system providers prove with.
+    #[arg(long, value_enum, default_value = "hyrax-spartan")]
+    proof_system: ProofSystemArg,
+    /// The folder for the consortium, databases, logs and plots (created;
+    /// a fresh folder under the system's temporary folder when absent).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seed of the providers' data shards.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+fn demo_main(a: DemoArgs) -> ExitCode {
+    use zkagg::aggregation::config::SharingConfig;
+    use zkagg_node::config::{Deadlines, GenerateParams};
+    let dir = a.out.clone().unwrap_or_else(|| {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        std::env::temp_dir().join(format!("zkagg-demo-{stamp}-{}", std::process::id()))
+    });
+    if a.providers == 0 || a.aggregators < 2 {
+        eprintln!("error: a demo needs at least 1 provider and 2 aggregators");
+        return ExitCode::from(2);
+    }
+    let unset = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let params = GenerateParams {
+        name: "zkagg demo".into(),
+        aggregators: a.aggregators,
+        providers: a.providers,
+        dim: 6,
+        bits: 16,
+        sharing: SharingConfig::Additive,
+        backend: match a.proof_system {
+            ProofSystemArg::Libspartan => zkagg::zk::proof_system::Backend::Libspartan,
+            ProofSystemArg::HyraxSpartan => zkagg::zk::proof_system::Backend::HyraxSpartan,
+        },
+        min_batch: 1,
+        coordinator: unset,
+        aggregator_addrs: vec![unset; a.aggregators],
+        deadlines: Deadlines {
+            start_ms: 30_000,
+            contributions_ms: 60_000,
+            accepted_sets_ms: 60_000,
+            partial_sums_ms: 60_000,
+            linger_ms: 500,
+        },
+        rounds: a.rounds,
+        seed: a.seed,
+    };
+    println!("demo folder: {}", dir.display());
+    let plan = demo::run::Plan {
+        dir,
+        params,
+        terminal: std::io::stderr().is_terminal(),
+    };
+    match demo::run::run(plan, None, None) {
+        Ok(o) => {
+            print!("{}", demo::table(&o));
+            for (round, v) in &o.metric {
+                println!("round {round}: {v:.4}");
+            }
+            if let Some(t) = o.first_round {
+                println!("first round closed after {:.1} s", t.as_secs_f64());
+            }
+            println!("total {:.1} s", o.total.as_secs_f64());
+            for p in &o.plots {
+                println!("plot: {}", p.display());
+            }
+            if o.verdict.failures.is_empty() {
+                println!("audit: passed ({} rounds)", o.verdict.rounds.len());
+                ExitCode::SUCCESS
+            } else {
+                for f in &o.verdict.failures {
+                    println!("audit failure: {f:?}");
+                }
+                ExitCode::from(5)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
 fn init_logs() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -275,6 +373,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Constraints { d } => constraints(d),
         Command::Init(a) => init(a),
+        Command::Demo(a) => demo_main(a),
         Command::Coordinator(args) => run_role(Role::Coordinator, args),
         Command::Aggregator {
             run,

@@ -125,11 +125,6 @@ impl RoundRecord {
             phases,
         }
     }
-
-    /// From the round header to the round close, if closed.
-    pub fn wall(&self) -> Option<Duration> {
-        self.closed.map(|c| c.saturating_sub(self.opened))
-    }
 }
 
 /// Public bytes one party put on the bulletin.
@@ -319,7 +314,7 @@ mod tests {
             let names: Vec<&str> = p.phases.iter().map(|x| x.0.as_str()).collect();
             assert_eq!(names, PHASES);
             let sum: f64 = p.phases.iter().map(|x| x.1).sum();
-            let wall = r.wall().unwrap().as_secs_f64();
+            let wall = (r.closed.unwrap() - r.opened).as_secs_f64();
             assert!((sum - wall).abs() < 1e-9, "{sum} vs {wall}");
             assert!(p.phases.iter().all(|x| x.1 > 0.0), "{p:?}");
         }

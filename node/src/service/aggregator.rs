@@ -1,8 +1,10 @@
 //! The aggregator service: receives share deliveries over mTLS from
 //! providers only, stores each in the `received` table before it
 //! acknowledges it, follows the bulletin verifying every entry, decides at
-//! the contribution deadline and posts its accepted set, then its partial
-//! sum once every set is on the bulletin.
+//! the contribution deadline (or as soon as every provider that can
+//! contribute has its contribution on the bulletin and its share stored)
+//! and posts its accepted set, then its partial sum once every set is on
+//! the bulletin.
 //!
 //! Crash safety: each message is written to the outbox (its encoded
 //! `PublicMessage`) before it is posted, and never recomputed differently:
@@ -46,6 +48,9 @@ const PARTIAL_SUM: &str = "partial-sum";
 struct RoundWindow {
     current: AtomicU64,
     rounds: u64,
+    /// Signalled when a new share is stored, so that the round can be
+    /// decided as soon as every expected provider is in.
+    stored: tokio::sync::Notify,
 }
 
 impl RoundWindow {
@@ -79,6 +84,7 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                         {
                             Ok(Stored::New) => {
                                 tracing::debug!(round = d.round, %sender, "share stored");
+                                window.stored.notify_one();
                                 Control::Stored
                             }
                             Ok(Stored::AlreadyStored) => Control::AlreadyStored,
@@ -159,6 +165,7 @@ where
     let window = Arc::new(RoundWindow {
         current: AtomicU64::new(0),
         rounds: ops.rounds,
+        stored: tokio::sync::Notify::new(),
     });
     let w = window.clone();
     let server_task = tokio::spawn(server.serve(
@@ -175,6 +182,39 @@ where
     let _ = done_tx.send(true);
     let _ = server_task.await;
     r
+}
+
+/// Whether every provider that can contribute this round (every
+/// registered one, or every one when the relation needs no registration)
+/// has its contribution on the bulletin and its share stored here: then
+/// waiting for the deadline cannot change the decision.
+async fn everyone_in<Rel: UpdateRelation, S>(
+    setup: &Setup<Rel, S>,
+    view: &View<Rel, S>,
+    store: &Store,
+    round: u64,
+) -> Result<bool, ServiceError> {
+    let Some(open) = view.ledger.open_round() else {
+        return Ok(false);
+    };
+    let expected: Vec<ProviderId> = if setup.relation().needs_registration() {
+        view.ledger.registrations().keys().copied().collect()
+    } else {
+        (0..setup.config().num_providers() as u32)
+            .map(ProviderId)
+            .collect()
+    };
+    if expected.is_empty() {
+        return Ok(false);
+    }
+    for i in expected {
+        if !open.contributions().contains_key(&i)
+            || store.received(round, i, SHARE).await?.is_none()
+        {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 async fn drive<Rel, S>(
@@ -201,10 +241,12 @@ where
     let party = PartyId::Aggregator(me);
     loop {
         let wake = state.as_ref().map(|s| s.decide_at);
-        if next_entry(&mut view, &mut entries, &mut shutdown, wake)
-            .await?
-            .is_none()
-        {
+        let undecided = state.as_ref().is_some_and(|s| s.decided.is_none());
+        let next = tokio::select! {
+            r = next_entry(&mut view, &mut entries, &mut shutdown, wake) => r?,
+            _ = window.stored.notified(), if undecided => Some(()),
+        };
+        if next.is_none() {
             tracing::info!("stopping");
             return Ok(());
         }
@@ -241,7 +283,10 @@ where
             None => open.accepted_sets().get(&me).map(|(_, a)| a.clone()),
         };
         let posted = open.accepted_sets().contains_key(&me);
-        if st.decided.is_none() && (Instant::now() >= st.decide_at || stored_set.is_some()) {
+        let due = Instant::now() >= st.decide_at
+            || stored_set.is_some()
+            || (st.decided.is_none() && everyone_in(&setup, &view, store, round).await?);
+        if st.decided.is_none() && due {
             // Re-deriving a stored decision: wait until the view has every
             // contribution it accepted, and load only those shares, so that
             // what arrived after the decision cannot change it.

@@ -1,0 +1,442 @@
+//! Runs a whole consortium as separate `zkagg` processes on loopback and
+//! watches it through the coordinator's bulletin, as any member could.
+//!
+//! The demo writes a consortium (config, CA, member folders) into its
+//! folder, starts the coordinator, the aggregators and the providers as
+//! child processes of this binary (each with its own member folder, SQLite
+//! file and log), follows the bulletin over mutual TLS with provider 0's
+//! identity, verifies every entry into its own copy, and at the end audits
+//! that copy and the coordinator's exported file.
+
+use crate::demo::plot::{self, MetricSeries, PhaseTimes};
+use crate::demo::progress::Progress;
+use crate::demo::watch::{Event, Tracker};
+use std::fmt;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use zkagg::aggregation::auditor::{audit, audit_bytes, Verdict};
+use zkagg::aggregation::relation::UpdateRelation;
+use zkagg::aggregation::setup::Setup;
+use zkagg::aggregation::PartyId;
+use zkagg_node::config::{build_setup, generate, AnySetup, GenerateParams, Generated, Member};
+use zkagg_node::service::{service_limits, spawn_follower, View};
+use zkagg_node::transport::Client;
+
+/// Why the demo failed.
+#[derive(Debug)]
+pub enum DemoError {
+    /// Writing the consortium failed.
+    Setup(String),
+    /// A child process could not be started, or failed.
+    Process(String),
+    /// The run did not finish within its bound.
+    Timeout(String),
+    /// The bulletin could not be followed or did not verify.
+    Bulletin(String),
+    /// The audit found failures.
+    Audit(String),
+}
+
+impl fmt::Display for DemoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DemoError::Setup(m) => write!(f, "set-up: {m}"),
+            DemoError::Process(m) => write!(f, "process: {m}"),
+            DemoError::Timeout(m) => write!(f, "timeout: {m}"),
+            DemoError::Bulletin(m) => write!(f, "bulletin: {m}"),
+            DemoError::Audit(m) => write!(f, "audit: {m}"),
+        }
+    }
+}
+
+impl DemoError {
+    /// The exit code (see the binary's header).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            DemoError::Setup(_) => 3,
+            DemoError::Process(_) | DemoError::Timeout(_) => 1,
+            DemoError::Bulletin(_) => 4,
+            DemoError::Audit(_) => 5,
+        }
+    }
+}
+
+/// Kills and reaps every child it holds when dropped.
+struct Children(Vec<(String, Child)>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Children {
+    fn spawn(
+        &mut self,
+        name: &str,
+        args: &[&std::ffi::OsStr],
+        logs: &Path,
+    ) -> Result<(), DemoError> {
+        let exe = std::env::current_exe()
+            .map_err(|e| DemoError::Process(format!("cannot find this binary: {e}")))?;
+        let log = std::fs::File::create(logs.join(format!("{name}.log")))
+            .map_err(|e| DemoError::Process(format!("log file of {name}: {e}")))?;
+        let child = Command::new(exe)
+            .args(args)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| DemoError::Process(format!("cannot start {name}: {e}")))?;
+        self.0.push((name.to_owned(), child));
+        Ok(())
+    }
+
+    /// Waits for every child to exit within `bound`; names any that failed.
+    fn wait_all(&mut self, bound: Duration) -> Result<(), DemoError> {
+        let end = Instant::now() + bound;
+        let mut failed = Vec::new();
+        for (name, c) in &mut self.0 {
+            loop {
+                match c.try_wait() {
+                    Ok(Some(s)) if s.success() => break,
+                    Ok(Some(s)) => {
+                        failed.push(format!("{name} exited with {s}"));
+                        break;
+                    }
+                    Ok(None) if Instant::now() < end => {
+                        std::thread::sleep(Duration::from_millis(50))
+                    }
+                    Ok(None) => {
+                        return Err(DemoError::Timeout(format!(
+                            "{name} still running after {bound:?}"
+                        )))
+                    }
+                    Err(e) => return Err(DemoError::Process(format!("{name}: {e}"))),
+                }
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(DemoError::Process(failed.join("; ")))
+        }
+    }
+}
+
+/// Loopback addresses free right now (bound together so that they differ).
+fn free_addrs(n: usize) -> Result<Vec<SocketAddr>, DemoError> {
+    let ls = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| DemoError::Setup(format!("no free loopback port: {e}")))?;
+    ls.iter()
+        .map(|l| l.local_addr())
+        .collect::<Result<_, _>>()
+        .map_err(|e| DemoError::Setup(e.to_string()))
+}
+
+/// What the demo is asked to run.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The folder for the consortium, databases, logs and plots.
+    pub dir: PathBuf,
+    /// The consortium to write, except its addresses (filled in here).
+    pub params: GenerateParams,
+    /// Whether progress goes to a terminal (bars) or to a log (lines).
+    pub terminal: bool,
+}
+
+/// The test metric of a released model, when the relation has one.
+pub type Metric = Box<dyn Fn(&[i64]) -> f64>;
+
+/// What a finished demo found.
+pub struct Outcome {
+    /// Each round's record on the observer's clock.
+    pub phases: Vec<PhaseTimes>,
+    /// The metric per released round.
+    pub metric: Vec<(u64, f64)>,
+    /// From start to the first round close.
+    pub first_round: Option<Duration>,
+    /// From start to the end of the audit.
+    pub total: Duration,
+    /// The audit of the observer's verified copy.
+    pub verdict: Verdict,
+    /// Public bulletin bytes per party.
+    pub posted: Vec<(PartyId, u64, u64)>,
+    /// The plots written.
+    pub plots: Vec<PathBuf>,
+}
+
+/// Runs the plan; `metric` scores each released model (test accuracy, say)
+/// and `label` names it.
+pub fn run(
+    plan: Plan,
+    metric: Option<(String, Metric)>,
+    baseline: Option<(String, f64)>,
+) -> Result<Outcome, DemoError> {
+    let start = Instant::now();
+    let mut params = plan.params.clone();
+    let addrs = free_addrs(params.aggregators + 1)?;
+    params.coordinator = addrs[0];
+    params.aggregator_addrs = addrs[1..].to_vec();
+    let g = generate(&plan.dir.join("consortium"), &params)
+        .map_err(|e| DemoError::Setup(e.to_string()))?;
+    let logs = plan.dir.join("logs");
+    std::fs::create_dir_all(&logs)
+        .map_err(|e| DemoError::Setup(format!("{}: {e}", logs.display())))?;
+    let setup = build_setup(&g.config.consortium).map_err(|e| DemoError::Setup(e.to_string()))?;
+    let mut children = Children(Vec::new());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DemoError::Process(format!("runtime: {e}")))?;
+    let watched = match setup {
+        AnySetup::BoundedAdditive(s) => rt.block_on(watch(
+            &g,
+            &mut children,
+            &logs,
+            Arc::new(s),
+            &plan,
+            &metric,
+            start,
+        )),
+        AnySetup::BoundedShamir(s) => rt.block_on(watch(
+            &g,
+            &mut children,
+            &logs,
+            Arc::new(s),
+            &plan,
+            &metric,
+            start,
+        )),
+    };
+    let watched = match watched {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("logs are in {}", logs.display());
+            return Err(e);
+        }
+    };
+    children
+        .wait_all(Duration::from_secs(60))
+        .map_err(|e| DemoError::Process(format!("{e} (logs in {})", logs.display())))?;
+    let plot_series = MetricSeries {
+        label: metric
+            .as_ref()
+            .map_or_else(|| "released rounds".into(), |m| m.0.clone()),
+        points: watched.metric.clone(),
+        baseline,
+    };
+    let phases: Vec<PhaseTimes> = watched
+        .tracker
+        .rounds()
+        .iter()
+        .map(|r| r.phases())
+        .collect();
+    let plots = plot::write_plots(&plan.dir, &plot_series, &phases)
+        .map_err(|e| DemoError::Setup(e.to_string()))?;
+    let posted = watched
+        .tracker
+        .posted()
+        .iter()
+        .map(|(p, b)| (*p, b.entries, b.bytes))
+        .collect();
+    Ok(Outcome {
+        phases,
+        metric: watched.metric,
+        first_round: watched.first_round,
+        total: start.elapsed(),
+        verdict: watched.verdict,
+        posted,
+        plots,
+    })
+}
+
+/// Starts the coordinator (`coordinator`), or every other member.
+fn start_members(
+    children: &mut Children,
+    g: &Generated,
+    logs: &Path,
+    coordinator: bool,
+) -> Result<(), DemoError> {
+    let mut members = Vec::new();
+    if coordinator {
+        members.push(("coordinator", "coordinator".to_string(), &g.coordinator));
+    } else {
+        for (s, d) in g.aggregators.iter().enumerate() {
+            members.push(("aggregator", format!("aggregator-{s}"), d));
+        }
+        for (i, d) in g.providers.iter().enumerate() {
+            members.push(("provider", format!("provider-{i}"), d));
+        }
+    }
+    let cfg = g.config_file.as_os_str();
+    for (role, name, dir) in members {
+        let args = [
+            role.as_ref(),
+            "--config".as_ref(),
+            cfg,
+            "--member".as_ref(),
+            dir.as_os_str(),
+        ];
+        children.spawn(&name, &args, logs)?;
+    }
+    Ok(())
+}
+
+struct Watched {
+    tracker: Tracker,
+    metric: Vec<(u64, f64)>,
+    first_round: Option<Duration>,
+    verdict: Verdict,
+}
+
+async fn watch<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>(
+    g: &Generated,
+    children: &mut Children,
+    logs: &Path,
+    setup: Arc<Setup<Rel, S>>,
+    plan: &Plan,
+    metric: &Option<(String, Metric)>,
+    start: Instant,
+) -> Result<Watched, DemoError> {
+    let t0 = Instant::now();
+    let cfg = &g.config;
+    let ops = &cfg.operations;
+    let observer = g
+        .providers
+        .first()
+        .ok_or_else(|| DemoError::Setup("a demo needs at least one provider".into()))?;
+    let member =
+        Member::load(observer, &cfg.consortium).map_err(|e| DemoError::Setup(e.to_string()))?;
+    let client = Client::new(
+        &cfg.consortium,
+        member.ca.clone(),
+        member.identity.clone(),
+        service_limits(),
+        zkagg_node::frame::FrameCaps::for_config(&cfg.consortium),
+    );
+    // The coordinator first; the observer follows it before anyone else
+    // starts, so that it sees every entry as it is posted.
+    start_members(children, g, logs, true)?;
+    let up = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match client.connect(ops.coordinator, PartyId::Coordinator).await {
+            Ok(conn) => {
+                conn.close().await;
+                break;
+            }
+            Err(_) if tokio::time::Instant::now() < up => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(e) => {
+                return Err(DemoError::Timeout(format!(
+                    "the coordinator did not come up: {e}"
+                )))
+            }
+        }
+    }
+    let mut rx = spawn_follower(client, ops.coordinator);
+    start_members(children, g, logs, false)?;
+    let mut view = View::new(&setup).map_err(|e| DemoError::Bulletin(e.to_string()))?;
+    let mut tracker = Tracker::new();
+    let rounds = ops.rounds;
+    let mut progress = Progress::new(
+        rounds,
+        cfg.consortium.provider_keys.len() as u64,
+        cfg.consortium.aggregator_keys.len() as u64,
+        plan.terminal,
+    );
+    let d = &ops.deadlines;
+    let per_round = Duration::from_millis(
+        d.contributions_ms + d.accepted_sets_ms + d.partial_sums_ms + d.linger_ms,
+    ) + Duration::from_secs(120);
+    let bound = Duration::from_millis(d.start_ms) + per_round * rounds as u32;
+    let deadline = tokio::time::Instant::now() + bound;
+    let mut closed = 0u64;
+    let mut scores = Vec::new();
+    let mut first_round = None;
+    while closed < rounds {
+        let e = match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                return Err(DemoError::Bulletin(
+                    "the coordinator became unreachable".into(),
+                ))
+            }
+            Err(_) => {
+                return Err(DemoError::Timeout(format!(
+                    "{closed} of {rounds} rounds closed after {bound:?}"
+                )))
+            }
+        };
+        let (sender, len) = (e.sender, e.payload.len() + 64 + 32 + 16);
+        let seq = e.seq;
+        view.apply(e)
+            .map_err(|e| DemoError::Bulletin(e.to_string()))?;
+        let Some(msg) = view.bulletin.message(seq) else {
+            continue;
+        };
+        let Some(ev) = tracker.observe(t0.elapsed(), sender, len, msg) else {
+            continue;
+        };
+        progress.event(&ev);
+        if let Event::Closed {
+            round, released, ..
+        } = &ev
+        {
+            closed += 1;
+            first_round.get_or_insert(start.elapsed());
+            if let (Some(model), Some((label, score))) = (released, metric) {
+                let v = score(model);
+                scores.push((*round, v));
+                progress.status(format!("round {round}: {label} {v:.4}"));
+            }
+        }
+    }
+    progress.finish();
+    let verdict = audit(&setup, &view.bulletin);
+    if let Some(file) = &ops.bulletin_file {
+        let path = g.config_file.parent().unwrap_or(Path::new(".")).join(file);
+        // The coordinator writes its export at each close; give it a moment.
+        let mut exported = None;
+        for _ in 0..100 {
+            if let Ok(bytes) = std::fs::read(&path) {
+                if bytes == view.bulletin.to_bytes() {
+                    exported = Some(bytes);
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let Some(bytes) = exported else {
+            return Err(DemoError::Bulletin(format!(
+                "the coordinator's export {} differs from the bulletin it served",
+                path.display()
+            )));
+        };
+        let again = audit_bytes(&setup, &bytes);
+        if again.failures != verdict.failures {
+            return Err(DemoError::Audit(
+                "the export and the served bulletin audit differently".into(),
+            ));
+        }
+    }
+    Ok(Watched {
+        tracker,
+        metric: scores,
+        first_round,
+        verdict,
+    })
+}
