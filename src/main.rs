@@ -68,6 +68,10 @@ struct RunArgs {
     /// This member's folder (signing key, TLS key and certificate, CA).
     #[arg(long)]
     member: PathBuf,
+    /// At exit, write this process's bytes on the wire (TLS included),
+    /// frame payload bytes, CPU time and peak memory to FILE as JSON.
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
 }
 
 /// The proof system providers prove with.
@@ -313,6 +317,7 @@ fn run_role(role: Role, args: RunArgs) -> ExitCode {
     };
     rt.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let metrics = args.metrics.clone();
         let service = service::run(role, &args.config, &args.member, stop_rx);
         tokio::pin!(service);
         let signal = async {
@@ -350,6 +355,16 @@ fn run_role(role: Role, args: RunArgs) -> ExitCode {
                 }
             }
         };
+        if let Some(path) = &metrics {
+            let name = match role {
+                Role::Coordinator => "coordinator",
+                Role::Aggregator(_) => "aggregator",
+                Role::Provider(_) => "provider",
+            };
+            if let Err(e) = zkagg_node::metrics::write_snapshot(path, name) {
+                tracing::warn!(%e, path = %path.display(), "cannot write the metrics");
+            }
+        }
         match result {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

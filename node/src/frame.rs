@@ -371,6 +371,7 @@ impl Decoder for FrameCodec {
             None => Ok(None),
             Some(mut body) => {
                 self.pending = None;
+                crate::metrics::COUNTERS.frame_received(body.len() + 4);
                 body.advance(1);
                 Ok(Some(Frame {
                     kind,
@@ -408,6 +409,7 @@ impl Encoder<&WireMessage> for FrameCodec {
         let mut body = BytesMut::with_capacity(payload.len() + 1);
         body.put_u8(kind.tag());
         body.extend_from_slice(&payload);
+        crate::metrics::COUNTERS.frame_sent(body.len() + 4);
         self.inner.encode(body.freeze(), dst)?;
         Ok(())
     }

@@ -12,6 +12,7 @@
 //! [`WireMessage`]s with read and idle timeouts. Not audited.
 
 use crate::frame::{decode_frame, FrameCaps, FrameCodec, FrameError, WireMessage};
+use crate::metrics::Metered;
 use crate::pki::{peer_party, Identity, PkiError};
 use futures_util::{SinkExt, StreamExt};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -251,6 +252,13 @@ impl ServerCertVerifier for PartyVerifier {
     }
 }
 
+/// A connection a [`Server`] accepted (bytes counted in
+/// [`crate::metrics::COUNTERS`]).
+pub type ServerConn = Conn<tokio_rustls::server::TlsStream<Metered<TcpStream>>>;
+
+/// A connection a [`Client`] opened (bytes counted likewise).
+pub type ClientConn = Conn<tokio_rustls::client::TlsStream<Metered<TcpStream>>>;
+
 /// An established, authenticated connection carrying [`WireMessage`]s.
 pub struct Conn<S> {
     peer: PartyId,
@@ -432,7 +440,7 @@ impl Server {
         handler: H,
         shutdown: impl Future<Output = ()>,
     ) where
-        H: Fn(Conn<tokio_rustls::server::TlsStream<TcpStream>>) -> F + Send + Sync + 'static,
+        H: Fn(ServerConn) -> F + Send + Sync + 'static,
         F: Future<Output = ()> + Send + 'static,
     {
         let this = Arc::new(self);
@@ -472,9 +480,14 @@ impl Server {
         &self,
         tcp: TcpStream,
         addr: SocketAddr,
-    ) -> Option<(Conn<tokio_rustls::server::TlsStream<TcpStream>>, PeerSlot)> {
+    ) -> Option<(ServerConn, PeerSlot)> {
         let _ = tcp.set_nodelay(true);
-        let tls = match timeout(self.limits.handshake_timeout, self.acceptor.accept(tcp)).await {
+        let tls = match timeout(
+            self.limits.handshake_timeout,
+            self.acceptor.accept(Metered::new(tcp)),
+        )
+        .await
+        {
             Err(_) => {
                 self.stats.refuse(Refusal::HandshakeTimeout);
                 return None;
@@ -570,7 +583,7 @@ impl Client {
         &self,
         addr: SocketAddr,
         expected: PartyId,
-    ) -> Result<Conn<tokio_rustls::client::TlsStream<TcpStream>>, TransportError> {
+    ) -> Result<ClientConn, TransportError> {
         let cfg = self.tls_config(expected)?;
         connect_with(cfg, addr, expected, self.limits, self.caps).await
     }
@@ -584,7 +597,7 @@ pub async fn connect_with(
     expected: PartyId,
     limits: Limits,
     caps: FrameCaps,
-) -> Result<Conn<tokio_rustls::client::TlsStream<TcpStream>>, TransportError> {
+) -> Result<ClientConn, TransportError> {
     let name = ServerName::try_from(SERVER_NAME).map_err(cfg_err)?;
     let fut = async {
         let tcp = TcpStream::connect(addr)
@@ -592,7 +605,7 @@ pub async fn connect_with(
             .map_err(TransportError::Handshake)?;
         let _ = tcp.set_nodelay(true);
         TlsConnector::from(cfg)
-            .connect(name, tcp)
+            .connect(name, Metered::new(tcp))
             .await
             .map_err(TransportError::Handshake)
     };

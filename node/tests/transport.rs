@@ -30,7 +30,7 @@ fn aggregators(p: PartyId) -> bool {
 async fn assert_refused(
     run: &mut Running,
     conn: Result<
-        zkagg_node::transport::Conn<tokio_rustls::client::TlsStream<TcpStream>>,
+        zkagg_node::transport::ClientConn,
         zkagg_node::transport::TransportError,
     >,
     want: Refusal,

@@ -44,5 +44,24 @@ pub fn table(o: &Outcome) -> String {
         };
         let _ = writeln!(t, "{name:<14} {entries:>8} {bytes:>14}");
     }
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "{:<14} {:>14} {:>14} {:>14} {:>9} {:>10}",
+        "process", "wire sent", "wire received", "payload sent", "CPU (s)", "RSS (MiB)"
+    );
+    for (name, m) in &o.processes {
+        let cpu = m
+            .cpu_ms
+            .map_or("-".into(), |c| format!("{:.2}", c as f64 / 1000.0));
+        let rss = m
+            .max_rss_kib
+            .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0));
+        let _ = writeln!(
+            t,
+            "{name:<14} {:>14} {:>14} {:>14} {cpu:>9} {rss:>10}",
+            m.wire_sent, m.wire_received, m.payload_sent
+        );
+    }
     t
 }

@@ -160,6 +160,21 @@ pub struct Plan {
 /// The test metric of a released model, when the relation has one.
 pub type Metric = Box<dyn Fn(&[i64]) -> f64>;
 
+/// What one member process reported at exit (`--metrics`).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ProcessMetrics {
+    /// Bytes written to sockets, TLS included.
+    pub wire_sent: u64,
+    /// Bytes read from sockets.
+    pub wire_received: u64,
+    /// Frame bytes sent.
+    pub payload_sent: u64,
+    /// CPU time, milliseconds.
+    pub cpu_ms: Option<u64>,
+    /// Peak resident memory, KiB.
+    pub max_rss_kib: Option<u64>,
+}
+
 /// What a finished demo found.
 pub struct Outcome {
     /// Each round's record on the observer's clock.
@@ -174,6 +189,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// Public bulletin bytes per party.
     pub posted: Vec<(PartyId, u64, u64)>,
+    /// What each member process reported at exit, by name.
+    pub processes: Vec<(String, ProcessMetrics)>,
     /// The plots written.
     pub plots: Vec<PathBuf>,
 }
@@ -252,7 +269,17 @@ pub fn run(
         .iter()
         .map(|(p, b)| (*p, b.entries, b.bytes))
         .collect();
+    let processes = children
+        .0
+        .iter()
+        .filter_map(|(name, _)| {
+            let path = logs.join(format!("{name}.metrics.json"));
+            let text = std::fs::read_to_string(path).ok()?;
+            Some((name.clone(), serde_json::from_str(&text).ok()?))
+        })
+        .collect();
     Ok(Outcome {
+        processes,
         phases,
         metric: watched.metric,
         first_round: watched.first_round,
@@ -283,12 +310,15 @@ fn start_members(
     }
     let cfg = g.config_file.as_os_str();
     for (role, name, dir) in members {
+        let metrics = logs.join(format!("{name}.metrics.json"));
         let args = [
             role.as_ref(),
             "--config".as_ref(),
             cfg,
             "--member".as_ref(),
             dir.as_os_str(),
+            "--metrics".as_ref(),
+            metrics.as_os_str(),
         ];
         children.spawn(&name, &args, logs)?;
     }

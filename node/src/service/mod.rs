@@ -24,12 +24,11 @@ pub mod provider;
 use crate::config::{ConfigFileError, Member, NodeConfig};
 use crate::frame::{Control, FrameCaps, PostRefusal, WireMessage};
 use crate::store::StoreError;
-use crate::transport::{Client, Conn, Limits, TransportError};
+use crate::transport::{Client, Limits, TransportError};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use thiserror::Error;
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use zkagg_aggregation::bulletin::{Bulletin, Entry};
 use zkagg_aggregation::ledger::{Applied, Ledger};
@@ -229,7 +228,7 @@ pub fn spawn_follower(client: Client, addr: SocketAddr) -> mpsc::UnboundedReceiv
 pub struct Poster {
     client: Client,
     addr: SocketAddr,
-    conn: Option<Conn<tokio_rustls::client::TlsStream<TcpStream>>>,
+    conn: Option<crate::transport::ClientConn>,
 }
 
 /// Most attempts at posting one message.
