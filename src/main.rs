@@ -3,8 +3,6 @@
 //! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound),
 //! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
 
-mod demo;
-
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -238,14 +236,21 @@ fn demo_main(a: DemoArgs) -> ExitCode {
         seed: a.seed,
     };
     println!("demo folder: {}", dir.display());
-    let plan = demo::run::Plan {
+    let plan = zkagg::demo::run::Plan {
         dir,
         params,
         terminal: std::io::stderr().is_terminal(),
+        exe: match std::env::current_exe() {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: cannot find this binary: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
     };
-    match demo::run::run(plan, None, None) {
+    match zkagg::demo::run::run(plan, None, None) {
         Ok(o) => {
-            print!("{}", demo::table(&o));
+            print!("{}", zkagg::demo::table(&o));
             for (round, v) in &o.metric {
                 println!("round {round}: {v:.4}");
             }

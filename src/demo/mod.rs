@@ -7,9 +7,9 @@ pub mod progress;
 pub mod run;
 pub mod watch;
 
+use crate::aggregation::PartyId;
 use run::Outcome;
 use std::fmt::Write as _;
-use zkagg::aggregation::PartyId;
 
 /// The final table: per-round phase times, then public bytes per party.
 pub fn table(o: &Outcome) -> String {

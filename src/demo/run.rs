@@ -8,48 +8,41 @@
 //! identity, verifies every entry into its own copy, and at the end audits
 //! that copy and the coordinator's exported file.
 
+use crate::aggregation::auditor::{audit, audit_bytes, Verdict};
+use crate::aggregation::relation::UpdateRelation;
+use crate::aggregation::setup::Setup;
+use crate::aggregation::PartyId;
 use crate::demo::plot::{self, MetricSeries, PhaseTimes};
 use crate::demo::progress::Progress;
 use crate::demo::watch::{Event, Tracker};
-use std::fmt;
+use crate::node::config::{build_setup, generate, AnySetup, GenerateParams, Generated, Member};
+use crate::node::service::{service_limits, spawn_follower, View};
+use crate::node::transport::Client;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zkagg::aggregation::auditor::{audit, audit_bytes, Verdict};
-use zkagg::aggregation::relation::UpdateRelation;
-use zkagg::aggregation::setup::Setup;
-use zkagg::aggregation::PartyId;
-use zkagg_node::config::{build_setup, generate, AnySetup, GenerateParams, Generated, Member};
-use zkagg_node::service::{service_limits, spawn_follower, View};
-use zkagg_node::transport::Client;
 
 /// Why the demo failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DemoError {
     /// Writing the consortium failed.
+    #[error("set-up: {0}")]
     Setup(String),
     /// A child process could not be started, or failed.
+    #[error("process: {0}")]
     Process(String),
     /// The run did not finish within its bound.
+    #[error("timeout: {0}")]
     Timeout(String),
     /// The bulletin could not be followed or did not verify.
+    #[error("bulletin: {0}")]
     Bulletin(String),
-    /// The audit found failures.
+    /// The coordinator's export and the served bulletin disagree.
+    #[error("audit: {0}")]
     Audit(String),
-}
-
-impl fmt::Display for DemoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DemoError::Setup(m) => write!(f, "set-up: {m}"),
-            DemoError::Process(m) => write!(f, "process: {m}"),
-            DemoError::Timeout(m) => write!(f, "timeout: {m}"),
-            DemoError::Bulletin(m) => write!(f, "bulletin: {m}"),
-            DemoError::Audit(m) => write!(f, "audit: {m}"),
-        }
-    }
 }
 
 impl DemoError {
@@ -79,12 +72,11 @@ impl Drop for Children {
 impl Children {
     fn spawn(
         &mut self,
+        exe: &Path,
         name: &str,
         args: &[&std::ffi::OsStr],
         logs: &Path,
     ) -> Result<(), DemoError> {
-        let exe = std::env::current_exe()
-            .map_err(|e| DemoError::Process(format!("cannot find this binary: {e}")))?;
         let log = std::fs::File::create(logs.join(format!("{name}.log")))
             .map_err(|e| DemoError::Process(format!("log file of {name}: {e}")))?;
         let child = Command::new(exe)
@@ -155,6 +147,8 @@ pub struct Plan {
     pub params: GenerateParams,
     /// Whether progress goes to a terminal (bars) or to a log (lines).
     pub terminal: bool,
+    /// The `zkagg` binary to start each member with.
+    pub exe: PathBuf,
 }
 
 /// The test metric of a released model, when the relation has one.
@@ -293,6 +287,7 @@ pub fn run(
 /// Starts the coordinator (`coordinator`), or every other member.
 fn start_members(
     children: &mut Children,
+    exe: &Path,
     g: &Generated,
     logs: &Path,
     coordinator: bool,
@@ -320,7 +315,7 @@ fn start_members(
             "--metrics".as_ref(),
             metrics.as_os_str(),
         ];
-        children.spawn(&name, &args, logs)?;
+        children.spawn(exe, &name, &args, logs)?;
     }
     Ok(())
 }
@@ -332,7 +327,7 @@ struct Watched {
     verdict: Verdict,
 }
 
-async fn watch<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>(
+async fn watch<Rel: UpdateRelation, S: crate::aggregation::setup::SharingScheme>(
     g: &Generated,
     children: &mut Children,
     logs: &Path,
@@ -355,11 +350,11 @@ async fn watch<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>
         member.ca.clone(),
         member.identity.clone(),
         service_limits(),
-        zkagg_node::frame::FrameCaps::for_config(&cfg.consortium),
+        crate::node::frame::FrameCaps::for_config(&cfg.consortium),
     );
     // The coordinator first; the observer follows it before anyone else
     // starts, so that it sees every entry as it is posted.
-    start_members(children, g, logs, true)?;
+    start_members(children, &plan.exe, g, logs, true)?;
     let up = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         match client.connect(ops.coordinator, PartyId::Coordinator).await {
@@ -378,7 +373,7 @@ async fn watch<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>
         }
     }
     let mut rx = spawn_follower(client, ops.coordinator);
-    start_members(children, g, logs, false)?;
+    start_members(children, &plan.exe, g, logs, false)?;
     let mut view = View::new(&setup).map_err(|e| DemoError::Bulletin(e.to_string()))?;
     let mut tracker = Tracker::new();
     let rounds = ops.rounds;

@@ -13,11 +13,11 @@
 //! A phase with no entry (say, no partial sum of an aborted round) has
 //! length zero and the next phase starts where the last one seen ended.
 
+use crate::aggregation::msgs::{PublicMessage, RoundOutcome};
+use crate::aggregation::{AggregatorId, PartyId, ProviderId};
 use crate::demo::plot::PhaseTimes;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use zkagg::aggregation::msgs::{PublicMessage, RoundOutcome};
-use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 
 /// The phase names, in order.
 pub const PHASES: [&str; 4] = ["collect", "verify + decide", "sum", "close"];
@@ -250,9 +250,9 @@ impl Tracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zkagg::aggregation::relation::BoundedVectorRelation;
-    use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
-    use zkagg::mpc::sharing::additive::Additive;
+    use crate::aggregation::relation::BoundedVectorRelation;
+    use crate::aggregation::sim::{ConsortiumBuilder, Honest};
+    use crate::mpc::sharing::additive::Additive;
 
     /// Two rounds of a small consortium, one provider silent in round 1.
     fn bulletin_events() -> (Tracker, Vec<Event>, Vec<Vec<i64>>) {
@@ -335,7 +335,7 @@ mod tests {
     #[test]
     fn entries_of_no_open_round_are_ignored() {
         let mut t = Tracker::new();
-        let close = PublicMessage::RoundClose(zkagg::aggregation::msgs::RoundClose {
+        let close = PublicMessage::RoundClose(crate::aggregation::msgs::RoundClose {
             round: 4,
             accepted: vec![],
             outcome: RoundOutcome::Released(vec![]),
