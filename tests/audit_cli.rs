@@ -55,6 +55,18 @@ fn an_honest_run_passes_and_counts_every_provider() {
         out.contains("round 0: released, 3 accepted [0, 1, 2] [ok]"),
         "{out}"
     );
+    let n = sim.bulletin().len();
+    assert!(
+        out.contains(&format!("{n} entries, 2 rounds closed")),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "    entries: header 0; accepted sets 4 (aggregator 0), 5 (aggregator 1); \
+partial sums 6 (aggregator 0), 7 (aggregator 1); close 8"
+        ),
+        "{out}"
+    );
     for i in 0..P {
         assert!(
             out.contains(&format!(
@@ -63,7 +75,10 @@ fn an_honest_run_passes_and_counts_every_provider() {
             "{out}"
         );
     }
-    assert!(out.contains("final model: digest "), "{out}");
+    assert!(
+        out.contains("final model (fixed-point weights): digest "),
+        "{out}"
+    );
     let (code, out, _) = audit(&cfg, &b, true);
     assert_eq!(code, Some(0));
     let v = json(&out);
@@ -87,6 +102,7 @@ fn a_cheating_provider_is_reported_rejected_with_the_reason() {
     // The audit passes: the aggregators did their job.
     let (code, out, err) = audit(&cfg, &b, false);
     assert_eq!(code, Some(0), "{out}{err}");
+    eprintln!("{out}");
     let contribution = sim
         .bulletin()
         .messages()
@@ -145,6 +161,7 @@ fn a_wrong_partial_sum_fails_the_audit_and_names_the_aggregator() {
     let (dir, cfg, b) = write_sim("partial-sum", &sim);
     let (code, out, err) = audit(&cfg, &b, false);
     assert_eq!(code, Some(7), "{out}{err}");
+    eprintln!("{out}");
     let close = sim.bulletin().len() - 1;
     assert!(
         out.contains(&format!("entry {close}, round 0: aggregator 1 to blame: posted a partial sum that does not open")),
@@ -271,4 +288,56 @@ fn simulate_other() -> Vec<u8> {
     .unwrap()
     .bulletin()
     .to_bytes()
+}
+
+/// Audit time per round, from the binary's JSON report: a simulated run of
+/// `ZKAGG_AUDIT_D` (default 100) dimensions, `ZKAGG_AUDIT_PROVIDERS`
+/// (default 10) providers and 3 rounds. Run with
+/// `cargo test --test audit_cli -- --ignored --nocapture audit_time`.
+#[test]
+#[ignore]
+fn audit_time_per_round() {
+    use zkagg::aggregation::relation::BoundedVectorRelation;
+    use zkagg::aggregation::sim::ConsortiumBuilder;
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (d, p) = (env("ZKAGG_AUDIT_D", 100), env("ZKAGG_AUDIT_PROVIDERS", 10));
+    let rel = BoundedVectorRelation::new(d, BITS).unwrap();
+    let mut sim = ConsortiumBuilder::new(
+        rel,
+        zkagg::mpc::sharing::additive::Additive::new(S).unwrap(),
+    )
+    .providers(p)
+    .min_batch(2)
+    .build()
+    .unwrap();
+    let ups: Vec<Vec<i64>> = (0..p as i64)
+        .map(|i| {
+            (0..d as i64)
+                .map(|j| (i * 31 + j * 7) % 200 - 100)
+                .collect()
+        })
+        .collect();
+    for t in 0..3 {
+        let inputs: Vec<Option<&Vec<i64>>> = ups.iter().map(Some).collect();
+        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(t);
+        sim.run_round(&inputs, &mut Honest, &mut rng).unwrap();
+    }
+    let (dir, cfg, b) = write_sim("timing", &sim);
+    let (code, out, _) = audit(&cfg, &b, true);
+    assert_eq!(code, Some(0));
+    let v = json(&out);
+    let times: Vec<f64> = v["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["audit_ms"].as_f64().unwrap())
+        .collect();
+    let bytes = std::fs::metadata(&b).unwrap().len();
+    eprintln!("d = {d}, {p} providers, S = {S}, bulletin {bytes} bytes: audit ms per round {times:?}, total {} ms", v["audit_ms"]);
+    let _ = std::fs::remove_dir_all(dir);
 }

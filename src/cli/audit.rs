@@ -592,9 +592,10 @@ fn human(d: &Document) -> String {
     );
     let _ = writeln!(
         w,
-        "{} entries, {} rounds closed{}, validity: {}",
+        "{} entries, {} round{} closed{}, validity: {}",
         d.entries,
         d.rounds.len(),
+        if d.rounds.len() == 1 { "" } else { "s" },
         d.open_round
             .map(|t| format!(", round {t} still open"))
             .unwrap_or_default(),
@@ -611,13 +612,29 @@ fn human(d: &Document) -> String {
         };
         let _ = writeln!(
             w,
-            "  round {}: {} [{}] (entries {}..={}, audit {:.1} ms)",
+            "  round {}: {} [{}] (audit {:.1} ms)",
             r.round,
             outcome,
             if r.ok { "ok" } else { "FAILED" },
-            r.entries.header,
-            r.entries.close.unwrap_or(r.entries.header),
             r.audit_ms.unwrap_or(0.0),
+        );
+        let list = |x: &[SeqOf]| {
+            x.iter()
+                .map(|q| format!("{} (aggregator {})", q.entry, q.aggregator))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(
+            w,
+            "    entries: header {}; accepted sets {}; partial sums {}; close {}",
+            r.entries.header,
+            list(&r.entries.accepted_sets),
+            if r.entries.partial_sums.is_empty() {
+                "none".to_owned()
+            } else {
+                list(&r.entries.partial_sums)
+            },
+            r.entries.close.map_or("-".into(), |c| c.to_string()),
         );
     }
     if !d.failures.is_empty() {
@@ -644,7 +661,11 @@ fn human(d: &Document) -> String {
     }
     match &d.final_model {
         Some(m) => {
-            let _ = writeln!(w, "\nfinal model: digest {}", m.digest);
+            let _ = writeln!(
+                w,
+                "\nfinal model (fixed-point weights): digest {}",
+                m.digest
+            );
             if m.weights.len() <= PRINT_WEIGHTS {
                 let _ = writeln!(w, "  weights {:?}", m.weights);
             } else {
