@@ -217,16 +217,9 @@ fn constraints(d: usize) -> ExitCode {
 /// Runs a role on a runtime, stopping within [`STOP_BOUND`] of a signal.
 fn run_role(role: Role, args: RunArgs) -> ExitCode {
     init_logs();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match cli::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     rt.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

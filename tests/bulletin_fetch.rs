@@ -9,7 +9,6 @@ use common::*;
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use zkagg_node::config::{generate, Deadlines, GenerateParams};
 
 /// Kills the child when dropped (a failed test leaves nothing running).
 struct Kill(Child);
@@ -28,33 +27,9 @@ fn a_member_fetches_the_bulletin_and_audits_it() {
         .collect();
     let addrs: Vec<_> = ls.iter().map(|l| l.local_addr().unwrap()).collect();
     drop(ls);
-    let g = generate(
-        &dir,
-        &GenerateParams {
-            name: "fetch".into(),
-            aggregators: 2,
-            providers: 2,
-            dim: D as u32,
-            bits: BITS as u32,
-            sharing: zkagg::aggregation::config::SharingConfig::Additive,
-            backend: zkagg::zk::proof_system::Backend::Libspartan,
-            min_batch: 2,
-            coordinator: addrs[0],
-            aggregator_addrs: addrs[1..].to_vec(),
-            // No aggregator runs: round 0 closes aborted at its deadline,
-            // and the coordinator keeps serving (linger) for the fetch.
-            deadlines: Deadlines {
-                start_ms: 100,
-                contributions_ms: 100,
-                accepted_sets_ms: 100,
-                partial_sums_ms: 100,
-                linger_ms: 30_000,
-            },
-            rounds: 1,
-            seed: 1,
-        },
-    )
-    .unwrap();
+    // No aggregator runs: round 0 closes aborted at its deadline, and the
+    // coordinator keeps serving (linger) for the fetch.
+    let g = small_consortium(&dir, addrs[0], addrs[1..].to_vec(), 100, 30_000);
     let cfg = g.config_file.clone();
     let log = std::fs::File::create(dir.join("coordinator.log")).unwrap();
     let _coordinator = Kill(
@@ -78,18 +53,21 @@ fn a_member_fetches_the_bulletin_and_audits_it() {
         assert!(Instant::now() < end, "no bulletin export");
         std::thread::sleep(Duration::from_millis(50));
     }
+    let fetch = |member: &std::path::Path, out: &std::path::Path| {
+        zkagg(&[
+            "bulletin",
+            "--config",
+            s(&cfg),
+            "--member",
+            s(member),
+            "--out",
+            s(out),
+            "--timeout",
+            "20",
+        ])
+    };
     let out = dir.join("bulletin.bin");
-    let fetched = zkagg(&[
-        "bulletin",
-        "--config",
-        s(&cfg),
-        "--member",
-        s(&g.providers[0]),
-        "--out",
-        s(&out),
-        "--timeout",
-        "20",
-    ]);
+    let fetched = fetch(&g.providers[0], &out);
     assert_eq!(fetched.status.code(), Some(0), "{}", text(&fetched.stderr));
     assert!(
         text(&fetched.stdout).contains("2 entries written"),
@@ -102,25 +80,9 @@ fn a_member_fetches_the_bulletin_and_audits_it() {
     );
     // An aggregator's folder works too; the coordinator's own does not.
     let again = dir.join("again.bin");
-    let by_agg = zkagg(&[
-        "bulletin",
-        "--config",
-        s(&cfg),
-        "--member",
-        s(&g.aggregators[1]),
-        "--out",
-        s(&again),
-    ]);
+    let by_agg = fetch(&g.aggregators[1], &again);
     assert_eq!(by_agg.status.code(), Some(0), "{}", text(&by_agg.stderr));
-    let by_coord = zkagg(&[
-        "bulletin",
-        "--config",
-        s(&cfg),
-        "--member",
-        s(&g.coordinator),
-        "--out",
-        s(&again),
-    ]);
+    let by_coord = fetch(&g.coordinator, &again);
     assert_eq!(
         by_coord.status.code(),
         Some(3),

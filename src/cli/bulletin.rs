@@ -33,15 +33,9 @@ pub struct BulletinArgs {
 
 /// Runs `zkagg bulletin`.
 pub fn run(a: BulletinArgs) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let bound = Duration::from_secs(a.timeout);
     let fetched = rt.block_on(zkagg_node::export::fetch(&a.config, &a.member, bound));

@@ -5,12 +5,13 @@
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use zkagg::aggregation::relation::BoundedVectorRelation;
 use zkagg::aggregation::sim::{Consortium, ConsortiumBuilder, Tamper};
 use zkagg::mpc::sharing::additive::Additive;
-use zkagg_node::config::{Deadlines, NodeConfig, Operations};
+use zkagg_node::config::{generate, Deadlines, GenerateParams, Generated, NodeConfig};
 
 pub const D: usize = 4;
 pub const BITS: usize = 16;
@@ -63,31 +64,58 @@ pub fn simulate(rounds: u64, tamper: &mut dyn Tamper) -> Sim {
     c
 }
 
-/// Writes the consortium file of `sim`'s config into `dir` (operations
-/// are placeholders: the auditor reads only the consortium section).
-pub fn write_config(dir: &Path, sim: &Sim) -> PathBuf {
-    let cfg = NodeConfig {
-        consortium: sim.setup().config().clone(),
-        operations: Operations {
-            coordinator: "127.0.0.1:7400".parse().unwrap(),
-            aggregators: (0..S)
-                .map(|s| format!("127.0.0.1:{}", 7401 + s).parse().unwrap())
-                .collect(),
+/// A small consortium written by [`generate`] into `dir` (two
+/// aggregators, two providers, every round deadline `round_ms`), its
+/// coordinator at `coordinator` and aggregators on the next two ports.
+pub fn small_consortium(
+    dir: &Path,
+    coordinator: SocketAddr,
+    aggregators: Vec<SocketAddr>,
+    round_ms: u64,
+    linger_ms: u64,
+) -> Generated {
+    generate(
+        dir,
+        &GenerateParams {
+            name: "cli test".into(),
+            aggregators: aggregators.len(),
+            providers: 2,
+            dim: D as u32,
+            bits: BITS as u32,
+            sharing: zkagg::aggregation::config::SharingConfig::Additive,
+            backend: zkagg::zk::proof_system::Backend::Libspartan,
+            min_batch: 2,
+            coordinator,
+            aggregator_addrs: aggregators,
             deadlines: Deadlines {
-                start_ms: 1000,
-                contributions_ms: 1000,
-                accepted_sets_ms: 1000,
-                partial_sums_ms: 1000,
-                linger_ms: 0,
+                start_ms: round_ms,
+                contributions_ms: round_ms,
+                accepted_sets_ms: round_ms,
+                partial_sums_ms: round_ms,
+                linger_ms,
             },
             rounds: 1,
-            seed: 0,
-            coordinator_db: "db/coordinator.sqlite".into(),
-            aggregator_dbs: (0..S)
-                .map(|s| format!("db/aggregator-{s}.sqlite").into())
-                .collect(),
-            bulletin_file: None,
+            seed: 1,
         },
+    )
+    .unwrap()
+}
+
+/// Writes the consortium file of `sim`'s config into `dir`: the
+/// `[consortium]` section is the simulation's, the `[operations]` section
+/// that of a generated consortium (the auditor reads only the former).
+pub fn write_config(dir: &Path, sim: &Sim) -> PathBuf {
+    let a = |p: u16| SocketAddr::from(([127, 0, 0, 1], p));
+    let g = small_consortium(
+        &dir.join("generated"),
+        a(7400),
+        vec![a(7401), a(7402)],
+        1000,
+        0,
+    );
+    let cfg = NodeConfig {
+        consortium: sim.setup().config().clone(),
+        operations: g.config.operations,
     };
     let path = dir.join("consortium.toml");
     std::fs::write(&path, cfg.to_toml()).unwrap();

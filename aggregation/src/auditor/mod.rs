@@ -465,9 +465,12 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
     }
 }
 
+/// The fault of accepting provider i's contribution that fails a check.
+type AcceptedFault = fn(ProviderId) -> AuditFault;
+
 /// The public checks of an accepted contribution, in order, each with the
 /// fault of accepting a contribution that fails it.
-const PUBLIC_CHECKS: [(RejectReason, fn(ProviderId) -> AuditFault); 4] = [
+const PUBLIC_CHECKS: [(RejectReason, AcceptedFault); 4] = [
     (
         RejectReason::NoRegistration,
         AuditFault::AcceptedUnregistered,
