@@ -4,7 +4,25 @@
 //!
 //! Exit codes: 0 the audit passes; 7 it fails (a party is blamed); 3 the
 //! consortium file is unreadable or invalid; 8 the bulletin file is
-//! unreadable, too large, does not decode, or is for another consortium.
+//! unreadable, too large, does not decode, or is for another consortium
+//! (a file that does not decode names nobody: it may have been damaged
+//! anywhere between the coordinator and the auditor).
+//!
+//! The `--json` document (`format` 1; field names are stable, new fields
+//! may be added): `ok`, `consortium`, `config_id` (hex), `entries`,
+//! `validity` (`public-proofs` | `attested-by-aggregators`), `rounds[]`
+//! (`round`, `ok`, `outcome` `released` | `aborted`, `abort_reason`
+//! {`kind`, `detail`}, `accepted[]`, `entries` {`header`, `accepted_sets[]`
+//! and `partial_sums[]` of {`aggregator`, `entry`}, `close`}, `audit_ms`),
+//! `open_round`, `failures[]` (`entry`, `round`, `fault` {`kind`,
+//! `detail`}, `blame` {`role`, `index`, `name`}), `notes[]` (`entry`,
+//! `party`, `fault`), `final_model` {`digest`, `weights[]`},
+//! `contributions[]` (`provider`, `registration` {`entry`,
+//! `data_commitment`}, `counted_rounds[]`, `rounds[]` {`round`, `status`,
+//! `detail`, `contribution`, `decisions[]` {`aggregator`, `entry`,
+//! `decision`, `reason`, `confirmed`}}, `ignored[]`) and `audit_ms`. Times
+//! are measurements (milliseconds of this run); everything else is a
+//! function of the two files.
 
 use clap::Args;
 use serde::Serialize;
