@@ -118,6 +118,9 @@ fn a_member_fetches_the_bulletin_and_audits_it() {
         v["contributions"][0]["rounds"][0]["status"],
         "not-submitted"
     );
+    // With the coordinator gone, the fetch says the network failed.
     drop(_coordinator);
+    let gone = fetch(&g.providers[1], &again);
+    assert_eq!(gone.status.code(), Some(4), "{}", text(&gone.stderr));
     let _ = std::fs::remove_dir_all(dir);
 }
