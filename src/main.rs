@@ -1,7 +1,12 @@
 //! The `zkagg` command-line tool: one binary, one subcommand per role.
 //!
-//! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound),
-//! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
+//! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound; for
+//! `audit`, the audit passes), 1 other failure, 2 usage, 3 config,
+//! 4 network, 5 protocol, 6 store, 7 the audit fails (a party is blamed),
+//! 8 a bad bulletin file (unreadable, too large, corrupt, or for another
+//! consortium).
+
+mod cli;
 
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -19,7 +24,9 @@ const STOP_BOUND: Duration = Duration::from_secs(5);
 #[command(
     name = "zkagg",
     version,
-    about = "Privacy-preserving, verifiable federated learning"
+    about = "Privacy-preserving, verifiable federated learning",
+    after_help = "Exit codes: 0 done (audit: passes), 1 other failure, 2 usage, 3 config, \
+4 network, 5 protocol, 6 store, 7 audit failed, 8 bad bulletin file."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,6 +57,17 @@ enum Command {
     Init(InitArgs),
     /// Run a whole consortium as separate processes on loopback and watch it.
     Demo(DemoArgs),
+    /// Fetch the public bulletin from the coordinator into a file.
+    ///
+    /// Any provider or aggregator may fetch it: every entry is checked as
+    /// the services check them, and the file is written atomically.
+    Bulletin(cli::bulletin::BulletinArgs),
+    /// Audit a bulletin file, from public files only.
+    ///
+    /// Prints the verdict per round, the party to blame for each failure,
+    /// the skipped provider noise, the final model, the audit time per round
+    /// and each provider's proof of contribution.
+    Audit(cli::audit::AuditArgs),
     /// Constraint counts of the range-check circuit, per gadget.
     Constraints {
         /// Dimension d.
@@ -309,16 +327,9 @@ fn constraints(d: usize) -> ExitCode {
 /// Runs a role on a runtime, stopping within [`STOP_BOUND`] of a signal.
 fn run_role(role: Role, args: RunArgs) -> ExitCode {
     init_logs();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let rt = match cli::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     rt.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -394,6 +405,8 @@ fn main() -> ExitCode {
         Command::Constraints { d } => constraints(d),
         Command::Init(a) => init(a),
         Command::Demo(a) => demo_main(a),
+        Command::Bulletin(a) => cli::bulletin::run(a),
+        Command::Audit(a) => cli::audit::run(a),
         Command::Coordinator(args) => run_role(Role::Coordinator, args),
         Command::Aggregator {
             run,

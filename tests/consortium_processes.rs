@@ -305,6 +305,13 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     };
     assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
     assert_eq!(verdict.rounds_released(), ROUNDS as usize);
+    // The command line agrees, from the public files alone.
+    let audit = Command::new(env!("CARGO_BIN_EXE_zkagg"))
+        .args(["audit", "--config", &cfg, "--bulletin"])
+        .arg(g.config.operations.bulletin_file.as_ref().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(audit.status.code(), Some(0), "{:?}", audit);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

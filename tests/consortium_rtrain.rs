@@ -69,4 +69,14 @@ fn one_rtrain_round_aggregates_and_audits() {
     assert_eq!(r.new_model(), Some(&expect[..]));
     let v = audit_bytes(c.setup(), &c.bulletin().to_bytes());
     assert!(v.ok(), "{:?}", v.failures);
+    // The proof-of-contribution report: each provider's registered data
+    // commitment, at the entry that posted it, and its counted round.
+    let header = v.rounds[0].entries.header;
+    for (i, p) in v.contributions.providers.iter().enumerate() {
+        let reg = p.registration.expect("R_train registers");
+        assert!(reg.entry < header);
+        let c_d = inputs[i].commit(&cfg, LabelKind::Binary).unwrap();
+        assert_eq!(reg.data_commitment, c_d);
+        assert_eq!(p.counted_rounds(), vec![0]);
+    }
 }

@@ -15,6 +15,7 @@
 
 pub mod bulletin_service;
 pub mod config;
+pub mod export;
 pub mod frame;
 pub mod metrics;
 pub mod pki;

@@ -29,10 +29,7 @@ fn aggregators(p: PartyId) -> bool {
 /// records `want`, and the handler saw nothing.
 async fn assert_refused(
     run: &mut Running,
-    conn: Result<
-        zkagg_node::transport::ClientConn,
-        zkagg_node::transport::TransportError,
-    >,
+    conn: Result<zkagg_node::transport::ClientConn, zkagg_node::transport::TransportError>,
     want: Refusal,
 ) {
     if let Ok(mut conn) = conn {

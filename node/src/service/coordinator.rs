@@ -216,13 +216,11 @@ where
         }
     }
 
-    /// Writes the bulletin file (atomically: a temporary file, then rename).
+    /// Writes the bulletin file ([`crate::export::write_atomic`]).
     async fn write_bulletin_file(&self, path: &std::path::Path) -> Result<(), ServiceError> {
         let bytes = self.coordinator.lock().await.bulletin().to_bytes();
-        let tmp = path.with_extension("tmp");
-        let io = |e: std::io::Error| ServiceError::Network(format!("{}: {e}", path.display()));
-        std::fs::write(&tmp, bytes).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        crate::export::write_atomic(path, &bytes)
+            .map_err(|e| ServiceError::Network(format!("{}: {e}", path.display())))
     }
 
     /// Runs the round schedule.

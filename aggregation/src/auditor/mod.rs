@@ -18,18 +18,31 @@
 //! blamed; a round aborted because an aggregator withheld or corrupted its
 //! message is a failure of that aggregator. Later rounds are still checked.
 //!
+//! A rejection whose reason is public (no registration, wrong commitment
+//! count, pi_zk in the ZK mode, pi_link) is re-checked: an aggregator
+//! rejecting a contribution the record shows to pass that check is blamed.
+//! The verdict carries the proof-of-contribution report ([`report`]).
+//!
 //! In the MPC validity mode the bound check is not publicly verifiable:
 //! the verdict says [`ValidityCheck::AttestedByAggregators`].
+
+pub mod report;
 
 use crate::bulletin::{Bulletin, Entry};
 use crate::config::ValidityMode;
 use crate::coordinator::expected_close;
 use crate::error::{AggError, Fault};
+use crate::ledger::OpenRound;
 use crate::ledger::{Applied, ClosedRound, Ledger};
-use crate::msgs::{AbortReason, RoundOutcome};
-use crate::party::{PartyId, ProviderId};
-use crate::relation::{UpdateRelation, UpdateStatement};
+use crate::msgs::{AbortReason, Contribution, PublicMessage, RejectReason, RoundOutcome};
+use crate::party::{AggregatorId, PartyId, ProviderId};
+use crate::relation::{ProofContext, UpdateRelation, UpdateStatement};
 use crate::setup::Setup;
+use report::{
+    AggregatorDecision, ContributionReport, ContributionStatus, Decision, ProviderReport,
+    ProviderRound, Registered, RoundEntries,
+};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use zkagg_zk::link::{self, LinkStatement};
 
@@ -59,6 +72,9 @@ pub enum AuditFault {
     PartialSumWithheld,
     /// The round aborted because this aggregator's partial sum does not open.
     PartialSumInvalid,
+    /// This aggregator rejected the provider's contribution for a public
+    /// reason the record contradicts (the check passes).
+    RejectionContradicted(ProviderId),
 }
 
 /// A failure and the party to blame.
@@ -106,6 +122,8 @@ pub struct RoundVerdict {
     pub outcome: RoundOutcome,
     /// Whether the round passed every check.
     pub ok: bool,
+    /// The round's entries.
+    pub entries: RoundEntries,
 }
 
 /// The auditor's verdict.
@@ -123,6 +141,8 @@ pub struct Verdict {
     pub final_model: Option<Vec<i64>>,
     /// A round still open at the end of the bulletin.
     pub open_round: Option<u64>,
+    /// The proof-of-contribution report.
+    pub contributions: ContributionReport,
 }
 
 impl Verdict {
@@ -149,8 +169,18 @@ impl Verdict {
         self.failures.first()
     }
 
-    fn empty(validity: ValidityMode) -> Self {
+    fn empty(validity: ValidityMode, providers: usize) -> Self {
         Verdict {
+            contributions: ContributionReport {
+                providers: (0..providers as u32)
+                    .map(|i| ProviderReport {
+                        provider: ProviderId(i),
+                        registration: None,
+                        rounds: Vec::new(),
+                        ignored: Vec::new(),
+                    })
+                    .collect(),
+            },
             rounds: Vec::new(),
             failures: Vec::new(),
             notes: Vec::new(),
@@ -179,7 +209,7 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         Ok(Auditor {
             bulletin: Bulletin::new(setup.config().clone())?,
             ledger: Ledger::new(setup.clone()),
-            verdict: Verdict::empty(setup.config().validity),
+            verdict: Verdict::empty(setup.config().validity, setup.config().num_providers()),
             setup,
             broken: None,
         })
@@ -223,6 +253,19 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
             }
         };
         let applied = self.ledger.apply(seq, entry.sender, &msg);
+        if let (Ok(Applied::Registration), PublicMessage::Registration(r)) = (&applied, &msg) {
+            if let Some(p) = self
+                .verdict
+                .contributions
+                .providers
+                .get_mut(r.provider.index())
+            {
+                p.registration = Some(Registered {
+                    entry: seq,
+                    data_commitment: r.data_commitment,
+                });
+            }
+        }
         self.bulletin.append_checked(entry, msg);
         match applied {
             Ok(Applied::Closed(cr)) => self.close(&cr),
@@ -251,38 +294,18 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         let round = open.round();
         let expected = expected_close(&setup, open);
         let mut failures = Vec::new();
-        let nagg = setup.config().num_aggregators();
+        let mut invalid = BTreeMap::new();
         for i in &expected.accepted {
             let Some((cseq, c)) = open.contributions().get(i) else {
                 continue;
             };
             let ctx = open.context(&setup, self.ledger.registrations(), c);
-            let fault = if setup.relation().needs_registration() && ctx.data_commitment.is_none() {
-                Some(AuditFault::AcceptedUnregistered(*i))
-            } else if c.share_commitments.len() != nagg {
-                Some(AuditFault::AcceptedWrongCommitmentCount(*i))
-            } else if setup.config().validity == ValidityMode::ZkProof
-                && setup
-                    .relation()
-                    .verify(&UpdateStatement::new(&ctx, c.y), &c.proof)
-                    .is_err()
-            {
-                Some(AuditFault::AcceptedProofFails(*i))
-            } else {
-                let csum = setup.combine_commitments(&c.share_commitments);
-                let rho = ctx.rho();
-                let linked = csum.is_some_and(|csum| {
-                    let st = LinkStatement {
-                        C: &csum.0,
-                        rho: &rho,
-                        y: &c.y,
-                        len: setup.vec_len(),
-                    };
-                    link::verify(setup.gens(), &mut ctx.link_transcript(), &st, &c.link).is_ok()
-                });
-                (!linked).then_some(AuditFault::AcceptedLinkFails(*i))
-            };
+            let fault = PUBLIC_CHECKS
+                .iter()
+                .find(|(check, _)| passes(&setup, &ctx, c, *check) == Some(false))
+                .map(|(_, fault)| fault(*i));
             if let Some(fault) = fault {
+                invalid.insert(*i, fault);
                 // Every aggregator accepted it (it is in the intersection).
                 for s in open.accepted_sets().keys() {
                     failures.push(AuditFailure {
@@ -318,6 +341,8 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
                 });
             }
         }
+        let lines = self.provider_rounds(open, Some(cr), &invalid, &mut failures);
+        self.push_lines(lines);
         if let RoundOutcome::Released(m) = &cr.close.outcome {
             self.verdict.final_model = Some(m.clone());
         }
@@ -326,6 +351,7 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
             accepted: cr.close.accepted.clone(),
             outcome: cr.close.outcome.clone(),
             ok: failures.is_empty(),
+            entries: round_entries(open, Some(cr.close_seq)),
         });
         let first = failures.first().copied();
         self.verdict.failures.extend(failures);
@@ -335,10 +361,178 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         }
     }
 
+    /// Every provider's line for a round (closed by `cr`, or open), and
+    /// the failures of aggregators whose public rejection reason the record
+    /// contradicts.
+    fn provider_rounds(
+        &self,
+        open: &OpenRound,
+        cr: Option<&ClosedRound>,
+        invalid: &BTreeMap<ProviderId, AuditFault>,
+        failures: &mut Vec<AuditFailure>,
+    ) -> Vec<ProviderRound> {
+        let setup = &self.setup;
+        let round = open.round();
+        (0..setup.config().num_providers() as u32)
+            .map(ProviderId)
+            .map(|i| {
+                let contribution = open.contributions().get(&i);
+                let ctx = contribution
+                    .map(|(_, c)| (open.context(setup, self.ledger.registrations(), c), c));
+                let mut checked: BTreeMap<RejectReason, Option<bool>> = BTreeMap::new();
+                let mut decisions = Vec::new();
+                for (s, (seq, set)) in open.accepted_sets() {
+                    let decision = if set.accepted.binary_search(&i).is_ok() {
+                        Decision::Accepted
+                    } else if let Some((_, r)) = set.rejected.iter().find(|(p, _)| *p == i) {
+                        Decision::Rejected(*r)
+                    } else if contribution.is_some() {
+                        Decision::Omitted
+                    } else {
+                        continue;
+                    };
+                    let confirmed = match (decision, &ctx) {
+                        (Decision::Rejected(r), Some((ctx, c))) => *checked
+                            .entry(r)
+                            .or_insert_with(|| passes(setup, ctx, c, r).map(|ok| !ok)),
+                        _ => None,
+                    };
+                    if confirmed == Some(false) {
+                        failures.push(AuditFailure {
+                            entry: Some(*seq),
+                            round: Some(round),
+                            fault: AuditFault::RejectionContradicted(i),
+                            blame: PartyId::Aggregator(*s),
+                        });
+                    }
+                    decisions.push(AggregatorDecision {
+                        aggregator: *s,
+                        entry: *seq,
+                        decision,
+                        confirmed,
+                    });
+                }
+                let status = match cr {
+                    None => ContributionStatus::RoundOpen,
+                    Some(_) if contribution.is_none() => ContributionStatus::NotSubmitted,
+                    Some(_) if invalid.contains_key(&i) => {
+                        ContributionStatus::AcceptedInvalid(invalid[&i])
+                    }
+                    Some(cr) => {
+                        let in_set = cr.close.accepted.binary_search(&i).is_ok();
+                        let refused = decisions.iter().any(|d| d.decision != Decision::Accepted);
+                        match &cr.close.outcome {
+                            RoundOutcome::Released(_) if in_set => ContributionStatus::Counted,
+                            RoundOutcome::Aborted(r) if in_set || !refused => {
+                                ContributionStatus::RoundAborted(*r)
+                            }
+                            _ => ContributionStatus::Rejected,
+                        }
+                    }
+                };
+                ProviderRound {
+                    round,
+                    contribution: contribution.map(|(seq, _)| *seq),
+                    decisions,
+                    status,
+                }
+            })
+            .collect()
+    }
+
+    fn push_lines(&mut self, lines: Vec<ProviderRound>) {
+        for (p, line) in self.verdict.contributions.providers.iter_mut().zip(lines) {
+            p.rounds.push(line);
+        }
+    }
+
     /// The verdict after the last entry.
     pub fn finish(mut self) -> Verdict {
-        self.verdict.open_round = self.ledger.open_round().map(|o| o.round());
+        if let Some(open) = self.ledger.open_round() {
+            self.verdict.open_round = Some(open.round());
+            // Rejections of an open round are only reported, not judged.
+            let lines = self.provider_rounds(open, None, &BTreeMap::new(), &mut Vec::new());
+            self.push_lines(lines);
+        }
+        for note in &self.verdict.notes {
+            if let PartyId::Provider(i) = note.party {
+                if let Some(p) = self.verdict.contributions.providers.get_mut(i.index()) {
+                    p.ignored.push(*note);
+                }
+            }
+        }
         self.verdict
+    }
+}
+
+/// The fault of accepting provider i's contribution that fails a check.
+type AcceptedFault = fn(ProviderId) -> AuditFault;
+
+/// The public checks of an accepted contribution, in order, each with the
+/// fault of accepting a contribution that fails it.
+const PUBLIC_CHECKS: [(RejectReason, AcceptedFault); 4] = [
+    (
+        RejectReason::NoRegistration,
+        AuditFault::AcceptedUnregistered,
+    ),
+    (
+        RejectReason::WrongCommitmentCount,
+        AuditFault::AcceptedWrongCommitmentCount,
+    ),
+    (RejectReason::ProofRejected, AuditFault::AcceptedProofFails),
+    (RejectReason::LinkRejected, AuditFault::AcceptedLinkFails),
+];
+
+/// Whether contribution `c` (with its proof context) passes the public
+/// check a rejection reason names; `None` for a reason the public record
+/// cannot check (the share, the two-party check, pi_zk in the MPC mode).
+fn passes<Rel: UpdateRelation, S>(
+    setup: &Setup<Rel, S>,
+    ctx: &ProofContext<'_>,
+    c: &Contribution,
+    check: RejectReason,
+) -> Option<bool> {
+    let nagg = setup.config().num_aggregators();
+    match check {
+        RejectReason::NoRegistration => {
+            Some(!setup.relation().needs_registration() || ctx.data_commitment.is_some())
+        }
+        RejectReason::WrongCommitmentCount => Some(c.share_commitments.len() == nagg),
+        RejectReason::ProofRejected => {
+            (setup.config().validity == ValidityMode::ZkProof).then(|| {
+                setup
+                    .relation()
+                    .verify(&UpdateStatement::new(ctx, c.y), &c.proof)
+                    .is_ok()
+            })
+        }
+        RejectReason::LinkRejected => {
+            let csum = setup.combine_commitments(&c.share_commitments);
+            let rho = ctx.rho();
+            Some(csum.is_some_and(|csum| {
+                let st = LinkStatement {
+                    C: &csum.0,
+                    rho: &rho,
+                    y: &c.y,
+                    len: setup.vec_len(),
+                };
+                link::verify(setup.gens(), &mut ctx.link_transcript(), &st, &c.link).is_ok()
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// The entries of a round.
+fn round_entries(open: &OpenRound, close: Option<u64>) -> RoundEntries {
+    fn seqs<T>(m: &BTreeMap<AggregatorId, (u64, T)>) -> Vec<(AggregatorId, u64)> {
+        m.iter().map(|(s, (seq, _))| (*s, *seq)).collect()
+    }
+    RoundEntries {
+        header: open.header_seq(),
+        accepted_sets: seqs(open.accepted_sets()),
+        partial_sums: seqs(open.partial_sums()),
+        close,
     }
 }
 
@@ -361,7 +555,8 @@ pub fn audit_entries<Rel: UpdateRelation, S>(
 }
 
 fn bad_file<Rel, S>(setup: &Setup<Rel, S>, fault: AuditFault) -> Verdict {
-    let mut v = Verdict::empty(setup.config().validity);
+    let cfg = setup.config();
+    let mut v = Verdict::empty(cfg.validity, cfg.num_providers());
     v.failures.push(AuditFailure {
         entry: None,
         round: None,
