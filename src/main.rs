@@ -4,6 +4,7 @@
 //! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
 
 use clap::{Args, Parser, Subcommand};
+use zkagg::aggregation::config::RelationConfig;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Provider {
         #[command(flatten)]
         run: RunArgs,
+        #[command(flatten)]
+        data: DataArgs,
         /// Post contributions but never deliver the shares (fault injection).
         #[arg(long, hide = true)]
         withhold_shares: bool,
@@ -64,6 +67,58 @@ struct RunArgs {
     /// This member's folder (signing key, TLS key and certificate, CA).
     #[arg(long)]
     member: PathBuf,
+}
+
+/// A bundled public data set.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum DatasetArg {
+    /// Breast Cancer Wisconsin (Diagnostic): 30 features, binary label.
+    BreastCancer,
+    /// Diabetes: 10 features, continuous disease progression.
+    Diabetes,
+}
+
+impl DatasetArg {
+    fn bundled(self) -> zkagg::data::Bundled {
+        match self {
+            DatasetArg::BreastCancer => zkagg::data::Bundled::BreastCancer,
+            DatasetArg::Diabetes => zkagg::data::Bundled::Diabetes,
+        }
+    }
+}
+
+/// A provider's data (R_train).
+#[derive(Args, Debug)]
+#[group(multiple = false)]
+struct DataArgs {
+    /// This provider's own data file: a CSV with a header naming the
+    /// config's feature and label columns (other columns are ignored).
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<PathBuf>,
+    /// This provider's shard of a bundled data set (the shard follows from
+    /// its index and the config's seed).
+    #[arg(long, value_enum, value_name = "NAME")]
+    dataset: Option<DatasetArg>,
+}
+
+impl DataArgs {
+    fn source(self) -> Option<zkagg_node::input::DataSource> {
+        use zkagg_node::input::DataSource;
+        match (self.data, self.dataset) {
+            (Some(p), _) => Some(DataSource::Csv(p)),
+            (None, Some(d)) => Some(DataSource::Bundled(d.bundled())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The model R_train trains.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ModelArg {
+    /// Logistic regression (binary labels).
+    Logistic,
+    /// Linear regression (continuous labels).
+    Linear,
 }
 
 /// The proof system providers prove with.
@@ -89,12 +144,32 @@ struct InitArgs {
     /// Number of providers.
     #[arg(long, default_value_t = 3)]
     providers: usize,
-    /// Model dimension d.
+    /// Model dimension d (bounded-vector relation; R_train has one weight
+    /// per feature and a bias).
     #[arg(long, default_value_t = 6)]
     dim: u32,
     /// Bit width of the bounded-vector relation.
     #[arg(long, default_value_t = 16)]
     bits: u32,
+    /// Train this model (R_train) instead of the bounded-vector relation;
+    /// default with --dataset: logistic for breast-cancer, linear for
+    /// diabetes.
+    #[arg(long, value_enum)]
+    model: Option<ModelArg>,
+    /// R_train on a bundled data set: its schema fixes the feature scaling.
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with = "schema")]
+    dataset: Option<DatasetArg>,
+    /// R_train with the feature scaling of a schema file (CSV
+    /// `feature,min,max[,mean,std][,role]`, see data/schemas/README.md).
+    #[arg(long, value_name = "FILE.csv")]
+    schema: Option<PathBuf>,
+    /// The label column's name in providers' CSV files (default: the
+    /// schema's `target` row, or the bundled data set's label, or `label`).
+    #[arg(long)]
+    label: Option<String>,
+    /// Most rows a provider trains on (R_train; the proof's size grows with it).
+    #[arg(long, default_value_t = 64)]
+    max_samples: usize,
     /// Shamir threshold t (additive S-of-S sharing when absent).
     #[arg(long)]
     threshold: Option<u32>,
@@ -115,6 +190,92 @@ struct InitArgs {
     deadline_ms: u64,
 }
 
+/// Why `init` cannot write an R_train consortium.
+#[derive(Debug)]
+enum InitError {
+    /// A flag combination that does not make sense (exit 2).
+    Usage(String),
+    /// A schema file that cannot be read or parsed (exit 3).
+    Schema(String),
+}
+
+impl InitError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            InitError::Usage(_) => 2,
+            InitError::Schema(_) => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InitError::Usage(m) | InitError::Schema(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The R_train relation and data schema `init` writes, if the flags ask
+/// for one: the schema from the bundled data set or the schema file; the
+/// training parameters of `TrainConfig::breast_cancer_compact` (logistic)
+/// or `TrainConfig::diabetes` (linear) for its number of features.
+fn train_relation(
+    a: &InitArgs,
+) -> Result<Option<(RelationConfig, zkagg::aggregation::config::DataSchema)>, InitError> {
+    use zkagg::aggregation::config::ModelKind;
+    use zkagg::data::{Bundled, Schema};
+    use zkagg::zk::model::TrainConfig;
+    let (text, bundled): (String, Option<Bundled>) = match (&a.dataset, &a.schema) {
+        (Some(d), _) => (d.bundled().schema_csv().to_owned(), Some(d.bundled())),
+        (None, Some(path)) => {
+            let text = zkagg_node::config::read_capped(path, zkagg::data::scaling::MAX_SCHEMA_BYTES as u64)
+                .map_err(|e| InitError::Schema(e.to_string()))?;
+            (text, None)
+        }
+        (None, None) if a.model.is_some() => {
+            return Err(InitError::Usage(
+                "--model needs --dataset NAME or --schema FILE.csv for the feature scaling".into(),
+            ))
+        }
+        (None, None) => return Ok(None),
+    };
+    let schema = Schema::parse(&text).map_err(|e| {
+        InitError::Schema(match &a.schema {
+            Some(p) => format!("{}: {e}", p.display()),
+            None => e.to_string(),
+        })
+    })?;
+    let model = match (a.model, bundled) {
+        (Some(ModelArg::Logistic), _) | (None, Some(Bundled::BreastCancer)) => ModelKind::Logistic,
+        (Some(ModelArg::Linear), _) | (None, Some(Bundled::Diabetes)) => ModelKind::Linear,
+        (None, None) => {
+            return Err(InitError::Usage(
+                "--schema needs --model logistic|linear".into(),
+            ))
+        }
+    };
+    let label = a
+        .label
+        .clone()
+        .or_else(|| schema.target().map(|t| t.name.clone()))
+        .or_else(|| bundled.map(|b| b.label_name().to_owned()))
+        .unwrap_or_else(|| "label".into());
+    let scaling = schema.scaling();
+    let base = match model {
+        ModelKind::Logistic => TrainConfig::breast_cancer_compact(a.max_samples),
+        ModelKind::Linear => TrainConfig::diabetes(a.max_samples),
+    };
+    let train = TrainConfig {
+        num_features: scaling.num_features(),
+        ..base
+    };
+    Ok(Some((
+        RelationConfig::Train { model, train },
+        zkagg_node::input::data_schema(&scaling, &label),
+    )))
+}
+
 fn init(a: InitArgs) -> ExitCode {
     use std::net::SocketAddr;
     use zkagg::aggregation::config::SharingConfig;
@@ -129,12 +290,29 @@ fn init(a: InitArgs) -> ExitCode {
         eprintln!("error: ports past 65535");
         return ExitCode::from(2);
     };
+    let (dim, relation, data) = match train_relation(&a) {
+        Ok(Some((relation, data))) => (
+            match &relation {
+                RelationConfig::Train { train, .. } => train.dim() as u32,
+                RelationConfig::BoundedVector { .. } => a.dim,
+            },
+            relation,
+            Some(data),
+        ),
+        Ok(None) => (a.dim, RelationConfig::BoundedVector { bits: a.bits }, None),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
     let params = GenerateParams {
         name: "zkagg consortium".into(),
         aggregators: a.aggregators,
         providers: a.providers,
-        dim: a.dim,
-        bits: a.bits,
+        dim,
+        relation,
+        data,
+        initial_model: None,
         sharing: match a.threshold {
             Some(threshold) => SharingConfig::Shamir { threshold },
             None => SharingConfig::Additive,
@@ -198,6 +376,15 @@ fn constraints(d: usize) -> ExitCode {
 
 /// Runs a role on a runtime, stopping within [`STOP_BOUND`] of a signal.
 fn run_role(role: Role, args: RunArgs) -> ExitCode {
+    run_role_with_data(role, args, None)
+}
+
+/// [`run_role`] with a provider's data source.
+fn run_role_with_data(
+    role: Role,
+    args: RunArgs,
+    data: Option<zkagg_node::input::DataSource>,
+) -> ExitCode {
     init_logs();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -212,7 +399,7 @@ fn run_role(role: Role, args: RunArgs) -> ExitCode {
     };
     rt.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let service = service::run(role, &args.config, &args.member, stop_rx);
+        let service = service::run_with_data(role, &args.config, &args.member, data, stop_rx);
         tokio::pin!(service);
         let signal = async {
             #[cfg(unix)]
@@ -282,7 +469,12 @@ fn main() -> ExitCode {
         ),
         Command::Provider {
             run,
+            data,
             withhold_shares,
-        } => run_role(Role::Provider(ProviderFaults { withhold_shares }), run),
+        } => run_role_with_data(
+            Role::Provider(ProviderFaults { withhold_shares }),
+            run,
+            data.source(),
+        ),
     }
 }

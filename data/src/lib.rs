@@ -31,6 +31,7 @@
 
 pub mod baseline;
 pub mod breast_cancer;
+pub mod bundled;
 pub mod csv;
 pub mod diabetes;
 mod error;
@@ -40,7 +41,11 @@ pub mod scaling;
 pub mod split;
 
 pub use baseline::{r_squared, LinearBaseline, LogisticBaseline};
-pub use csv::{load_csv_file, parse_csv, parse_csv_fixed, parse_csv_fixed_with, to_csv, CsvSchema};
+pub use bundled::{provider_shards, Bundled};
+pub use csv::{
+    load_csv_file, parse_csv, parse_csv_capped, parse_csv_fixed, parse_csv_fixed_with,
+    parse_provider_csv, to_csv, CsvSchema,
+};
 pub use error::DataError;
 pub use fedsgd::{accuracy, predictions, PlaintextFedSgd};
 pub use real::{quantise, Overflow, RealDataset, Standardizer};

@@ -461,6 +461,8 @@ mod tests {
             sharing: SharingConfig::Additive,
             validity: ValidityMode::ZkProof,
             min_batch: 1,
+            initial_model: vec![0; d as usize],
+            data: None,
             coordinator_key: [0; 32],
             aggregator_keys: vec![[1; 32]; s],
             provider_keys: vec![[2; 32]; n],

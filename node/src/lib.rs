@@ -16,6 +16,7 @@
 pub mod bulletin_service;
 pub mod config;
 pub mod frame;
+pub mod input;
 pub mod pki;
 pub mod service;
 pub mod store;

@@ -101,6 +101,20 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
+/// How often an aggregator whose round has every contribution checks its
+/// store for the last shares.
+const COMPLETE_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Whether the share of every provider 0..n is stored for `round`.
+async fn every_share_stored(store: &Store, round: u64, n: usize) -> Result<bool, ServiceError> {
+    for i in (0..n as u32).map(ProviderId) {
+        if store.received(round, i, SHARE).await?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Test faults an aggregator can be told to commit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AggregatorFaults {
@@ -200,7 +214,16 @@ where
     let mut rng = ChaCha20Rng::from_entropy();
     let party = PartyId::Aggregator(me);
     loop {
-        let wake = state.as_ref().map(|s| s.decide_at);
+        // Once every contribution is on the bulletin, poll the store for the
+        // last shares instead of sleeping until the deadline.
+        let all_posted = view
+            .ledger
+            .open_round()
+            .is_some_and(|o| o.contributions().len() == cfg.num_providers());
+        let wake = state.as_ref().map(|s| match s.decided {
+            None if all_posted => s.decide_at.min(Instant::now() + COMPLETE_POLL),
+            _ => s.decide_at,
+        });
         if next_entry(&mut view, &mut entries, &mut shutdown, wake)
             .await?
             .is_none()
@@ -241,7 +264,14 @@ where
             None => open.accepted_sets().get(&me).map(|(_, a)| a.clone()),
         };
         let posted = open.accepted_sets().contains_key(&me);
-        if st.decided.is_none() && (Instant::now() >= st.decide_at || stored_set.is_some()) {
+        // Every provider posted and its share is stored: nothing more can
+        // come in this round, so the decision need not wait for the deadline.
+        let complete = st.decided.is_none()
+            && open.contributions().len() == cfg.num_providers()
+            && every_share_stored(store, round, cfg.num_providers()).await?;
+        if st.decided.is_none()
+            && (Instant::now() >= st.decide_at || stored_set.is_some() || complete)
+        {
             // Re-deriving a stored decision: wait until the view has every
             // contribution it accepted, and load only those shares, so that
             // what arrived after the decision cannot change it.

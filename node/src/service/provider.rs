@@ -90,6 +90,8 @@ where
     let registered =
         |v: &super::View<Rel, S>, me: ProviderId| v.ledger.registrations().contains_key(&me);
     let mut registration_done = false;
+    // The commitment of this provider's data; the registered one must be it.
+    let mine = setup.relation().data_commitment(&input(0));
     let mut contributed: Option<u64> = None;
     loop {
         if next_entry(&mut view, &mut entries, &mut shutdown, None)
@@ -116,6 +118,11 @@ where
                     .await?;
             }
             registration_done = true;
+        }
+        if let (Some(mine), Some(registered)) = (mine, view.ledger.registrations().get(&me)) {
+            if mine != *registered {
+                return Err(crate::input::InputError::DataChanged.into());
+            }
         }
         let Some(open) = view.ledger.open_round() else {
             continue;
