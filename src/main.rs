@@ -4,11 +4,11 @@
 //! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
 
 use clap::{Args, Parser, Subcommand};
-use zkagg::aggregation::config::RelationConfig;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use zkagg::aggregation::config::RelationConfig;
 use zkagg_node::service::aggregator::AggregatorFaults;
 use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{self, Role};
@@ -229,8 +229,11 @@ fn train_relation(
     let (text, bundled): (String, Option<Bundled>) = match (&a.dataset, &a.schema) {
         (Some(d), _) => (d.bundled().schema_csv().to_owned(), Some(d.bundled())),
         (None, Some(path)) => {
-            let text = zkagg_node::config::read_capped(path, zkagg::data::scaling::MAX_SCHEMA_BYTES as u64)
-                .map_err(|e| InitError::Schema(e.to_string()))?;
+            let text = zkagg_node::config::read_capped(
+                path,
+                zkagg::data::scaling::MAX_SCHEMA_BYTES as u64,
+            )
+            .map_err(|e| InitError::Schema(e.to_string()))?;
             (text, None)
         }
         (None, None) if a.model.is_some() => {

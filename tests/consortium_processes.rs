@@ -10,12 +10,12 @@ use zkagg::aggregation::bulletin::Bulletin;
 use zkagg::aggregation::config::{RelationConfig, SharingConfig};
 use zkagg::aggregation::msgs::PublicMessage;
 use zkagg::aggregation::relation::BoundedVectorRelation;
+use zkagg::aggregation::setup::Setup;
 use zkagg::aggregation::setup::SharingScheme;
 use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
 use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
 use zkagg::mpc::sharing::shamir::Shamir;
-use zkagg::aggregation::setup::Setup;
 use zkagg_node::config::{
     build_setup, demo_update, generate, Deadlines, GenerateParams, SetupVisitor,
 };
@@ -743,7 +743,12 @@ fn rtrain_shards(
     .unwrap();
     let k = prep.shards[0].num_samples();
     let (train_raw, _) = train_test_split(&data, bundled::TEST_FRACTION, seed).unwrap();
-    let raw = shard(&train_raw, &ShardSizes::Sizes(vec![k; RT_PROVIDERS]), seed + 1).unwrap();
+    let raw = shard(
+        &train_raw,
+        &ShardSizes::Sizes(vec![k; RT_PROVIDERS]),
+        seed + 1,
+    )
+    .unwrap();
     let csv = raw.iter().map(|r| to_csv(r, &schema.label.name)).collect();
     (prep.shards, csv)
 }
@@ -821,7 +826,13 @@ fn rtrain_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
     let start = Instant::now();
     kids.spawn(
         "coordinator",
-        &["coordinator", "--config", &conf, "--member", &member("coordinator")],
+        &[
+            "coordinator",
+            "--config",
+            &conf,
+            "--member",
+            &member("coordinator"),
+        ],
         &dir,
     );
     for s in 0..2 {
@@ -867,12 +878,18 @@ fn rtrain_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
     }
     assert_eq!(registrations, RT_PROVIDERS);
     assert_eq!(models, sim_models);
+    // Training moved the model, every round.
+    assert_ne!(models[0], cfg.consortium.initial_model);
+    assert_ne!(models[1], models[0]);
     let verdict = build_setup(&cfg.consortium).unwrap().visit(Audit(&bytes));
     assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
     assert_eq!(verdict.rounds_released(), 2);
     // One R_train round, header to close, across processes (debug profile).
     let log = dir.join("coordinator.log");
-    let (opened, closed) = (log_times(&log, "round opened"), log_times(&log, "round closed"));
+    let (opened, closed) = (
+        log_times(&log, "round opened"),
+        log_times(&log, "round closed"),
+    );
     let rounds: Vec<f64> = opened.iter().zip(&closed).map(|(o, c)| c - o).collect();
     eprintln!(
         "R_train, {RT_PROVIDERS} providers x {RT_ROWS} rows, 2 aggregators: round across processes {rounds:.2?} s, in-process sim {sim_times:.2?}; whole run {wall:.1?}"
@@ -961,7 +978,11 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
         "--label",
         "outcome",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cfg = NodeConfig::load(&linear.join("consortium.toml")).unwrap();
     let RelationConfig::Train { model, train } = &cfg.consortium.relation else {
         panic!("{:?}", cfg.consortium.relation)
@@ -984,16 +1005,26 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
         "--bits",
         "16",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let cfg = NodeConfig::load(&bounded.join("consortium.toml")).unwrap();
-    assert_eq!(cfg.consortium.relation, RelationConfig::BoundedVector { bits: 16 });
+    assert_eq!(
+        cfg.consortium.relation,
+        RelationConfig::BoundedVector { bits: 16 }
+    );
     assert_eq!(cfg.consortium.data, None);
 
     // A schema without --model, and --model without a schema, are usage errors.
     let code = |args: &[&str]| zkagg_output(args).status.code();
     let d = dir.join("x");
     let d = d.to_str().unwrap();
-    assert_eq!(code(&["init", "--dir", d, "--schema", schema.to_str().unwrap()]), Some(2));
+    assert_eq!(
+        code(&["init", "--dir", d, "--schema", schema.to_str().unwrap()]),
+        Some(2)
+    );
     assert_eq!(code(&["init", "--dir", d, "--model", "logistic"]), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -136,11 +136,13 @@ impl DataSchema {
     /// included), every offset finite and every scale finite and > 0; a
     /// binary label (`binary_label`) must be unscaled (offset 0, scale 1).
     pub fn validate(&self, num_features: usize, binary_label: bool) -> Result<(), SchemaDefect> {
-        let defect = |part, field, reason| Err(SchemaDefect {
-            part,
-            field,
-            reason,
-        });
+        let defect = |part, field, reason| {
+            Err(SchemaDefect {
+                part,
+                field,
+                reason,
+            })
+        };
         if self.features.len() != num_features {
             return defect(
                 SchemaPart::Features,

@@ -396,7 +396,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let start = text.get(..offset)?.rfind('\n').map_or(0, |n| n + 1);
     let line = text.get(start..)?.lines().next()?.trim();
     if line.starts_with('[') {
-        return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned(),
+        );
     }
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
@@ -424,12 +428,21 @@ impl RelationEntry {
     fn to_config(&self, table: std::ops::Range<usize>) -> Result<RelationConfig, SpanError> {
         let train_keys = [
             ("model", self.model.as_ref().map(Spanned::span)),
-            ("num_features", self.num_features.as_ref().map(Spanned::span)),
+            (
+                "num_features",
+                self.num_features.as_ref().map(Spanned::span),
+            ),
             ("max_samples", self.max_samples.as_ref().map(Spanned::span)),
             ("clip_bound", self.clip_bound.as_ref().map(Spanned::span)),
             ("data_format", self.data_format.as_ref().map(Spanned::span)),
-            ("model_format", self.model_format.as_ref().map(Spanned::span)),
-            ("learning_rate", self.learning_rate.as_ref().map(Spanned::span)),
+            (
+                "model_format",
+                self.model_format.as_ref().map(Spanned::span),
+            ),
+            (
+                "learning_rate",
+                self.learning_rate.as_ref().map(Spanned::span),
+            ),
         ];
         let not_of = |key: &str, span: std::ops::Range<usize>, kind: &str| {
             Err((span, format!("not a key of the {kind} relation (`{key}`)")))
@@ -439,10 +452,13 @@ impl RelationEntry {
                 if let Some((key, Some(span))) = train_keys.into_iter().find(|(_, s)| s.is_some()) {
                     return not_of(key, span, "bounded-vector");
                 }
-                let bits = self.bits.as_ref().ok_or_else(|| {
-                    (table, "`relation.bits` is missing".to_owned())
-                })?;
-                Ok(RelationConfig::BoundedVector { bits: *bits.get_ref() })
+                let bits = self
+                    .bits
+                    .as_ref()
+                    .ok_or_else(|| (table, "`relation.bits` is missing".to_owned()))?;
+                Ok(RelationConfig::BoundedVector {
+                    bits: *bits.get_ref(),
+                })
             }
             RelationKind::Train => {
                 if let Some(b) = &self.bits {
@@ -563,7 +579,12 @@ impl ColumnEntry {
 impl DataEntry {
     fn to_schema(&self) -> DataSchema {
         DataSchema {
-            features: self.features.get_ref().iter().map(ColumnEntry::to_column).collect(),
+            features: self
+                .features
+                .get_ref()
+                .iter()
+                .map(ColumnEntry::to_column)
+                .collect(),
             label: self.label.to_column(),
         }
     }

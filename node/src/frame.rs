@@ -461,7 +461,7 @@ mod tests {
             sharing: SharingConfig::Additive,
             validity: ValidityMode::ZkProof,
             min_batch: 1,
-            initial_model: vec![0; d as usize],
+            initial_model: Vec::new(),
             data: None,
             coordinator_key: [0; 32],
             aggregator_keys: vec![[1; 32]; s],

@@ -126,7 +126,11 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
         key: &SigningKey,
         data: Option<&DataSource>,
     ) -> Result<InputFn<DataOpening>, InputError> {
-        let schema = config.consortium.data.as_ref().ok_or(InputError::NoSchema)?;
+        let schema = config
+            .consortium
+            .data
+            .as_ref()
+            .ok_or(InputError::NoSchema)?;
         let cfg = self.train_config();
         let kind = self.model().label_kind();
         let scaling = scaling_of(schema);
@@ -149,7 +153,12 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
                         }
                         (source, d)
                     }
-                    Err(error) => return Err(InputError::Data { origin: source, error }),
+                    Err(error) => {
+                        return Err(InputError::Data {
+                            origin: source,
+                            error,
+                        })
+                    }
                 }
             }
             DataSource::Bundled(b) => {
@@ -167,7 +176,12 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
                 match shard {
                     Ok(Some(d)) => (source, d),
                     Ok(None) => return Err(InputError::NoData),
-                    Err(error) => return Err(InputError::Data { origin: source, error }),
+                    Err(error) => {
+                        return Err(InputError::Data {
+                            origin: source,
+                            error,
+                        })
+                    }
                 }
             }
         };
@@ -175,7 +189,10 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
         let opening = DataOpening::new(dataset, &mut salt_rng(key, &config.consortium.id()));
         // Refuse now a data set the training step would refuse every round.
         if let Err(error) = self.compute_update(&config.consortium.initial_model, &opening) {
-            return Err(InputError::Train { origin: source, error });
+            return Err(InputError::Train {
+                origin: source,
+                error,
+            });
         }
         tracing::info!(%source, rows, "data loaded");
         Ok(Box::new(move |_| opening.clone()))

@@ -202,6 +202,26 @@ fn a_train_config_round_trips_exactly_and_its_id_binds_every_part() {
         build_setup(&cfg.consortium).unwrap(),
         AnySetup::LogisticShamir(s) if s.config_id() == cfg.consortium.id()
     ));
+    // Linear regression, additive sharing, zkagg's own backend.
+    let mut linear = cfg.consortium.clone();
+    if let RelationConfig::Train { model, .. } = &mut linear.relation {
+        *model = zkagg_aggregation::config::ModelKind::Linear;
+    }
+    linear.data.as_mut().unwrap().label.scale = 3.5;
+    linear.sharing = SharingConfig::Additive;
+    linear.proof_system = zkagg_aggregation::config::ProofSystemConfig::Nizk(
+        zkagg_zk::proof_system::Backend::HyraxSpartan,
+    );
+    let round_trip = NodeConfig {
+        consortium: linear.clone(),
+        operations: cfg.operations.clone(),
+    };
+    let back = NodeConfig::parse(&g.config_file, &round_trip.to_toml()).unwrap();
+    assert_eq!(back.consortium, linear);
+    assert!(matches!(
+        build_setup(&linear).unwrap(),
+        AnySetup::LinearAdditive(s) if s.config_id() == linear.id()
+    ));
     let id = cfg.consortium.id();
     for (from, to) in [
         ("offset = 14.127", "offset = 14.128"),
@@ -209,7 +229,10 @@ fn a_train_config_round_trips_exactly_and_its_id_binds_every_part() {
         ("model = \"logistic\"", "model = \"linear\""),
         ("clip_bound = 1024", "clip_bound = 1023"),
         ("max_samples = 5", "max_samples = 6"),
-        ("initial_model = [-3, 0, 7, 100]", "initial_model = [-3, 0, 7, 101]"),
+        (
+            "initial_model = [-3, 0, 7, 100]",
+            "initial_model = [-3, 0, 7, 101]",
+        ),
     ] {
         assert!(text.contains(from), "{from} not in\n{text}");
         let changed = NodeConfig::parse(&g.config_file, &text.replacen(from, to, 1)).unwrap();

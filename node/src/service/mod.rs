@@ -22,8 +22,8 @@ pub mod coordinator;
 pub mod provider;
 
 use crate::config::{ConfigFileError, Member, NodeConfig, SetupVisitor};
-use crate::input::{DataSource, InputError, NodeRelation};
 use crate::frame::{Control, FrameCaps, PostRefusal, WireMessage};
+use crate::input::{DataSource, InputError, NodeRelation};
 use crate::store::StoreError;
 use crate::transport::{Client, Conn, Limits, TransportError};
 use std::net::SocketAddr;

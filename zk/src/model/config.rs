@@ -169,9 +169,8 @@ impl TrainConfig {
 
     /// Checks the configuration and derives the bit widths.
     pub fn widths(&self) -> Result<Widths, ModelError> {
-        let bad = |param: &'static str, reason: String| {
-            Err(ModelError::BadParameter { param, reason })
-        };
+        let bad =
+            |param: &'static str, reason: String| Err(ModelError::BadParameter { param, reason });
         let (fx, bx) = (self.data_format.frac_bits, self.data_format.total_bits);
         let (fw, ww) = (self.model_format.frac_bits, self.model_format.total_bits);
         if self.num_features == 0 || self.num_features > 1 << 12 {
