@@ -310,7 +310,13 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     let models = b
         .messages()
         .filter_map(|(_, m)| match m {
-            PublicMessage::RoundClose(c) => Some(c.new_model().expect("released").to_vec()),
+            PublicMessage::RoundClose(c) => match c.new_model() {
+                Some(m) => Some(m.to_vec()),
+                None => {
+                    dump_logs(&dir);
+                    panic!("not released: {c:?}")
+                }
+            },
             _ => None,
         })
         .collect();
