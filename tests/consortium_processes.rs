@@ -678,34 +678,41 @@ fn zkagg_output(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// `zkagg init` of an R_train consortium on Breast Cancer (as the README
-/// shows it), then its operations moved to free ports and test deadlines:
-/// the config id does not change, the file round-trips.
-fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
-    use zkagg_node::config::NodeConfig;
-    let d = dir.to_str().unwrap();
-    let out = zkagg_output(&[
-        "init",
-        "--dir",
-        d,
-        "--dataset",
-        "breast-cancer",
-        "--providers",
-        "3",
-        "--aggregators",
-        "2",
-        "--max-samples",
-        RT_ROWS,
-        "--rounds",
-        "2",
-    ]);
+/// Runs `zkagg init --dir DIR FLAGS...`, which must succeed, and loads
+/// the consortium it wrote.
+fn init_ok(dir: &Path, flags: &[&str]) -> zkagg_node::config::NodeConfig {
+    let mut args = vec!["init", "--dir", dir.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let out = zkagg_output(&args);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    zkagg_node::config::NodeConfig::load(&dir.join("consortium.toml")).unwrap()
+}
+
+/// `zkagg init` of an R_train consortium on Breast Cancer (as the README
+/// shows it), then its operations moved to free ports and test deadlines:
+/// the config id does not change, the file round-trips.
+fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
+    use zkagg_node::config::NodeConfig;
     let file = dir.join("consortium.toml");
-    let mut cfg = NodeConfig::load(&file).unwrap();
+    let mut cfg = init_ok(
+        dir,
+        &[
+            "--dataset",
+            "breast-cancer",
+            "--providers",
+            "3",
+            "--aggregators",
+            "2",
+            "--max-samples",
+            RT_ROWS,
+            "--rounds",
+            "2",
+        ],
+    );
     let id = cfg.consortium.id();
     let addrs = free_addrs(3);
     cfg.operations.coordinator = addrs[0];
@@ -926,17 +933,23 @@ fn provider_on_csv(name: &str, csv: &str) -> (Option<i32>, String) {
     )
 }
 
+/// A fresh R_train config and provider 0's shard as CSV text.
+fn first_shard_csv(name: &str) -> (zkagg_node::config::NodeConfig, String) {
+    let dir = temp_dir(name);
+    let (_, cfg) = rtrain_init(&dir);
+    let (_, mut csv) = rtrain_shards(&cfg);
+    let _ = std::fs::remove_dir_all(&dir);
+    (cfg, csv.swap_remove(0))
+}
+
 #[test]
 fn a_provider_with_a_bad_csv_row_stops_naming_the_line() {
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = temp_dir("rtrain-csv");
-    let (_, cfg) = rtrain_init(&dir);
-    let (_, csv) = rtrain_shards(&cfg);
-    let _ = std::fs::remove_dir_all(&dir);
+    let (_, csv) = first_shard_csv("rtrain-csv");
     // Line 3 (the second data row): its first cell is not a number.
-    let mut lines: Vec<String> = csv[0].lines().map(str::to_owned).collect();
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
     let first = lines[0].split(',').next().unwrap().to_owned();
     let rest = lines[2].split_once(',').unwrap().1.to_owned();
     lines[2] = format!("12.5x,{rest}");
@@ -951,12 +964,9 @@ fn a_provider_csv_whose_header_does_not_match_the_schema_is_refused() {
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = temp_dir("rtrain-hdr");
-    let (_, cfg) = rtrain_init(&dir);
-    let (_, csv) = rtrain_shards(&cfg);
-    let _ = std::fs::remove_dir_all(&dir);
+    let (cfg, csv) = first_shard_csv("rtrain-hdr");
     let label = &cfg.consortium.data.as_ref().unwrap().label.name;
-    let bad = csv[0].replacen(label.as_str(), "outcome", 1);
+    let bad = csv.replacen(label.as_str(), "outcome", 1);
     let (code, err) = provider_on_csv("rtrain-bad-header", &bad);
     assert_eq!(code, Some(3), "{err}");
     assert!(
@@ -973,23 +983,17 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     let schema = dir.join("my_schema.csv");
     std::fs::write(&schema, zkagg::data::diabetes::SCHEMA_CSV).unwrap();
     let linear = dir.join("linear");
-    let out = zkagg_output(&[
-        "init",
-        "--dir",
-        linear.to_str().unwrap(),
-        "--schema",
-        schema.to_str().unwrap(),
-        "--model",
-        "linear",
-        "--label",
-        "outcome",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let cfg = init_ok(
+        &linear,
+        &[
+            "--schema",
+            schema.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--label",
+            "outcome",
+        ],
     );
-    let cfg = NodeConfig::load(&linear.join("consortium.toml")).unwrap();
     let RelationConfig::Train { model, train } = &cfg.consortium.relation else {
         panic!("{:?}", cfg.consortium.relation)
     };
@@ -1002,21 +1006,7 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     assert_eq!(data.features[2].name, "BMI");
 
     let bounded = dir.join("bounded");
-    let out = zkagg_output(&[
-        "init",
-        "--dir",
-        bounded.to_str().unwrap(),
-        "--dim",
-        "6",
-        "--bits",
-        "16",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cfg = NodeConfig::load(&bounded.join("consortium.toml")).unwrap();
+    let cfg = init_ok(&bounded, &["--dim", "6", "--bits", "16"]);
     assert_eq!(
         cfg.consortium.relation,
         RelationConfig::BoundedVector { bits: 16 }

@@ -426,24 +426,7 @@ fn need<'a, T>(
 impl RelationEntry {
     /// The relation config, or the span and message of the first bad key.
     fn to_config(&self, table: std::ops::Range<usize>) -> Result<RelationConfig, SpanError> {
-        let train_keys = [
-            ("model", self.model.as_ref().map(Spanned::span)),
-            (
-                "num_features",
-                self.num_features.as_ref().map(Spanned::span),
-            ),
-            ("max_samples", self.max_samples.as_ref().map(Spanned::span)),
-            ("clip_bound", self.clip_bound.as_ref().map(Spanned::span)),
-            ("data_format", self.data_format.as_ref().map(Spanned::span)),
-            (
-                "model_format",
-                self.model_format.as_ref().map(Spanned::span),
-            ),
-            (
-                "learning_rate",
-                self.learning_rate.as_ref().map(Spanned::span),
-            ),
-        ];
+        let train_keys = self.train_keys();
         let not_of = |key: &str, span: std::ops::Range<usize>, kind: &str| {
             Err((span, format!("not a key of the {kind} relation (`{key}`)")))
         };
@@ -490,17 +473,34 @@ impl RelationEntry {
         }
     }
 
+    /// The train relation's keys and the spans of those present.
+    fn train_keys(&self) -> [(&'static str, Option<std::ops::Range<usize>>); 7] {
+        [
+            ("model", self.model.as_ref().map(Spanned::span)),
+            (
+                "num_features",
+                self.num_features.as_ref().map(Spanned::span),
+            ),
+            ("max_samples", self.max_samples.as_ref().map(Spanned::span)),
+            ("clip_bound", self.clip_bound.as_ref().map(Spanned::span)),
+            ("data_format", self.data_format.as_ref().map(Spanned::span)),
+            (
+                "model_format",
+                self.model_format.as_ref().map(Spanned::span),
+            ),
+            (
+                "learning_rate",
+                self.learning_rate.as_ref().map(Spanned::span),
+            ),
+        ]
+    }
+
     /// The span of a relation key named by the model layer.
     fn span_of(&self, param: &str) -> Option<std::ops::Range<usize>> {
-        match param {
-            "num_features" => self.num_features.as_ref().map(Spanned::span),
-            "max_samples" => self.max_samples.as_ref().map(Spanned::span),
-            "clip_bound" => self.clip_bound.as_ref().map(Spanned::span),
-            "data_format" => self.data_format.as_ref().map(Spanned::span),
-            "model_format" => self.model_format.as_ref().map(Spanned::span),
-            "learning_rate" => self.learning_rate.as_ref().map(Spanned::span),
-            _ => None,
-        }
+        self.train_keys()
+            .into_iter()
+            .find(|(k, _)| *k == param)
+            .and_then(|(_, s)| s)
     }
 
     fn from_config(r: &RelationConfig) -> RelationEntry {
