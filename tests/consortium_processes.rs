@@ -822,10 +822,22 @@ fn log_times(path: &Path, message: &str) -> Vec<f64> {
 
 #[test]
 fn rtrain_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
+    run_rtrain("rtrain", false);
+}
+
+#[test]
+fn a_provider_killed_and_restarted_keeps_its_registered_commitment() {
+    run_rtrain("rtrain-restart", true);
+}
+
+/// An R_train consortium of separate processes; with `restart_provider_0`,
+/// provider 0 is SIGKILLed once it has delivered its round-0 shares and
+/// started again (it must find its registration and contribute in round 1).
+fn run_rtrain(name: &str, restart_provider_0: bool) {
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let dir = temp_dir("rtrain");
+    let dir = temp_dir(name);
     let (file, cfg) = rtrain_init(&dir);
     let (shards, csv) = rtrain_shards(&cfg);
     let (sim_models, sim_times) = rtrain_sim(&cfg, &shards);
@@ -866,6 +878,55 @@ fn rtrain_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
             args.extend(["--dataset", "breast-cancer"]);
         }
         kids.spawn(&format!("provider-{i}"), &args, &dir);
+    }
+    if restart_provider_0 {
+        let log = dir.join("provider-0.log");
+        wait_for_log(&log, "shares delivered", 1, Duration::from_secs(120));
+        let k = kids.0.iter().position(|(n, _)| n == "provider-0").unwrap();
+        let (_, mut child) = kids.0.remove(k);
+        child.kill().unwrap(); // SIGKILL
+        assert!(!child.wait().unwrap().success());
+        let m = member("provider-0");
+        // With other data it stops: its registered commitment is not theirs.
+        let other = dir.join("provider-1-rows.csv");
+        std::fs::write(&other, &csv[1]).unwrap();
+        let other = other.to_str().unwrap().to_owned();
+        kids.spawn(
+            "provider-0-other-data",
+            &[
+                "provider", "--config", &conf, "--member", &m, "--data", &other,
+            ],
+            &dir,
+        );
+        let k = kids.0.len() - 1;
+        let (_, mut wrong) = kids.0.remove(k);
+        let end = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = wrong.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < end,
+                "the provider with other data still runs"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = std::fs::read_to_string(dir.join("provider-0-other-data.log")).unwrap();
+        assert_eq!(status.code(), Some(3), "{log}");
+        assert!(log.contains("the data changed since registration"), "{log}");
+        kids.spawn(
+            "provider-0-restarted",
+            &[
+                "provider",
+                "--config",
+                &conf,
+                "--member",
+                &m,
+                "--dataset",
+                "breast-cancer",
+            ],
+            &dir,
+        );
     }
     let statuses = kids.wait_all(Duration::from_secs(240));
     let wall = start.elapsed();
