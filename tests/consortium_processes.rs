@@ -1039,7 +1039,6 @@ fn a_provider_csv_whose_header_does_not_match_the_schema_is_refused() {
 #[test]
 fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     use zkagg::aggregation::config::ModelKind;
-    use zkagg_node::config::NodeConfig;
     let dir = temp_dir("init-modes");
     let schema = dir.join("my_schema.csv");
     std::fs::write(&schema, zkagg::data::diabetes::SCHEMA_CSV).unwrap();
