@@ -6,8 +6,10 @@
 //! the consortium's configuration),
 //! standardisation (statistics of the training split, for the centralised
 //! baseline only), quantisation to the consortium's fixed-point format, a
-//! seeded test split and provider shards (possibly unequal), a CSV loader
-//! with typed errors for a provider's own file, float64 centralised
+//! seeded test split and provider shards (possibly unequal), the one shard
+//! rule for the bundled data sets by name ([`bundled`]), a CSV loader with
+//! typed, line-numbered errors and row caps for a provider's own file
+//! ([`parse_provider_csv`]), float64 centralised
 //! baselines (logistic regression, ordinary least squares) and a plaintext
 //! FedSGD driver over the native training step of [`zkagg_zk::model`].
 //!
