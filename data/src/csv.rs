@@ -79,6 +79,8 @@ pub fn parse_csv_capped(
     schema: &CsvSchema,
     max_rows: usize,
 ) -> Result<RealDataset, DataError> {
+    // A byte-order mark (as spreadsheet programs write) is not part of a name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = data_lines(text);
     let (_, header) = lines.next().ok_or(DataError::EmptyInput)?;
     let columns = header.matches(',').count() + 1;

@@ -228,7 +228,7 @@ mod provider_csv {
     fn scales_quantises_and_winsorises() {
         // a' = (3 - 1) / 2 = 1 -> 16; b' = (0 - 1) / 2 = -0.5 -> -8;
         // a' = (99 - 1) / 2 = 49 saturates to 127.
-        let (d, saturated) = load("y,b,a\n1,0,3\n\n0,1,99\n", 10).unwrap();
+        let (d, saturated) = load("\u{feff}y,b,a\n1,0,3\n\n0,1,99\n", 10).unwrap();
         assert_eq!(d.features(), &[16, -8, 127, 0]);
         assert_eq!(d.labels(), &[1, 0]);
         assert_eq!(saturated, 1);
