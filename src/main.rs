@@ -1,7 +1,8 @@
 //! The `zkagg` command-line tool: one binary, one subcommand per role.
 //!
 //! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound),
-//! 1 other failure, 2 usage, 3 config, 4 network, 5 protocol, 6 store.
+//! 1 other failure, 2 usage, 3 config (or a provider's data), 4 network,
+//! 5 protocol, 6 store.
 
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
