@@ -1,10 +1,10 @@
 //! The `zkagg` command-line tool: one binary, one subcommand per role.
 //!
 //! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound; for
-//! `audit`, the audit passes), 1 other failure, 2 usage, 3 config,
-//! 4 network, 5 protocol, 6 store, 7 the audit fails (a party is blamed),
-//! 8 a bad bulletin file (unreadable, too large, corrupt, or for another
-//! consortium).
+//! `audit`, the audit passes), 1 other failure, 2 usage, 3 config (or a
+//! provider's data), 4 network, 5 protocol, 6 store, 7 the audit fails (a
+//! party is blamed), 8 a bad bulletin file (unreadable, too large, corrupt,
+//! or for another consortium).
 
 mod cli;
 
@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+use zkagg::aggregation::config::RelationConfig;
 use zkagg_node::service::aggregator::AggregatorFaults;
 use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{self, Role};
@@ -49,6 +50,8 @@ enum Command {
     Provider {
         #[command(flatten)]
         run: RunArgs,
+        #[command(flatten)]
+        data: DataArgs,
         /// Post contributions but never deliver the shares (fault injection).
         #[arg(long, hide = true)]
         withhold_shares: bool,
@@ -90,6 +93,58 @@ struct RunArgs {
     metrics: Option<PathBuf>,
 }
 
+/// A bundled public data set.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum DatasetArg {
+    /// Breast Cancer Wisconsin (Diagnostic): 30 features, binary label.
+    BreastCancer,
+    /// Diabetes: 10 features, continuous disease progression.
+    Diabetes,
+}
+
+impl DatasetArg {
+    fn bundled(self) -> zkagg::data::Bundled {
+        match self {
+            DatasetArg::BreastCancer => zkagg::data::Bundled::BreastCancer,
+            DatasetArg::Diabetes => zkagg::data::Bundled::Diabetes,
+        }
+    }
+}
+
+/// A provider's data (R_train).
+#[derive(Args, Debug)]
+#[group(multiple = false)]
+struct DataArgs {
+    /// This provider's own data file: a CSV with a header naming the
+    /// config's feature and label columns (other columns are ignored).
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<PathBuf>,
+    /// This provider's shard of a bundled data set (the shard follows from
+    /// its index and the config's seed).
+    #[arg(long, value_enum, value_name = "NAME")]
+    dataset: Option<DatasetArg>,
+}
+
+impl DataArgs {
+    fn source(self) -> Option<zkagg_node::input::DataSource> {
+        use zkagg_node::input::DataSource;
+        match (self.data, self.dataset) {
+            (Some(p), _) => Some(DataSource::Csv(p)),
+            (None, Some(d)) => Some(DataSource::Bundled(d.bundled())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The model R_train trains.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ModelArg {
+    /// Logistic regression (binary labels).
+    Logistic,
+    /// Linear regression (continuous labels).
+    Linear,
+}
+
 /// The proof system providers prove with.
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 enum ProofSystemArg {
@@ -113,19 +168,48 @@ struct InitArgs {
     /// Number of providers.
     #[arg(long, default_value_t = 3)]
     providers: usize,
-    /// Model dimension d.
+    /// Model dimension d (bounded-vector relation; R_train has one weight
+    /// per feature and a bias).
     #[arg(long, default_value_t = 6)]
     dim: u32,
     /// Bit width of the bounded-vector relation.
     #[arg(long, default_value_t = 16)]
     bits: u32,
+    /// Train this model (R_train) instead of the bounded-vector relation;
+    /// default with --dataset: logistic for breast-cancer, linear for
+    /// diabetes.
+    #[arg(long, value_enum)]
+    model: Option<ModelArg>,
+    /// R_train on a bundled data set: its schema fixes the feature scaling.
+    #[arg(long, value_enum, value_name = "NAME", conflicts_with = "schema")]
+    dataset: Option<DatasetArg>,
+    /// R_train with the feature scaling of a schema file (CSV
+    /// `feature,min,max[,mean,std][,role]`, see data/schemas/README.md).
+    #[arg(long, value_name = "FILE.csv")]
+    schema: Option<PathBuf>,
+    /// The label column's name in providers' CSV files (default: the
+    /// schema's `target` row, or the bundled data set's label, or `label`).
+    #[arg(long)]
+    label: Option<String>,
+    /// Most rows a provider trains on (R_train; the proof's size grows with it).
+    #[arg(long, default_value_t = 64)]
+    max_samples: usize,
     /// Shamir threshold t (additive S-of-S sharing when absent).
     #[arg(long)]
     threshold: Option<u32>,
     /// Minimum batch.
     #[arg(long, default_value_t = 2)]
     min_batch: u32,
-    /// Loopback port of the coordinator; aggregator s listens on port + 1 + s.
+    /// The coordinator's address (its machine's IP and a port every member
+    /// can reach) [default: 127.0.0.1 and the base port].
+    #[arg(long, value_name = "IP:PORT")]
+    coordinator_addr: Option<std::net::SocketAddr>,
+    /// Aggregator s's address, given once per aggregator in order
+    /// [default: 127.0.0.1 and the base port + 1 + s].
+    #[arg(long = "aggregator-addr", value_name = "IP:PORT")]
+    aggregator_addrs: Vec<std::net::SocketAddr>,
+    /// Loopback port of the coordinator when no addresses are given;
+    /// aggregator s listens on port + 1 + s.
     #[arg(long, default_value_t = 7400)]
     base_port: u16,
     /// Rounds to run.
@@ -139,6 +223,95 @@ struct InitArgs {
     deadline_ms: u64,
 }
 
+/// Why `init` cannot write an R_train consortium.
+#[derive(Debug)]
+enum InitError {
+    /// A flag combination that does not make sense (exit 2).
+    Usage(String),
+    /// A schema file that cannot be read or parsed (exit 3).
+    Schema(String),
+}
+
+impl InitError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            InitError::Usage(_) => 2,
+            InitError::Schema(_) => 3,
+        }
+    }
+}
+
+impl std::fmt::Display for InitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InitError::Usage(m) | InitError::Schema(m) => f.write_str(m),
+        }
+    }
+}
+
+/// The R_train relation and data schema `init` writes, if the flags ask
+/// for one: the schema from the bundled data set or the schema file; the
+/// training parameters of `TrainConfig::breast_cancer_compact` (logistic)
+/// or `TrainConfig::diabetes` (linear) for its number of features.
+fn train_relation(
+    a: &InitArgs,
+) -> Result<Option<(RelationConfig, zkagg::aggregation::config::DataSchema)>, InitError> {
+    use zkagg::aggregation::config::ModelKind;
+    use zkagg::data::{Bundled, Schema};
+    use zkagg::zk::model::TrainConfig;
+    let (text, bundled): (String, Option<Bundled>) = match (&a.dataset, &a.schema) {
+        (Some(d), _) => (d.bundled().schema_csv().to_owned(), Some(d.bundled())),
+        (None, Some(path)) => {
+            let text = zkagg_node::config::read_capped(
+                path,
+                zkagg::data::scaling::MAX_SCHEMA_BYTES as u64,
+            )
+            .map_err(|e| InitError::Schema(e.to_string()))?;
+            (text, None)
+        }
+        (None, None) if a.model.is_some() => {
+            return Err(InitError::Usage(
+                "--model needs --dataset NAME or --schema FILE.csv for the feature scaling".into(),
+            ))
+        }
+        (None, None) => return Ok(None),
+    };
+    let schema = Schema::parse(&text).map_err(|e| {
+        InitError::Schema(match &a.schema {
+            Some(p) => format!("{}: {e}", p.display()),
+            None => e.to_string(),
+        })
+    })?;
+    let model = match (a.model, bundled) {
+        (Some(ModelArg::Logistic), _) | (None, Some(Bundled::BreastCancer)) => ModelKind::Logistic,
+        (Some(ModelArg::Linear), _) | (None, Some(Bundled::Diabetes)) => ModelKind::Linear,
+        (None, None) => {
+            return Err(InitError::Usage(
+                "--schema needs --model logistic|linear".into(),
+            ))
+        }
+    };
+    let label = a
+        .label
+        .clone()
+        .or_else(|| schema.target().map(|t| t.name.clone()))
+        .or_else(|| bundled.map(|b| b.label_name().to_owned()))
+        .unwrap_or_else(|| "label".into());
+    let scaling = schema.scaling();
+    let base = match model {
+        ModelKind::Logistic => TrainConfig::breast_cancer_compact(a.max_samples),
+        ModelKind::Linear => TrainConfig::diabetes(a.max_samples),
+    };
+    let train = TrainConfig {
+        num_features: scaling.num_features(),
+        ..base
+    };
+    Ok(Some((
+        RelationConfig::Train { model, train },
+        zkagg_node::input::data_schema(&scaling, &label),
+    )))
+}
+
 fn init(a: InitArgs) -> ExitCode {
     use std::net::SocketAddr;
     use zkagg::aggregation::config::SharingConfig;
@@ -149,16 +322,48 @@ fn init(a: InitArgs) -> ExitCode {
             .ok()
             .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
     };
-    let Some(addrs) = (0..=a.aggregators).map(addr).collect::<Option<Vec<_>>>() else {
+    let Some(mut addrs) = (0..=a.aggregators).map(addr).collect::<Option<Vec<_>>>() else {
         eprintln!("error: ports past 65535");
         return ExitCode::from(2);
+    };
+    if let Some(c) = a.coordinator_addr {
+        addrs[0] = c;
+    }
+    if !a.aggregator_addrs.is_empty() {
+        if a.aggregator_addrs.len() != a.aggregators {
+            eprintln!(
+                "error: {} --aggregator-addr given for {} aggregators: give one per aggregator, in order",
+                a.aggregator_addrs.len(),
+                a.aggregators
+            );
+            return ExitCode::from(2);
+        }
+        addrs.truncate(1);
+        addrs.extend(&a.aggregator_addrs);
+    }
+    let (dim, relation, data) = match train_relation(&a) {
+        Ok(Some((relation, data))) => (
+            match &relation {
+                RelationConfig::Train { train, .. } => train.dim() as u32,
+                RelationConfig::BoundedVector { .. } => a.dim,
+            },
+            relation,
+            Some(data),
+        ),
+        Ok(None) => (a.dim, RelationConfig::BoundedVector { bits: a.bits }, None),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
     };
     let params = GenerateParams {
         name: "zkagg consortium".into(),
         aggregators: a.aggregators,
         providers: a.providers,
-        dim: a.dim,
-        bits: a.bits,
+        dim,
+        relation,
+        data,
+        initial_model: None,
         sharing: match a.threshold {
             Some(threshold) => SharingConfig::Shamir { threshold },
             None => SharingConfig::Additive,
@@ -194,11 +399,15 @@ fn init(a: InitArgs) -> ExitCode {
 
 #[derive(Args, Debug)]
 struct DemoArgs {
-    /// Rounds to run.
-    #[arg(long, default_value_t = 3)]
-    rounds: u64,
-    /// Number of providers (separate processes).
-    #[arg(long, default_value_t = 3)]
+    /// The bundled data set: breast-cancer (logistic regression, scored by
+    /// test accuracy) or diabetes (linear regression, scored by test R^2).
+    #[arg(long, value_enum, default_value = "breast-cancer")]
+    dataset: DatasetArg,
+    /// Rounds to run [default: 20 for breast-cancer, 30 for diabetes].
+    #[arg(long)]
+    rounds: Option<u64>,
+    /// Number of providers (separate processes), each on its own shard.
+    #[arg(long, default_value_t = 5)]
     providers: usize,
     /// Number of aggregators S (separate processes).
     #[arg(long, default_value_t = 2)]
@@ -210,31 +419,43 @@ struct DemoArgs {
     /// a fresh folder under the system's temporary folder when absent).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Seed of the providers' data shards.
-    #[arg(long, default_value_t = 1)]
+    /// Seed of the test split and of the providers' shards.
+    #[arg(long, default_value_t = 2024)]
     seed: u64,
 }
 
 fn demo_main(a: DemoArgs) -> ExitCode {
     use zkagg::aggregation::config::SharingConfig;
+    use zkagg::demo::bundled::{bundled_run, default_rounds};
     use zkagg_node::config::{Deadlines, GenerateParams};
+    if a.providers == 0 || a.aggregators < 2 {
+        eprintln!("error: a demo needs at least 1 provider and 2 aggregators");
+        return ExitCode::from(2);
+    }
+    let dataset = a.dataset.bundled();
+    let run = match bundled_run(dataset, a.providers, a.seed) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
     let dir = a.out.clone().unwrap_or_else(|| {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         std::env::temp_dir().join(format!("zkagg-demo-{stamp}-{}", std::process::id()))
     });
-    if a.providers == 0 || a.aggregators < 2 {
-        eprintln!("error: a demo needs at least 1 provider and 2 aggregators");
-        return ExitCode::from(2);
-    }
     let unset = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let rounds = a.rounds.unwrap_or_else(|| default_rounds(dataset));
     let params = GenerateParams {
-        name: "zkagg demo".into(),
+        name: format!("zkagg demo ({})", dataset.name()),
         aggregators: a.aggregators,
         providers: a.providers,
-        dim: 6,
-        bits: 16,
+        dim: run.dim,
+        relation: run.relation.clone(),
+        data: Some(run.data.clone()),
+        initial_model: None,
         sharing: SharingConfig::Additive,
         backend: match a.proof_system {
             ProofSystemArg::Libspartan => zkagg::zk::proof_system::Backend::Libspartan,
@@ -244,41 +465,64 @@ fn demo_main(a: DemoArgs) -> ExitCode {
         coordinator: unset,
         aggregator_addrs: vec![unset; a.aggregators],
         deadlines: Deadlines {
-            start_ms: 30_000,
-            contributions_ms: 60_000,
-            accepted_sets_ms: 60_000,
+            start_ms: 120_000,
+            contributions_ms: 120_000,
+            accepted_sets_ms: 120_000,
             partial_sums_ms: 60_000,
             linger_ms: 500,
         },
-        rounds: a.rounds,
+        rounds,
         seed: a.seed,
     };
-    println!("demo folder: {}", dir.display());
+    println!(
+        "zkagg demo: {} ({} rows per provider), {} providers, {} aggregators, {rounds} rounds; folder {}",
+        dataset.name(),
+        run.rows_per_provider,
+        a.providers,
+        a.aggregators,
+        dir.display()
+    );
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot find this binary: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let plan = zkagg::demo::run::Plan {
-        dir,
+        dir: dir.clone(),
         params,
         terminal: std::io::stderr().is_terminal(),
-        exe: match std::env::current_exe() {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: cannot find this binary: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
+        exe,
+        dataset: Some(dataset),
     };
-    match zkagg::demo::run::run(plan, None, None) {
+    let (label, baseline) = (run.metric.0.clone(), run.baseline.clone());
+    match zkagg::demo::run::run(plan, Some(run.metric), Some(run.baseline)) {
         Ok(o) => {
+            println!();
             print!("{}", zkagg::demo::table(&o));
-            for (round, v) in &o.metric {
-                println!("round {round}: {v:.4}");
+            println!();
+            if let Some((round, v)) = o.metric.last() {
+                println!(
+                    "final {label} (round {round}): {v:.4}; {} {:.4}",
+                    baseline.0, baseline.1
+                );
             }
             if let Some(t) = o.first_round {
-                println!("first round closed after {:.1} s", t.as_secs_f64());
+                println!(
+                    "first round closed {:.1} s after the start",
+                    t.as_secs_f64()
+                );
             }
             println!("total {:.1} s", o.total.as_secs_f64());
             for p in &o.plots {
                 println!("plot: {}", p.display());
             }
+            println!(
+                "audit it yourself: zkagg audit --config {} --bulletin {}",
+                dir.join("consortium/consortium.toml").display(),
+                dir.join("consortium/db/bulletin.bin").display()
+            );
             if o.verdict.failures.is_empty() {
                 println!("audit: passed ({} rounds)", o.verdict.rounds.len());
                 ExitCode::SUCCESS
@@ -286,7 +530,7 @@ fn demo_main(a: DemoArgs) -> ExitCode {
                 for f in &o.verdict.failures {
                     println!("audit failure: {f:?}");
                 }
-                ExitCode::from(5)
+                ExitCode::from(7)
             }
         }
         Err(e) => {
@@ -326,6 +570,15 @@ fn constraints(d: usize) -> ExitCode {
 
 /// Runs a role on a runtime, stopping within [`STOP_BOUND`] of a signal.
 fn run_role(role: Role, args: RunArgs) -> ExitCode {
+    run_role_with_data(role, args, None)
+}
+
+/// [`run_role`] with a provider's data source.
+fn run_role_with_data(
+    role: Role,
+    args: RunArgs,
+    data: Option<zkagg_node::input::DataSource>,
+) -> ExitCode {
     init_logs();
     let rt = match cli::runtime() {
         Ok(rt) => rt,
@@ -334,7 +587,7 @@ fn run_role(role: Role, args: RunArgs) -> ExitCode {
     rt.block_on(async move {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let metrics = args.metrics.clone();
-        let service = service::run(role, &args.config, &args.member, stop_rx);
+        let service = service::run_with_data(role, &args.config, &args.member, data, stop_rx);
         tokio::pin!(service);
         let signal = async {
             #[cfg(unix)]
@@ -417,7 +670,12 @@ fn main() -> ExitCode {
         ),
         Command::Provider {
             run,
+            data,
             withhold_shares,
-        } => run_role(Role::Provider(ProviderFaults { withhold_shares }), run),
+        } => run_role_with_data(
+            Role::Provider(ProviderFaults { withhold_shares }),
+            run,
+            data.source(),
+        ),
     }
 }

@@ -7,21 +7,38 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use zkagg::aggregation::bulletin::Bulletin;
-use zkagg::aggregation::config::SharingConfig;
+use zkagg::aggregation::config::{RelationConfig, SharingConfig};
 use zkagg::aggregation::msgs::PublicMessage;
 use zkagg::aggregation::relation::BoundedVectorRelation;
+use zkagg::aggregation::setup::Setup;
 use zkagg::aggregation::setup::SharingScheme;
 use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
 use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
 use zkagg::mpc::sharing::shamir::Shamir;
-use zkagg_node::config::{build_setup, demo_update, generate, AnySetup, Deadlines, GenerateParams};
+use zkagg_node::config::{
+    build_setup, demo_update, generate, Deadlines, GenerateParams, SetupVisitor,
+};
 use zkagg_node::store::Store;
 
 const D: usize = 6;
 const BITS: u32 = 16;
 const ROUNDS: u64 = 2;
 const SEED: u64 = 7;
+
+/// Audits a bulletin under any setup.
+struct Audit<'a>(&'a [u8]);
+
+impl SetupVisitor for Audit<'_> {
+    type Output = zkagg::aggregation::auditor::Verdict;
+    fn visit<Rel, S>(self, setup: Setup<Rel, S>) -> Self::Output
+    where
+        Rel: zkagg_node::input::NodeRelation,
+        S: SharingScheme + Send + Sync + 'static,
+    {
+        zkagg::aggregation::auditor::audit_bytes(&std::sync::Arc::new(setup), self.0)
+    }
+}
 
 /// Kills every child it holds when dropped (a failed test leaves nothing).
 struct Children(Vec<(String, Child)>);
@@ -183,7 +200,9 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             aggregators: nagg,
             providers,
             dim: D as u32,
-            bits: BITS,
+            relation: RelationConfig::BoundedVector { bits: BITS },
+            data: None,
+            initial_model: None,
             sharing,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
@@ -291,18 +310,19 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     let models = b
         .messages()
         .filter_map(|(_, m)| match m {
-            PublicMessage::RoundClose(c) => Some(c.new_model().expect("released").to_vec()),
+            PublicMessage::RoundClose(c) => match c.new_model() {
+                Some(m) => Some(m.to_vec()),
+                None => {
+                    dump_logs(&dir);
+                    panic!("not released: {c:?}")
+                }
+            },
             _ => None,
         })
         .collect();
-    let verdict = match build_setup(&g.config.consortium).unwrap() {
-        AnySetup::BoundedAdditive(s) => {
-            zkagg::aggregation::auditor::audit_bytes(&std::sync::Arc::new(s), &bytes)
-        }
-        AnySetup::BoundedShamir(s) => {
-            zkagg::aggregation::auditor::audit_bytes(&std::sync::Arc::new(s), &bytes)
-        }
-    };
+    let verdict = build_setup(&g.config.consortium)
+        .unwrap()
+        .visit(Audit(&bytes));
     assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
     assert_eq!(verdict.rounds_released(), ROUNDS as usize);
     // The command line agrees, from the public files alone.
@@ -421,7 +441,9 @@ fn exit_codes_say_why() {
             aggregators: 2,
             providers: 2,
             dim: D as u32,
-            bits: BITS,
+            relation: RelationConfig::BoundedVector { bits: BITS },
+            data: None,
+            initial_model: None,
             sharing: zkagg::aggregation::config::SharingConfig::Additive,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
@@ -477,7 +499,9 @@ fn sigterm_stops_a_service_within_its_bound() {
             aggregators: 2,
             providers: 2,
             dim: D as u32,
-            bits: BITS,
+            relation: RelationConfig::BoundedVector { bits: BITS },
+            data: None,
+            initial_model: None,
             sharing: zkagg::aggregation::config::SharingConfig::Additive,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
@@ -554,7 +578,9 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
             aggregators: 2,
             providers: 2,
             dim: D as u32,
-            bits: BITS,
+            relation: RelationConfig::BoundedVector { bits: BITS },
+            data: None,
+            initial_model: None,
             sharing: SharingConfig::Additive,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
@@ -640,5 +666,454 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
         ]
     );
     drop(kids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---- R_train across processes ----
+
+/// Providers and rows per provider of the R_train runs: few and small, as
+/// R_train proofs are slow in the debug profile.
+const RT_PROVIDERS: usize = 3;
+const RT_ROWS: &str = "6";
+
+fn zkagg_output(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zkagg"))
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Runs `zkagg init --dir DIR FLAGS...`, which must succeed, and loads
+/// the consortium it wrote.
+fn init_ok(dir: &Path, flags: &[&str]) -> zkagg_node::config::NodeConfig {
+    let mut args = vec!["init", "--dir", dir.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let out = zkagg_output(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    zkagg_node::config::NodeConfig::load(&dir.join("consortium.toml")).unwrap()
+}
+
+/// `zkagg init` of an R_train consortium on Breast Cancer (as the README
+/// shows it), then its operations moved to free ports and test deadlines:
+/// the config id does not change, the file round-trips.
+fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
+    use zkagg_node::config::NodeConfig;
+    let file = dir.join("consortium.toml");
+    let mut cfg = init_ok(
+        dir,
+        &[
+            "--dataset",
+            "breast-cancer",
+            "--providers",
+            "3",
+            "--aggregators",
+            "2",
+            "--max-samples",
+            RT_ROWS,
+            "--rounds",
+            "2",
+        ],
+    );
+    let id = cfg.consortium.id();
+    let addrs = free_addrs(3);
+    cfg.operations.coordinator = addrs[0];
+    cfg.operations.aggregators = addrs[1..].to_vec();
+    // Generous: an aggregator decides as soon as every share is in.
+    cfg.operations.deadlines = Deadlines {
+        start_ms: 60_000,
+        contributions_ms: 120_000,
+        accepted_sets_ms: 30_000,
+        partial_sums_ms: 30_000,
+        linger_ms: 500,
+    };
+    std::fs::write(&file, cfg.to_toml()).unwrap();
+    let back = NodeConfig::load(&file).unwrap();
+    assert_eq!(back.consortium, cfg.consortium);
+    assert_eq!(back.consortium.id(), id);
+    (file, back)
+}
+
+/// The R_train shards of the config (the bundled rule) and, for each
+/// provider, its raw rows as a CSV file's text.
+fn rtrain_shards(
+    cfg: &zkagg_node::config::NodeConfig,
+) -> (Vec<zkagg::zk::model::Dataset>, Vec<String>) {
+    use zkagg::data::{bundled, provider_shards, shard, to_csv, train_test_split, ShardSizes};
+    let RelationConfig::Train { train, .. } = &cfg.consortium.relation else {
+        panic!("not R_train")
+    };
+    let schema = cfg.consortium.data.as_ref().unwrap();
+    let data = zkagg::data::Bundled::BreastCancer.load();
+    let seed = cfg.operations.seed;
+    let prep = provider_shards(
+        &data,
+        &zkagg_node::input::scaling_of(schema),
+        train.data_format,
+        zkagg::zk::model::LabelKind::Binary,
+        RT_PROVIDERS,
+        train.max_samples,
+        seed,
+    )
+    .unwrap();
+    let k = prep.shards[0].num_samples();
+    let (train_raw, _) = train_test_split(&data, bundled::TEST_FRACTION, seed).unwrap();
+    let raw = shard(
+        &train_raw,
+        &ShardSizes::Sizes(vec![k; RT_PROVIDERS]),
+        seed + 1,
+    )
+    .unwrap();
+    let csv = raw.iter().map(|r| to_csv(r, &schema.label.name)).collect();
+    (prep.shards, csv)
+}
+
+/// The models the in-process driver releases on the same shards, and the
+/// wall time of each of its rounds.
+fn rtrain_sim(
+    cfg: &zkagg_node::config::NodeConfig,
+    shards: &[zkagg::zk::model::Dataset],
+) -> (Vec<Vec<i64>>, Vec<Duration>) {
+    use rand::SeedableRng;
+    use zkagg::zk::model::{DataOpening, LogisticRegression};
+    let RelationConfig::Train { train, .. } = &cfg.consortium.relation else {
+        panic!("not R_train")
+    };
+    let rel = zkagg::aggregation::relation::TrainRelation::new(train.clone(), LogisticRegression)
+        .unwrap();
+    let mut sim = ConsortiumBuilder::new(rel, Additive::new(2).unwrap())
+        .providers(RT_PROVIDERS)
+        .min_batch(cfg.consortium.min_batch)
+        .initial_model(cfg.consortium.initial_model.clone())
+        .data_schema(cfg.consortium.data.clone().unwrap())
+        .build()
+        .unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let inputs: Vec<DataOpening> = shards
+        .iter()
+        .map(|s| DataOpening::new(s.clone(), &mut rng))
+        .collect();
+    sim.register(&inputs).unwrap();
+    let present: Vec<Option<&DataOpening>> = inputs.iter().map(Some).collect();
+    (0..cfg.operations.rounds)
+        .map(|_| {
+            let t = Instant::now();
+            let r = sim.run_round(&present, &mut Honest, &mut rng).unwrap();
+            let m = r.new_model().expect("the sim releases").to_vec();
+            (m, t.elapsed())
+        })
+        .unzip()
+}
+
+/// Seconds since midnight of each `message` line's timestamp in a JSON log.
+fn log_times(path: &Path, message: &str) -> Vec<f64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| l.contains(&format!("\"message\":\"{message}\"")))
+        .filter_map(|l| {
+            let ts = l.split("\"timestamp\":\"").nth(1)?;
+            let time = ts.split('T').nth(1)?.trim_end_matches(|c| c != 'Z');
+            let mut hms = time.trim_end_matches('Z').split(':');
+            let h: f64 = hms.next()?.parse().ok()?;
+            let m: f64 = hms.next()?.parse().ok()?;
+            let s: f64 = hms.next()?.parse().ok()?;
+            Some(h * 3600.0 + m * 60.0 + s)
+        })
+        .collect()
+}
+
+#[test]
+fn rtrain_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
+    run_rtrain("rtrain", false);
+}
+
+#[test]
+fn a_provider_killed_and_restarted_keeps_its_registered_commitment() {
+    run_rtrain("rtrain-restart", true);
+}
+
+/// An R_train consortium of separate processes; with `restart_provider_0`,
+/// provider 0 is SIGKILLed once it has delivered its round-0 shares and
+/// started again (it must find its registration and contribute in round 1).
+fn run_rtrain(name: &str, restart_provider_0: bool) {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = temp_dir(name);
+    let (file, cfg) = rtrain_init(&dir);
+    let (shards, csv) = rtrain_shards(&cfg);
+    let (sim_models, sim_times) = rtrain_sim(&cfg, &shards);
+    // Provider 2 trains on its own CSV file; 0 and 1 on the bundled set.
+    let p2_csv = dir.join("provider-2.csv");
+    std::fs::write(&p2_csv, &csv[2]).unwrap();
+    let conf = file.to_str().unwrap().to_owned();
+    let members = dir.join("members");
+    let member = |name: &str| members.join(name).to_str().unwrap().to_owned();
+    let mut kids = Children(Vec::new());
+    let start = Instant::now();
+    kids.spawn(
+        "coordinator",
+        &[
+            "coordinator",
+            "--config",
+            &conf,
+            "--member",
+            &member("coordinator"),
+        ],
+        &dir,
+    );
+    for s in 0..2 {
+        let m = member(&format!("aggregator-{s}"));
+        kids.spawn(
+            &format!("aggregator-{s}"),
+            &["aggregator", "--config", &conf, "--member", &m],
+            &dir,
+        );
+    }
+    let csv_arg = p2_csv.to_str().unwrap().to_owned();
+    for i in 0..RT_PROVIDERS {
+        let m = member(&format!("provider-{i}"));
+        let mut args = vec!["provider", "--config", &conf, "--member", &m];
+        if i == 2 {
+            args.extend(["--data", &csv_arg]);
+        } else {
+            args.extend(["--dataset", "breast-cancer"]);
+        }
+        kids.spawn(&format!("provider-{i}"), &args, &dir);
+    }
+    if restart_provider_0 {
+        let log = dir.join("provider-0.log");
+        wait_for_log(&log, "shares delivered", 1, Duration::from_secs(120));
+        let k = kids.0.iter().position(|(n, _)| n == "provider-0").unwrap();
+        let (_, mut child) = kids.0.remove(k);
+        child.kill().unwrap(); // SIGKILL
+        assert!(!child.wait().unwrap().success());
+        let m = member("provider-0");
+        // With other data it stops: its registered commitment is not theirs.
+        let other = dir.join("provider-1-rows.csv");
+        std::fs::write(&other, &csv[1]).unwrap();
+        let other = other.to_str().unwrap().to_owned();
+        kids.spawn(
+            "provider-0-other-data",
+            &[
+                "provider", "--config", &conf, "--member", &m, "--data", &other,
+            ],
+            &dir,
+        );
+        let k = kids.0.len() - 1;
+        let (_, mut wrong) = kids.0.remove(k);
+        let end = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = wrong.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < end,
+                "the provider with other data still runs"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = std::fs::read_to_string(dir.join("provider-0-other-data.log")).unwrap();
+        assert_eq!(status.code(), Some(3), "{log}");
+        assert!(log.contains("the data changed since registration"), "{log}");
+        kids.spawn(
+            "provider-0-restarted",
+            &[
+                "provider",
+                "--config",
+                &conf,
+                "--member",
+                &m,
+                "--dataset",
+                "breast-cancer",
+            ],
+            &dir,
+        );
+    }
+    let statuses = kids.wait_all(Duration::from_secs(240));
+    let wall = start.elapsed();
+    if statuses.iter().any(|(_, s)| !s.success()) {
+        dump_logs(&dir);
+    }
+    for (n, s) in &statuses {
+        assert!(s.success(), "{n} exited with {s}");
+    }
+    let bytes = std::fs::read(cfg.operations.bulletin_file.as_ref().unwrap()).unwrap();
+    let b = Bulletin::from_bytes(&bytes).unwrap();
+    let mut models = Vec::new();
+    let mut registrations = 0;
+    for (_, m) in b.messages() {
+        match m {
+            PublicMessage::RoundClose(c) => {
+                assert_eq!(c.accepted.len(), RT_PROVIDERS, "{c:?}");
+                models.push(c.new_model().expect("released").to_vec());
+            }
+            PublicMessage::Registration(_) => registrations += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(registrations, RT_PROVIDERS);
+    assert_eq!(models, sim_models);
+    // Training moved the model, every round.
+    assert_ne!(models[0], cfg.consortium.initial_model);
+    assert_ne!(models[1], models[0]);
+    let verdict = build_setup(&cfg.consortium).unwrap().visit(Audit(&bytes));
+    assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
+    assert_eq!(verdict.rounds_released(), 2);
+    // One R_train round, header to close, across processes (debug profile).
+    let log = dir.join("coordinator.log");
+    let (opened, closed) = (
+        log_times(&log, "round opened"),
+        log_times(&log, "round closed"),
+    );
+    let rounds: Vec<f64> = opened.iter().zip(&closed).map(|(o, c)| c - o).collect();
+    eprintln!(
+        "R_train, {RT_PROVIDERS} providers x {RT_ROWS} rows, 2 aggregators: round across processes {rounds:.2?} s, in-process sim {sim_times:.2?}; whole run {wall:.1?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts provider 0 of a fresh R_train consortium on `csv` and returns its
+/// exit code and standard error.
+fn provider_on_csv(name: &str, csv: &str) -> (Option<i32>, String) {
+    let dir = temp_dir(name);
+    let (file, _) = rtrain_init(&dir);
+    let path = dir.join("data.csv");
+    std::fs::write(&path, csv).unwrap();
+    let out = zkagg_output(&[
+        "provider",
+        "--config",
+        file.to_str().unwrap(),
+        "--member",
+        dir.join("members/provider-0").to_str().unwrap(),
+        "--data",
+        path.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A fresh R_train config and provider 0's shard as CSV text.
+fn first_shard_csv(name: &str) -> (zkagg_node::config::NodeConfig, String) {
+    let dir = temp_dir(name);
+    let (_, cfg) = rtrain_init(&dir);
+    let (_, mut csv) = rtrain_shards(&cfg);
+    let _ = std::fs::remove_dir_all(&dir);
+    (cfg, csv.swap_remove(0))
+}
+
+#[test]
+fn a_provider_with_a_bad_csv_row_stops_naming_the_line() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (_, csv) = first_shard_csv("rtrain-csv");
+    // Line 3 (the second data row): its first cell is not a number.
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let first = lines[0].split(',').next().unwrap().to_owned();
+    let rest = lines[2].split_once(',').unwrap().1.to_owned();
+    lines[2] = format!("12.5x,{rest}");
+    let (code, err) = provider_on_csv("rtrain-bad-row", &(lines.join("\n") + "\n"));
+    assert_eq!(code, Some(3), "{err}");
+    let want = format!("line 3, column `{first}`: `12.5x` is not a finite number");
+    assert!(err.contains(&want), "{err}");
+}
+
+#[test]
+fn a_provider_csv_whose_header_does_not_match_the_schema_is_refused() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (cfg, csv) = first_shard_csv("rtrain-hdr");
+    let label = &cfg.consortium.data.as_ref().unwrap().label.name;
+    let bad = csv.replacen(label.as_str(), "outcome", 1);
+    let (code, err) = provider_on_csv("rtrain-bad-header", &bad);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains(&format!("column `{label}` is missing from the header")),
+        "{err}"
+    );
+}
+
+#[test]
+fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
+    use zkagg::aggregation::config::ModelKind;
+    let dir = temp_dir("init-modes");
+    let schema = dir.join("my_schema.csv");
+    std::fs::write(&schema, zkagg::data::diabetes::SCHEMA_CSV).unwrap();
+    let linear = dir.join("linear");
+    let cfg = init_ok(
+        &linear,
+        &[
+            "--schema",
+            schema.to_str().unwrap(),
+            "--model",
+            "linear",
+            "--label",
+            "outcome",
+        ],
+    );
+    let RelationConfig::Train { model, train } = &cfg.consortium.relation else {
+        panic!("{:?}", cfg.consortium.relation)
+    };
+    assert_eq!(*model, ModelKind::Linear);
+    assert_eq!(train.num_features, 10);
+    let data = cfg.consortium.data.as_ref().unwrap();
+    assert_eq!(data.label.name, "outcome");
+    // The schema's target row scales the label: (y - 152.13) / (2 * 77.01).
+    assert_eq!((data.label.offset, data.label.scale), (152.13, 2.0 * 77.01));
+    assert_eq!(data.features[2].name, "BMI");
+
+    let bounded = dir.join("bounded");
+    let cfg = init_ok(&bounded, &["--dim", "6", "--bits", "16"]);
+    assert_eq!(
+        cfg.consortium.relation,
+        RelationConfig::BoundedVector { bits: 16 }
+    );
+    assert_eq!(cfg.consortium.data, None);
+
+    // Across machines: every member's address, as the README shows.
+    let across = dir.join("across");
+    let cfg = init_ok(
+        &across,
+        &[
+            "--dataset",
+            "breast-cancer",
+            "--providers",
+            "3",
+            "--aggregators",
+            "2",
+            "--coordinator-addr",
+            "10.0.0.1:7400",
+            "--aggregator-addr",
+            "10.0.0.2:7401",
+            "--aggregator-addr",
+            "10.0.0.3:7402",
+        ],
+    );
+    let ops = &cfg.operations;
+    assert_eq!(ops.coordinator, "10.0.0.1:7400".parse().unwrap());
+    assert_eq!(
+        ops.aggregators,
+        ["10.0.0.2:7401".parse().unwrap(), "10.0.0.3:7402".parse().unwrap()]
+    );
+
+    // A schema without --model, and --model without a schema, are usage errors.
+    let code = |args: &[&str]| zkagg_output(args).status.code();
+    let d = dir.join("x");
+    let d = d.to_str().unwrap();
+    assert_eq!(
+        code(&["init", "--dir", d, "--schema", schema.to_str().unwrap()]),
+        Some(2)
+    );
+    assert_eq!(code(&["init", "--dir", d, "--model", "logistic"]), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,7 +2,9 @@
 //!
 //! The config names everything that is run: the relation (bounded vector
 //! with its bit width, or R_train with the model kind and every training
-//! parameter), the sharing scheme (kind and threshold), the validity mode,
+//! parameter), the round-0 model, for R_train the public data schema (the
+//! columns a provider reads and the fixed feature scaling it applies before
+//! quantising), the sharing scheme (kind and threshold), the validity mode,
 //! the minimum batch and every party's key. [`crate::setup::Setup::new`]
 //! refuses a relation or sharing scheme that describes itself differently.
 //! The config id is SHA-256("zkagg/config/v1" || postcard(config)): every
@@ -62,6 +64,155 @@ pub enum RelationConfig {
     },
 }
 
+/// Most features a data schema may name (the model layer's own cap).
+pub const MAX_SCHEMA_FEATURES: usize = 1 << 12;
+/// Longest column name in a data schema, in bytes.
+pub const MAX_COLUMN_NAME_BYTES: usize = 256;
+
+/// One column of a [`DataSchema`] and its fixed affine scaling
+/// x' = (x - offset) / scale.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScaledColumn {
+    /// The column's name in a provider's CSV header.
+    pub name: String,
+    /// The offset (finite).
+    pub offset: f64,
+    /// The scale (finite, > 0).
+    pub scale: f64,
+}
+
+/// The public data schema of R_train: which columns a provider reads (the
+/// features in model order, and the label) and the scaling each gets before
+/// it is quantised to the training configuration's data format. It is fixed
+/// up front from public facts (a schema file), never from pooled data, and
+/// bound by the config id so that every provider scales alike. The protocol
+/// itself does not read it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataSchema {
+    /// The feature columns, in the model's order.
+    pub features: Vec<ScaledColumn>,
+    /// The label column (identity scaling, offset 0 and scale 1, for
+    /// binary labels).
+    pub label: ScaledColumn,
+}
+
+/// Which part of a [`DataSchema`] a [`SchemaDefect`] is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaPart {
+    /// The list of feature columns as a whole (its length).
+    Features,
+    /// Feature column i.
+    Feature(usize),
+    /// The label column.
+    Label,
+}
+
+impl std::fmt::Display for SchemaPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaPart::Features => f.write_str("the feature columns"),
+            SchemaPart::Feature(i) => write!(f, "feature column {i}"),
+            SchemaPart::Label => f.write_str("the label column"),
+        }
+    }
+}
+
+/// What is wrong with a [`DataSchema`], and where.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{part}, `{field}`: {reason}")]
+pub struct SchemaDefect {
+    /// The column.
+    pub part: SchemaPart,
+    /// The field of the column: `name`, `offset`, `scale` (or `features`).
+    pub field: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+impl DataSchema {
+    /// Checks the schema for a training configuration of `num_features`
+    /// features: one column per feature, names non-empty, at most
+    /// [`MAX_COLUMN_NAME_BYTES`] bytes and all different (the label's
+    /// included), every offset finite and every scale finite and > 0; a
+    /// binary label (`binary_label`) must be unscaled (offset 0, scale 1).
+    pub fn validate(&self, num_features: usize, binary_label: bool) -> Result<(), SchemaDefect> {
+        let defect = |part, field, reason| {
+            Err(SchemaDefect {
+                part,
+                field,
+                reason,
+            })
+        };
+        if self.features.len() != num_features {
+            return defect(
+                SchemaPart::Features,
+                "features",
+                format!(
+                    "{} feature columns for {num_features} features",
+                    self.features.len()
+                ),
+            );
+        }
+        let parts = (0..self.features.len())
+            .map(SchemaPart::Feature)
+            .chain(std::iter::once(SchemaPart::Label));
+        let mut names = BTreeSet::new();
+        for (part, c) in parts.zip(self.features.iter().chain(std::iter::once(&self.label))) {
+            if c.name.is_empty() || c.name.len() > MAX_COLUMN_NAME_BYTES {
+                return defect(
+                    part,
+                    "name",
+                    format!("a column name must be 1 to {MAX_COLUMN_NAME_BYTES} bytes"),
+                );
+            }
+            if !names.insert(c.name.as_str()) {
+                return defect(part, "name", format!("column `{}` is named twice", c.name));
+            }
+            if !c.offset.is_finite() {
+                return defect(part, "offset", format!("offset {} is not finite", c.offset));
+            }
+            if !(c.scale.is_finite() && c.scale > 0.0) {
+                return defect(
+                    part,
+                    "scale",
+                    format!("scale {} must be finite and > 0", c.scale),
+                );
+            }
+        }
+        if binary_label && (self.label.offset != 0.0 || self.label.scale != 1.0) {
+            return defect(
+                SchemaPart::Label,
+                "scale",
+                "a binary label is not scaled: offset 0, scale 1".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Largest magnitude of a bounded-vector model weight: w + floor(V / n)
+/// then never overflows (|V / n| < 2^31).
+pub const BOUNDED_MODEL_MAX: i64 = 1 << 62;
+
+impl RelationConfig {
+    /// The closed range of every model weight the relation admits (the
+    /// weights' fixed-point range for R_train).
+    pub fn model_range(&self) -> (i64, i64) {
+        match self {
+            RelationConfig::BoundedVector { .. } => (-BOUNDED_MODEL_MAX, BOUNDED_MODEL_MAX),
+            RelationConfig::Train { train, .. } => {
+                (train.model_format.min_int(), train.model_format.max_int())
+            }
+        }
+    }
+
+    /// Whether `model` has `dim` weights, each in [`Self::model_range`].
+    pub fn model_in_range(&self, dim: usize, model: &[i64]) -> bool {
+        let (lo, hi) = self.model_range();
+        model.len() == dim && model.iter().all(|w| (lo..=hi).contains(w))
+    }
+}
+
 /// The proof system providers prove with (ZK validity mode).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProofSystemConfig {
@@ -110,6 +261,13 @@ pub struct ConsortiumConfig {
     pub validity: ValidityMode,
     /// Minimum number of accepted contributions for a round to be released.
     pub min_batch: u32,
+    /// The model round 0 starts from (and every round until one releases):
+    /// d weights in the relation's range. The ledger refuses any other.
+    pub initial_model: Vec<i64>,
+    /// R_train's public data schema, if the config names one (the node's
+    /// providers need it; the in-process driver may take data already
+    /// scaled and quantised).
+    pub data: Option<DataSchema>,
     /// Public key of the coordinator.
     pub coordinator_key: [u8; 32],
     /// Public keys of the aggregators (S = len).
@@ -119,7 +277,7 @@ pub struct ConsortiumConfig {
 }
 
 /// The version written by this code.
-pub const CONFIG_VERSION: u32 = 2;
+pub const CONFIG_VERSION: u32 = 3;
 
 impl ConsortiumConfig {
     /// Checks internal consistency and every key: each must be a valid,
@@ -162,7 +320,31 @@ impl ConsortiumConfig {
             }
             RelationConfig::Train { train, .. } => {
                 train.widths().map_err(ConfigError::Train)?;
+                if train.dim() != self.dim as usize {
+                    return Err(ConfigError::RelationMismatch);
+                }
             }
+        }
+        match (&self.relation, &self.data) {
+            (_, None) => {}
+            (RelationConfig::Train { train, model }, Some(schema)) => {
+                schema
+                    .validate(train.num_features, *model == ModelKind::Logistic)
+                    .map_err(ConfigError::DataSchema)?;
+            }
+            (RelationConfig::BoundedVector { .. }, Some(_)) => {
+                return Err(ConfigError::DataSchema(SchemaDefect {
+                    part: SchemaPart::Features,
+                    field: "features",
+                    reason: "the bounded-vector relation reads no data".into(),
+                }))
+            }
+        }
+        if !self
+            .relation
+            .model_in_range(self.dim as usize, &self.initial_model)
+        {
+            return Err(ConfigError::InitialModel);
         }
         let mut seen = BTreeSet::new();
         for (party, bytes) in self.keys() {

@@ -163,9 +163,10 @@ impl<Rel: UpdateRelation, S> Coordinator<Rel, S> {
         Ok(applied)
     }
 
-    /// Opens the next round: from the last released model, or from
-    /// `initial` before any round closed.
-    pub fn open_round(&mut self, initial: &[i64]) -> Result<RoundHeader, AggError> {
+    /// Opens the next round: from the last released model, or from the
+    /// config's initial model before any round closed.
+    pub fn open_round(&mut self) -> Result<RoundHeader, AggError> {
+        let initial = &self.setup.config().initial_model;
         let header = RoundHeader {
             round: self.ledger.next_round(),
             model: self.ledger.released_model().unwrap_or(initial).to_vec(),

@@ -59,8 +59,9 @@ pub enum Fault {
     /// the relation's range.
     #[error("round header model out of range")]
     HeaderModelOutOfRange,
-    /// A round header whose model is not the last released one.
-    #[error("round header model is not the released model")]
+    /// A round header whose model is not the last released one (before
+    /// any release: not the config's initial model).
+    #[error("round header model is not the released (or initial) model")]
     HeaderModelNotReleased,
     /// An accepted set that is not strictly ascending, overlaps its
     /// rejections, or accepts a provider with no contribution before it.
@@ -200,6 +201,9 @@ pub enum ConfigError {
     /// A training configuration the model layer refuses.
     #[error("training configuration: {0}")]
     Train(ModelError),
+    /// A data schema that does not fit the relation.
+    #[error("data schema: {0}")]
+    DataSchema(crate::config::SchemaDefect),
 }
 
 /// Errors of roles, the bulletin, the coordinator and the simulation.

@@ -4,7 +4,8 @@
 //! - A provider registers once; the first registration on the bulletin is
 //!   the one everyone uses.
 //! - The coordinator opens round t (the next number, no round open) with a
-//!   model in the relation's range that equals the last released model.
+//!   model in the relation's range that equals the last released model
+//!   (before any release, the config's initial model).
 //! - While round t is open: one contribution per provider, one accepted set
 //!   per aggregator (strictly ascending, accepting only providers whose
 //!   contribution precedes it), one partial sum per aggregator, only after
@@ -219,10 +220,11 @@ impl<Rel: UpdateRelation, S> Ledger<Rel, S> {
                 if !self.setup.relation().model_in_range(&h.model) {
                     return Err(stray(Fault::HeaderModelOutOfRange));
                 }
-                if let Some(m) = &self.released {
-                    if m != &h.model {
-                        return Err(stray(Fault::HeaderModelNotReleased));
-                    }
+                // Before any release the round starts from the config's
+                // initial model, so the coordinator cannot pick it.
+                let expected = self.released.as_deref().unwrap_or(&cfg.initial_model);
+                if expected != h.model.as_slice() {
+                    return Err(stray(Fault::HeaderModelNotReleased));
                 }
                 self.open = Some(OpenRound {
                     model_digest: model_digest(&h.model),

@@ -375,9 +375,7 @@ impl BoundedVectorRelation {
     }
 }
 
-/// Largest magnitude of a bounded-vector model weight: w + floor(V / n)
-/// then never overflows (|V / n| < 2^31).
-pub const BOUNDED_MODEL_MAX: i64 = 1 << 62;
+pub use crate::config::BOUNDED_MODEL_MAX;
 
 impl UpdateRelation for BoundedVectorRelation {
     type ProverInput = Vec<i64>;
@@ -406,10 +404,7 @@ impl UpdateRelation for BoundedVectorRelation {
     }
 
     fn model_in_range(&self, model: &[i64]) -> bool {
-        model.len() == self.d
-            && model
-                .iter()
-                .all(|w| (-BOUNDED_MODEL_MAX..=BOUNDED_MODEL_MAX).contains(w))
+        self.config().model_in_range(self.d, model)
     }
 
     fn compute_update(&self, _model: &[i64], input: &Vec<i64>) -> Result<Vec<i64>, AggError> {
@@ -546,6 +541,7 @@ impl<M: Model> UpdateRelation for TrainRelation<M> {
 
     fn model_in_range(&self, model: &[i64]) -> bool {
         let f = &self.cfg.model_format;
+        // As `RelationConfig::model_in_range`, without cloning the config.
         model.len() == self.cfg.dim()
             && model
                 .iter()

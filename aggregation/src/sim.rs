@@ -8,7 +8,7 @@
 
 use crate::aggregator::AggregatorRound;
 use crate::bulletin::{Bulletin, Entry};
-use crate::config::{ConsortiumConfig, ValidityMode, CONFIG_VERSION};
+use crate::config::{ConsortiumConfig, DataSchema, ValidityMode, CONFIG_VERSION};
 use crate::coordinator::Coordinator;
 use crate::error::{AggError, ConfigError, Fault};
 use crate::ledger::Ledger;
@@ -157,6 +157,7 @@ pub struct ConsortiumBuilder<Rel, S> {
     validity: ValidityMode,
     min_batch: u32,
     initial_model: Option<Vec<i64>>,
+    data: Option<DataSchema>,
     seed: u64,
 }
 
@@ -171,6 +172,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> ConsortiumBuilder<Rel, S> {
             validity: ValidityMode::ZkProof,
             min_batch: 1,
             initial_model: None,
+            data: None,
             seed: 0,
         }
     }
@@ -199,6 +201,11 @@ impl<Rel: UpdateRelation, S: SharingScheme> ConsortiumBuilder<Rel, S> {
         self.initial_model = Some(m);
         self
     }
+    /// The public data schema the config names (R_train; default none).
+    pub fn data_schema(mut self, schema: DataSchema) -> Self {
+        self.data = Some(schema);
+        self
+    }
     /// Seed of the demo keys.
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
@@ -210,15 +217,22 @@ impl<Rel: UpdateRelation, S: SharingScheme> ConsortiumBuilder<Rel, S> {
         let coordinator_key = demo_keys(self.seed, 0, 1).remove(0);
         let aggregator_keys = demo_keys(self.seed, 1, self.sharing.num_parties());
         let provider_keys = demo_keys(self.seed, 2, self.providers);
+        let d = self.relation.dim();
+        let initial_model = self.initial_model.unwrap_or_else(|| vec![0; d]);
+        if !self.relation.model_in_range(&initial_model) {
+            return Err(ConfigError::InitialModel.into());
+        }
         let config = ConsortiumConfig {
             version: CONFIG_VERSION,
             name: self.name,
-            dim: self.relation.dim() as u32,
+            dim: d as u32,
             relation: self.relation.config(),
             proof_system: self.relation.proof_system(),
             sharing: self.sharing.config(),
             validity: self.validity,
             min_batch: self.min_batch,
+            initial_model,
+            data: self.data,
             coordinator_key: coordinator_key.verifying_key().to_bytes(),
             aggregator_keys: aggregator_keys
                 .iter()
@@ -229,11 +243,6 @@ impl<Rel: UpdateRelation, S: SharingScheme> ConsortiumBuilder<Rel, S> {
                 .map(|k| k.verifying_key().to_bytes())
                 .collect(),
         };
-        let d = self.relation.dim();
-        let initial_model = self.initial_model.unwrap_or_else(|| vec![0; d]);
-        if !self.relation.model_in_range(&initial_model) {
-            return Err(ConfigError::InitialModel.into());
-        }
         let setup = Arc::new(Setup::new(config, self.relation, self.sharing)?);
         let providers = provider_keys
             .into_iter()
@@ -249,7 +258,6 @@ impl<Rel: UpdateRelation, S: SharingScheme> ConsortiumBuilder<Rel, S> {
             aggregator_keys,
             providers,
             views,
-            initial_model,
         })
     }
 }
@@ -291,7 +299,6 @@ pub struct Consortium<Rel, S> {
     aggregator_keys: Vec<SigningKey>,
     providers: Vec<Provider<Rel, S>>,
     views: Vec<View<Rel, S>>,
-    initial_model: Vec<i64>,
 }
 
 /// Bound on message exchanges of one two-party check.
@@ -313,7 +320,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> Consortium<Rel, S> {
         self.coordinator
             .ledger()
             .released_model()
-            .unwrap_or(&self.initial_model)
+            .unwrap_or(&self.setup.config().initial_model)
     }
 
     /// The providers.
@@ -401,8 +408,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> Consortium<Rel, S> {
         rng: &mut R,
     ) -> Result<RoundReport, AggError> {
         let setup = self.setup.clone();
-        let initial = self.initial_model.clone();
-        let header = self.coordinator.open_round(&initial)?;
+        let header = self.coordinator.open_round()?;
         let round = header.round;
         let mut report = RoundReport {
             round,

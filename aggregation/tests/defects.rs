@@ -330,3 +330,34 @@ fn defect8_one_bound_everywhere_minus_two_to_the_b_minus_1_is_accepted_in_both_m
         }
     }
 }
+
+// ------------------------------ the round-0 model is the config's, bound by its id
+
+#[test]
+fn the_first_header_must_carry_the_configs_initial_model() {
+    use zkagg_aggregation::coordinator::Coordinator;
+    use zkagg_aggregation::sim::demo_keys;
+    let c = consortium(ValidityMode::ZkProof, S, 3);
+    let setup = c.setup().clone();
+    assert_eq!(setup.config().initial_model, vec![100; D]);
+    let key = demo_keys(7, 0, 1).remove(0);
+    let mut coord = Coordinator::new(setup.clone(), key).unwrap();
+    // Any other in-range model is refused, naming the coordinator.
+    let e = coord
+        .open_round_with(RoundHeader {
+            round: 0,
+            model: vec![0; D],
+        })
+        .unwrap_err();
+    assert_eq!(
+        e.blame(),
+        Some((PartyId::Coordinator, Fault::HeaderModelNotReleased))
+    );
+    assert_eq!(coord.open_round().unwrap().model, vec![100; D]);
+    // The initial model is in the config id, and must fit the relation.
+    let mut other = setup.config().clone();
+    other.initial_model[0] = 101;
+    assert_ne!(other.id(), setup.config().id());
+    other.initial_model.pop();
+    assert_eq!(other.validate(), Err(ConfigError::InitialModel));
+}

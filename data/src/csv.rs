@@ -8,6 +8,7 @@
 
 use super::error::DataError;
 use super::real::{quantise, Overflow, RealDataset, Standardizer};
+use super::scaling::Scaling;
 use std::path::Path;
 use zkagg_zk::field::FixedPoint;
 use zkagg_zk::model::{Dataset, LabelKind};
@@ -52,14 +53,50 @@ pub(crate) fn split_line(line: &str) -> Vec<String> {
     cells
 }
 
-/// Parses CSV text into a real-valued data set under `schema`.
-pub fn parse_csv(text: &str, schema: &CsvSchema) -> Result<RealDataset, DataError> {
-    let mut lines = text
-        .lines()
+/// Most columns a CSV header may have (features, the label and extra
+/// columns together).
+pub const MAX_CSV_COLUMNS: usize = 1 << 14;
+
+/// The non-blank lines of CSV text with their 1-based line numbers.
+fn data_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-        .filter(|(_, l)| !l.trim().is_empty());
+        .filter(|(_, l)| !l.trim().is_empty())
+}
+
+/// Parses CSV text into a real-valued data set under `schema`.
+pub fn parse_csv(text: &str, schema: &CsvSchema) -> Result<RealDataset, DataError> {
+    parse_csv_capped(text, schema, usize::MAX)
+}
+
+/// [`parse_csv`] refusing more than `max_rows` data rows
+/// ([`DataError::TooManyRows`]) and headers of more than
+/// [`MAX_CSV_COLUMNS`] columns ([`DataError::TooLarge`]), both before the
+/// rows are stored.
+pub fn parse_csv_capped(
+    text: &str,
+    schema: &CsvSchema,
+    max_rows: usize,
+) -> Result<RealDataset, DataError> {
+    // A byte-order mark (as spreadsheet programs write) is not part of a name.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = data_lines(text);
     let (_, header) = lines.next().ok_or(DataError::EmptyInput)?;
+    let columns = header.matches(',').count() + 1;
+    if columns > MAX_CSV_COLUMNS {
+        return Err(DataError::TooLarge {
+            what: "CSV columns",
+            limit: MAX_CSV_COLUMNS,
+            got: columns,
+        });
+    }
+    if let Some((line, _)) = data_lines(text).nth(max_rows.saturating_add(1)) {
+        return Err(DataError::TooManyRows {
+            line,
+            max: max_rows,
+        });
+    }
     let names = split_line(header);
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
@@ -149,15 +186,18 @@ pub fn parse_csv_fixed_with(
     if let Some(s) = standardizer {
         real = s.apply(&real)?;
     }
-    // Map in-memory row numbers back to file lines (blank lines are skipped).
-    let lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, _)| i + 1)
-        .skip(1)
-        .collect();
-    quantise(&real, format, kind, overflow).map_err(|e| match e {
+    quantise(&real, format, kind, overflow).map_err(|e| file_line(text, e))
+}
+
+/// Maps the row number of an error of [`quantise`] or [`Scaling::apply`]
+/// (row index + 2) back to the file's line (blank lines are skipped).
+fn file_line(text: &str, e: DataError) -> DataError {
+    let at = |line: usize| {
+        data_lines(text)
+            .nth(line.saturating_sub(1))
+            .map_or(line, |(l, _)| l)
+    };
+    match e {
         DataError::OutOfRange {
             line,
             column,
@@ -165,18 +205,50 @@ pub fn parse_csv_fixed_with(
             min,
             max,
         } => DataError::OutOfRange {
-            line: lines.get(line - 2).copied().unwrap_or(line),
+            line: at(line),
             column,
             value,
             min,
             max,
         },
         DataError::BadLabel { line, value } => DataError::BadLabel {
-            line: lines.get(line - 2).copied().unwrap_or(line),
+            line: at(line),
+            value,
+        },
+        DataError::NonFinite {
+            line,
+            column,
+            value,
+        } => DataError::NonFinite {
+            line: at(line),
+            column,
             value,
         },
         e => e,
-    })
+    }
+}
+
+/// A provider's own CSV file under the consortium's data schema: the
+/// columns `schema` names (by name, in any order; other columns are
+/// ignored), at most `max_rows` data rows, every feature scaled with the
+/// consortium's fixed `scaling` (and the label, for regression) and
+/// quantised in `format`. A value beyond the fixed-point range after
+/// scaling is winsorised and counted (as the built-in pipelines do); every
+/// other defect is an error with the file's line: a missing or repeated
+/// column, a row of the wrong width, a cell that is not a finite number, a
+/// binary label other than 0 or 1, too many rows. Returns the data set and
+/// the number of winsorised values.
+pub fn parse_provider_csv(
+    text: &str,
+    schema: &CsvSchema,
+    scaling: &Scaling,
+    format: FixedPoint,
+    kind: LabelKind,
+    max_rows: usize,
+) -> Result<(Dataset, usize), DataError> {
+    let real = parse_csv_capped(text, schema, max_rows)?;
+    let scaled = scaling.apply(&real).map_err(|e| file_line(text, e))?;
+    quantise(&scaled, format, kind, Overflow::Saturate).map_err(|e| file_line(text, e))
 }
 
 /// Reads a CSV file and quantises it strictly (see [`parse_csv_fixed`]).

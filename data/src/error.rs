@@ -172,6 +172,15 @@ pub enum DataError {
         /// The size found.
         got: usize,
     },
+    /// A CSV file with more data rows than allowed (the consortium's
+    /// `max_samples`), found at the first row past the cap.
+    #[error("line {line}: more than {max} data rows (the configuration's maximum)")]
+    TooManyRows {
+        /// 1-based line of the first row past the cap.
+        line: usize,
+        /// The cap.
+        max: usize,
+    },
     /// A least-squares fit whose normal equations are singular (collinear
     /// features or fewer rows than weights).
     #[error("the normal equations are singular")]

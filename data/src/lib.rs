@@ -6,8 +6,10 @@
 //! the consortium's configuration),
 //! standardisation (statistics of the training split, for the centralised
 //! baseline only), quantisation to the consortium's fixed-point format, a
-//! seeded test split and provider shards (possibly unequal), a CSV loader
-//! with typed errors for a provider's own file, float64 centralised
+//! seeded test split and provider shards (possibly unequal), the one shard
+//! rule for the bundled data sets by name ([`bundled`]), a CSV loader with
+//! typed, line-numbered errors and row caps for a provider's own file
+//! ([`parse_provider_csv`]), float64 centralised
 //! baselines (logistic regression, ordinary least squares) and a plaintext
 //! FedSGD driver over the native training step of [`zkagg_zk::model`].
 //!
@@ -31,6 +33,7 @@
 
 pub mod baseline;
 pub mod breast_cancer;
+pub mod bundled;
 pub mod csv;
 pub mod diabetes;
 mod error;
@@ -40,7 +43,11 @@ pub mod scaling;
 pub mod split;
 
 pub use baseline::{r_squared, LinearBaseline, LogisticBaseline};
-pub use csv::{load_csv_file, parse_csv, parse_csv_fixed, parse_csv_fixed_with, to_csv, CsvSchema};
+pub use bundled::{provider_shards, Bundled};
+pub use csv::{
+    load_csv_file, parse_csv, parse_csv_capped, parse_csv_fixed, parse_csv_fixed_with,
+    parse_provider_csv, to_csv, CsvSchema,
+};
 pub use error::DataError;
 pub use fedsgd::{accuracy, predictions, PlaintextFedSgd};
 pub use real::{quantise, Overflow, RealDataset, Standardizer};

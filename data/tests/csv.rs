@@ -197,3 +197,127 @@ fn file_loads() {
     assert_eq!(d.labels(), &[1, 0]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod provider_csv {
+    use super::*;
+    use zkagg_data::{parse_provider_csv, provider_shards, Bundled, Scaling};
+
+    /// x' = (x - 1) / 2 for both features; the binary label unscaled.
+    fn scaling() -> Scaling {
+        Scaling {
+            features: vec!["a".into(), "b".into()],
+            offset: vec![1.0, 1.0],
+            scale: vec![2.0, 2.0],
+            target_offset: 0.0,
+            target_scale: 1.0,
+        }
+    }
+
+    fn load(text: &str, max_rows: usize) -> Result<(Dataset, usize), DataError> {
+        parse_provider_csv(
+            text,
+            &schema(),
+            &scaling(),
+            Q44,
+            LabelKind::Binary,
+            max_rows,
+        )
+    }
+
+    #[test]
+    fn scales_quantises_and_winsorises() {
+        // a' = (3 - 1) / 2 = 1 -> 16; b' = (0 - 1) / 2 = -0.5 -> -8;
+        // a' = (99 - 1) / 2 = 49 saturates to 127.
+        let (d, saturated) = load("\u{feff}y,b,a\n1,0,3\n\n0,1,99\n", 10).unwrap();
+        assert_eq!(d.features(), &[16, -8, 127, 0]);
+        assert_eq!(d.labels(), &[1, 0]);
+        assert_eq!(saturated, 1);
+    }
+
+    #[test]
+    fn every_bad_row_names_its_line() {
+        let cases: [(&str, DataError); 4] = [
+            (
+                "a,b,y\n1,2,0\n\n1,x,1\n",
+                DataError::NonNumeric {
+                    line: 4,
+                    column: "b".into(),
+                    cell: "x".into(),
+                },
+            ),
+            (
+                "a,b,y\n1,2,0\n1,2\n",
+                DataError::WrongWidth {
+                    line: 3,
+                    expected: 3,
+                    got: 2,
+                },
+            ),
+            (
+                "a,b,y\n1,2,0\n\n\n1,NaN,1\n",
+                DataError::NonNumeric {
+                    line: 5,
+                    column: "b".into(),
+                    cell: "NaN".into(),
+                },
+            ),
+            (
+                "a,b,y\n1,2,0\n\n1,2,0.5\n",
+                DataError::BadLabel {
+                    line: 4,
+                    value: 0.5,
+                },
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(load(text, 10).unwrap_err(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn rows_past_the_cap_are_refused_before_they_are_read() {
+        let text = "a,b,y\n1,2,0\n1,2,1\n\n1,2,0\n";
+        assert!(load(text, 3).is_ok());
+        assert_eq!(
+            load(text, 2).unwrap_err(),
+            DataError::TooManyRows { line: 5, max: 2 }
+        );
+        let wide = format!(
+            "{}\n",
+            vec!["c"; zkagg_data::csv::MAX_CSV_COLUMNS + 1].join(",")
+        );
+        assert!(matches!(load(&wide, 2), Err(DataError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn a_header_that_does_not_match_the_schema_is_refused() {
+        assert_eq!(
+            load("a,B,y\n1,2,0\n", 10).unwrap_err(),
+            DataError::MissingColumn { name: "b".into() }
+        );
+        assert_eq!(
+            load("a,b,b,y\n1,2,3,0\n", 10).unwrap_err(),
+            DataError::DuplicateColumn { name: "b".into() }
+        );
+        assert_eq!(load("", 10).unwrap_err(), DataError::EmptyInput);
+        assert_eq!(load("a,b,y\n", 10).unwrap_err(), DataError::NoRows);
+    }
+
+    #[test]
+    fn bundled_shards_are_deterministic_and_capped() {
+        let b = Bundled::BreastCancer;
+        let scaling = Scaling::from_schema_csv(b.schema_csv()).unwrap();
+        let shards = |seed| {
+            provider_shards(&b.load(), &scaling, Q44, b.label_kind(), 3, 7, seed)
+                .unwrap()
+                .shards
+        };
+        let s = shards(5);
+        assert_eq!(s.len(), 3);
+        assert!(s.iter().all(|d| d.num_samples() == 7));
+        assert_eq!(s, shards(5));
+        assert_ne!(s, shards(6));
+        assert_eq!(Bundled::from_name("diabetes"), Some(Bundled::Diabetes));
+        assert_eq!(Bundled::from_name("iris"), None);
+    }
+}

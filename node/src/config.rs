@@ -29,14 +29,19 @@ use std::time::Duration;
 use thiserror::Error;
 use toml::Spanned;
 use zkagg_aggregation::config::{
-    ConsortiumConfig, ProofSystemConfig, RelationConfig, SharingConfig, ValidityMode,
-    CONFIG_VERSION,
+    ConsortiumConfig, DataSchema, ModelKind, ProofSystemConfig, RelationConfig, ScaledColumn,
+    SchemaPart, SharingConfig, ValidityMode, CONFIG_VERSION,
 };
-use zkagg_aggregation::relation::BoundedVectorRelation;
-use zkagg_aggregation::setup::Setup;
+use zkagg_aggregation::error::ConfigError;
+use zkagg_aggregation::relation::{BoundedVectorRelation, TrainRelation, UpdateRelation};
+use zkagg_aggregation::setup::{Setup, SharingScheme};
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
 use zkagg_mpc::sharing::additive::Additive;
 use zkagg_mpc::sharing::shamir::Shamir;
+use zkagg_zk::field::FixedPoint;
+use zkagg_zk::model::{
+    LearningRate, LinearRegression, LogisticRegression, ModelError, TrainConfig,
+};
 use zkagg_zk::proof_system::Backend;
 
 /// Largest consortium file read (bytes).
@@ -167,21 +172,89 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The relation, as written in the file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum RelationEntry {
-    /// Bounded vector with a signed bit width.
-    BoundedVector {
-        /// The bit width.
-        bits: u32,
-    },
+/// Which relation the file names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RelationKind {
+    /// Bounded vector with a signed bit width (key `bits`).
+    BoundedVector,
+    /// R_train (keys `model`, `num_features`, `max_samples`, `clip_bound`,
+    /// `data_format`, `model_format`, `learning_rate`).
+    Train,
+}
+
+/// The model of R_train, as written in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum ModelEntry {
+    /// Logistic regression (binary labels).
+    Logistic,
+    /// Linear regression (continuous labels).
+    Linear,
+}
+
+/// A fixed-point format, as written in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixedPointEntry {
+    frac_bits: u32,
+    total_bits: u32,
+}
+
+/// A learning rate num / 2^frac_bits, as written in the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LearningRateEntry {
+    num: u64,
+    frac_bits: u32,
+}
+
+/// The `[consortium.relation]` table: `kind` and the keys of that kind
+/// (a key of the other kind is refused at its line). A flat table rather
+/// than a tagged enum so that every value keeps its position for errors.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelationEntry {
+    kind: Spanned<RelationKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bits: Option<Spanned<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model: Option<Spanned<ModelEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    num_features: Option<Spanned<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_samples: Option<Spanned<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    clip_bound: Option<Spanned<u64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data_format: Option<Spanned<FixedPointEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model_format: Option<Spanned<FixedPointEntry>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    learning_rate: Option<Spanned<LearningRateEntry>>,
+}
+
+/// One column of the data schema, as written in the file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnEntry {
+    name: Spanned<String>,
+    offset: Spanned<f64>,
+    scale: Spanned<f64>,
+}
+
+/// The `[consortium.data]` table: R_train's data schema.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataEntry {
+    label: ColumnEntry,
+    features: Spanned<Vec<ColumnEntry>>,
 }
 
 /// The sharing scheme, as written in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum SharingEntry {
+enum SharingEntry {
     /// Additive S-of-S.
     Additive,
     /// Shamir t-of-S.
@@ -194,27 +267,21 @@ pub enum SharingEntry {
 /// The proof system, as written in the file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ProofSystemEntry {
+enum ProofSystemEntry {
     /// libspartan 0.9's NIZK (the reference backend).
     #[default]
     Libspartan,
     /// zkagg's own Spartan NIZK over Hyrax commitments.
     HyraxSpartan,
-}
-
-impl ProofSystemEntry {
-    fn backend(self) -> Backend {
-        match self {
-            ProofSystemEntry::Libspartan => Backend::Libspartan,
-            ProofSystemEntry::HyraxSpartan => Backend::HyraxSpartan,
-        }
-    }
+    /// libspartan's SNARK (not run by the services: [`build_setup`]
+    /// refuses it, but the file still says what the config is).
+    LibspartanSnark,
 }
 
 /// The validity mode, as written in the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ValidityEntry {
+enum ValidityEntry {
     /// Zero-knowledge proofs.
     ZkProof,
     /// Two-party bound check.
@@ -227,16 +294,19 @@ pub enum ValidityEntry {
 struct ConsortiumSection {
     version: u32,
     name: String,
-    dim: u32,
-    relation: RelationEntry,
+    dim: Spanned<u32>,
     #[serde(default)]
     proof_system: ProofSystemEntry,
     sharing: SharingEntry,
     validity: ValidityEntry,
     min_batch: u32,
+    initial_model: Spanned<Vec<i64>>,
     coordinator_key: Spanned<String>,
     aggregator_keys: Vec<Spanned<String>>,
     provider_keys: Vec<Spanned<String>>,
+    relation: Spanned<RelationEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data: Option<Spanned<DataEntry>>,
 }
 
 /// Deadlines of a round, in milliseconds.
@@ -275,7 +345,8 @@ pub struct Operations {
     pub deadlines: Deadlines,
     /// Number of rounds to run.
     pub rounds: u64,
-    /// Seed of the demo inputs ([`demo_update`]).
+    /// Seed of the demo inputs ([`demo_update`]) and of the shards of a
+    /// bundled data set (`zkagg_data::provider_shards`).
     pub seed: u64,
     /// The coordinator's database (relative paths are from the file's folder).
     pub coordinator_db: PathBuf,
@@ -319,12 +390,232 @@ fn unhex32(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
+/// The key a TOML error's position is on (the text before `=` on its line,
+/// or a table header), if any.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |n| n + 1);
+    let line = text.get(start..)?.lines().next()?.trim();
+    if line.starts_with('[') {
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned(),
+        );
+    }
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim();
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+/// A syntax error at a span, naming `key`.
+type SpanError = (std::ops::Range<usize>, String);
+
+fn need<'a, T>(
+    o: &'a Option<Spanned<T>>,
+    key: &str,
+    table: &std::ops::Range<usize>,
+) -> Result<&'a T, SpanError> {
+    o.as_ref().map(|v| v.get_ref()).ok_or_else(|| {
+        (
+            table.clone(),
+            format!("`relation.{key}` is missing (the train relation needs it)"),
+        )
+    })
+}
+
+impl RelationEntry {
+    /// The relation config, or the span and message of the first bad key.
+    fn to_config(&self, table: std::ops::Range<usize>) -> Result<RelationConfig, SpanError> {
+        let train_keys = self.train_keys();
+        let not_of = |key: &str, span: std::ops::Range<usize>, kind: &str| {
+            Err((span, format!("not a key of the {kind} relation (`{key}`)")))
+        };
+        match self.kind.get_ref() {
+            RelationKind::BoundedVector => {
+                if let Some((key, Some(span))) = train_keys.into_iter().find(|(_, s)| s.is_some()) {
+                    return not_of(key, span, "bounded-vector");
+                }
+                let bits = self
+                    .bits
+                    .as_ref()
+                    .ok_or_else(|| (table, "`relation.bits` is missing".to_owned()))?;
+                Ok(RelationConfig::BoundedVector {
+                    bits: *bits.get_ref(),
+                })
+            }
+            RelationKind::Train => {
+                if let Some(b) = &self.bits {
+                    return not_of("bits", b.span(), "train");
+                }
+                let size = |v: &u64| usize::try_from(*v).unwrap_or(usize::MAX);
+                let fmt = |f: &FixedPointEntry| FixedPoint {
+                    frac_bits: f.frac_bits,
+                    total_bits: f.total_bits,
+                };
+                let lr = need(&self.learning_rate, "learning_rate", &table)?;
+                let train = TrainConfig {
+                    num_features: size(need(&self.num_features, "num_features", &table)?),
+                    max_samples: size(need(&self.max_samples, "max_samples", &table)?),
+                    data_format: fmt(need(&self.data_format, "data_format", &table)?),
+                    model_format: fmt(need(&self.model_format, "model_format", &table)?),
+                    learning_rate: LearningRate {
+                        num: lr.num,
+                        frac_bits: lr.frac_bits,
+                    },
+                    clip_bound: *need(&self.clip_bound, "clip_bound", &table)?,
+                };
+                let model = match need(&self.model, "model", &table)? {
+                    ModelEntry::Logistic => ModelKind::Logistic,
+                    ModelEntry::Linear => ModelKind::Linear,
+                };
+                Ok(RelationConfig::Train { model, train })
+            }
+        }
+    }
+
+    /// The train relation's keys and the spans of those present.
+    fn train_keys(&self) -> [(&'static str, Option<std::ops::Range<usize>>); 7] {
+        [
+            ("model", self.model.as_ref().map(Spanned::span)),
+            (
+                "num_features",
+                self.num_features.as_ref().map(Spanned::span),
+            ),
+            ("max_samples", self.max_samples.as_ref().map(Spanned::span)),
+            ("clip_bound", self.clip_bound.as_ref().map(Spanned::span)),
+            ("data_format", self.data_format.as_ref().map(Spanned::span)),
+            (
+                "model_format",
+                self.model_format.as_ref().map(Spanned::span),
+            ),
+            (
+                "learning_rate",
+                self.learning_rate.as_ref().map(Spanned::span),
+            ),
+        ]
+    }
+
+    /// The span of a relation key named by the model layer.
+    fn span_of(&self, param: &str) -> Option<std::ops::Range<usize>> {
+        self.train_keys()
+            .into_iter()
+            .find(|(k, _)| *k == param)
+            .and_then(|(_, s)| s)
+    }
+
+    fn from_config(r: &RelationConfig) -> RelationEntry {
+        fn sp<T>(v: T) -> Option<Spanned<T>> {
+            Some(Spanned::new(0..0, v))
+        }
+        let fmt = |f: &FixedPoint| {
+            sp(FixedPointEntry {
+                frac_bits: f.frac_bits,
+                total_bits: f.total_bits,
+            })
+        };
+        let none = RelationEntry {
+            kind: Spanned::new(0..0, RelationKind::BoundedVector),
+            bits: None,
+            model: None,
+            num_features: None,
+            max_samples: None,
+            clip_bound: None,
+            data_format: None,
+            model_format: None,
+            learning_rate: None,
+        };
+        match r {
+            RelationConfig::BoundedVector { bits } => RelationEntry {
+                bits: sp(*bits),
+                ..none
+            },
+            RelationConfig::Train { model, train } => RelationEntry {
+                kind: Spanned::new(0..0, RelationKind::Train),
+                model: sp(match model {
+                    ModelKind::Logistic => ModelEntry::Logistic,
+                    ModelKind::Linear => ModelEntry::Linear,
+                }),
+                num_features: sp(train.num_features as u64),
+                max_samples: sp(train.max_samples as u64),
+                clip_bound: sp(train.clip_bound),
+                data_format: fmt(&train.data_format),
+                model_format: fmt(&train.model_format),
+                learning_rate: sp(LearningRateEntry {
+                    num: train.learning_rate.num,
+                    frac_bits: train.learning_rate.frac_bits,
+                }),
+                ..none
+            },
+        }
+    }
+}
+
+impl ColumnEntry {
+    fn to_column(&self) -> ScaledColumn {
+        ScaledColumn {
+            name: self.name.get_ref().clone(),
+            offset: *self.offset.get_ref(),
+            scale: *self.scale.get_ref(),
+        }
+    }
+
+    fn from_column(c: &ScaledColumn) -> ColumnEntry {
+        ColumnEntry {
+            name: Spanned::new(0..0, c.name.clone()),
+            offset: Spanned::new(0..0, c.offset),
+            scale: Spanned::new(0..0, c.scale),
+        }
+    }
+
+    fn span_of(&self, field: &str) -> std::ops::Range<usize> {
+        match field {
+            "name" => self.name.span(),
+            "offset" => self.offset.span(),
+            _ => self.scale.span(),
+        }
+    }
+}
+
+impl DataEntry {
+    fn to_schema(&self) -> DataSchema {
+        DataSchema {
+            features: self
+                .features
+                .get_ref()
+                .iter()
+                .map(ColumnEntry::to_column)
+                .collect(),
+            label: self.label.to_column(),
+        }
+    }
+
+    /// The span of the part of the schema a defect names.
+    fn span_of(&self, part: SchemaPart, field: &str) -> std::ops::Range<usize> {
+        match part {
+            SchemaPart::Features => self.features.span(),
+            SchemaPart::Feature(i) => self
+                .features
+                .get_ref()
+                .get(i)
+                .map_or(self.features.span(), |c| c.span_of(field)),
+            SchemaPart::Label => self.label.span_of(field),
+        }
+    }
+}
+
 impl NodeConfig {
     /// Parses a consortium file's text (`path` names it in errors; relative
-    /// paths are resolved against its folder).
+    /// paths are resolved against its folder). Every error the file's text
+    /// causes names the key and its line and column.
     pub fn parse(path: &Path, text: &str) -> Result<NodeConfig, ConfigFileError> {
         let syntax = |span: Option<std::ops::Range<usize>>, message: String| {
-            let (line, column) = span.map_or((0, 0), |s| line_col(text, s.start));
+            let (line, column) = span.clone().map_or((0, 0), |s| line_col(text, s.start));
+            let message = match span.and_then(|s| key_at(text, s.start)) {
+                Some(key) if !message.contains(&format!("`{key}`")) => {
+                    format!("`{key}`: {message}")
+                }
+                _ => message,
+            };
             ConfigFileError::Syntax {
                 path: path.to_path_buf(),
                 line,
@@ -339,14 +630,35 @@ impl NodeConfig {
                 .ok_or_else(|| syntax(Some(k.span()), "a key must be 64 hex digits".into()))
         };
         let c = &file.consortium;
+        let relation = c
+            .relation
+            .get_ref()
+            .to_config(c.relation.span())
+            .map_err(|(span, m)| syntax(Some(span), m))?;
+        if let (RelationConfig::Train { train, .. }, Some(nf)) =
+            (&relation, &c.relation.get_ref().num_features)
+        {
+            if train.dim() != *c.dim.get_ref() as usize {
+                return Err(syntax(
+                    Some(nf.span()),
+                    format!(
+                        "{} features need `dim` = {} (a weight per feature and a bias)",
+                        train.num_features,
+                        train.dim()
+                    ),
+                ));
+            }
+        }
         let consortium = ConsortiumConfig {
             version: c.version,
             name: c.name.clone(),
-            dim: c.dim,
-            relation: match c.relation {
-                RelationEntry::BoundedVector { bits } => RelationConfig::BoundedVector { bits },
+            dim: *c.dim.get_ref(),
+            relation,
+            proof_system: match c.proof_system {
+                ProofSystemEntry::Libspartan => ProofSystemConfig::Nizk(Backend::Libspartan),
+                ProofSystemEntry::HyraxSpartan => ProofSystemConfig::Nizk(Backend::HyraxSpartan),
+                ProofSystemEntry::LibspartanSnark => ProofSystemConfig::LibspartanSnark,
             },
-            proof_system: ProofSystemConfig::Nizk(c.proof_system.backend()),
             sharing: match c.sharing {
                 SharingEntry::Additive => SharingConfig::Additive,
                 SharingEntry::Shamir { threshold } => SharingConfig::Shamir { threshold },
@@ -356,6 +668,8 @@ impl NodeConfig {
                 ValidityEntry::Mpc2pc => ValidityMode::Mpc2pc,
             },
             min_batch: c.min_batch,
+            initial_model: c.initial_model.get_ref().clone(),
+            data: c.data.as_ref().map(|d| d.get_ref().to_schema()),
             coordinator_key: key(&c.coordinator_key)?,
             aggregator_keys: c
                 .aggregator_keys
@@ -364,12 +678,29 @@ impl NodeConfig {
                 .collect::<Result<_, _>>()?,
             provider_keys: c.provider_keys.iter().map(key).collect::<Result<_, _>>()?,
         };
-        consortium
-            .validate()
-            .map_err(|e| ConfigFileError::Consortium {
-                path: path.to_path_buf(),
-                error: e.into(),
-            })?;
+        if let Err(e) = consortium.validate() {
+            let rel = c.relation.get_ref();
+            // Point at the key a defect is in, where one is.
+            let span = match &e {
+                ConfigError::InitialModel => Some(c.initial_model.span()),
+                ConfigError::RelationMismatch => Some(c.dim.span()),
+                ConfigError::BitWidth(_) => rel.bits.as_ref().map(Spanned::span),
+                ConfigError::Train(ModelError::BadParameter { param, .. }) => rel.span_of(param),
+                ConfigError::DataSchema(d) => c
+                    .data
+                    .as_ref()
+                    .map(|data| data.get_ref().span_of(d.part, d.field))
+                    .or(Some(c.relation.span())),
+                _ => None,
+            };
+            return Err(match span {
+                Some(span) => syntax(Some(span), e.to_string()),
+                None => ConfigFileError::Consortium {
+                    path: path.to_path_buf(),
+                    error: e.into(),
+                },
+            });
+        }
         let mut ops = file.operations;
         let bad = |message: String| ConfigFileError::Operations {
             path: path.to_path_buf(),
@@ -421,7 +752,8 @@ impl NodeConfig {
         Self::parse(path, &text)
     }
 
-    /// The file text of a config (paths as given).
+    /// The file text of a config (paths as given); [`NodeConfig::parse`]
+    /// reads it back to the same config.
     pub fn to_toml(&self) -> String {
         let c = &self.consortium;
         let sp = |k: &[u8; 32]| Spanned::new(0..0, hex(k));
@@ -429,18 +761,15 @@ impl NodeConfig {
             consortium: ConsortiumSection {
                 version: c.version,
                 name: c.name.clone(),
-                dim: c.dim,
-                relation: match c.relation {
-                    RelationConfig::BoundedVector { bits } => RelationEntry::BoundedVector { bits },
-                    // Not written by `generate`; R_train files come later.
-                    RelationConfig::Train { .. } => RelationEntry::BoundedVector { bits: 0 },
-                },
+                dim: Spanned::new(0..0, c.dim),
                 proof_system: match c.proof_system {
+                    ProofSystemConfig::Nizk(Backend::Libspartan) => ProofSystemEntry::Libspartan,
                     ProofSystemConfig::Nizk(Backend::HyraxSpartan) => {
                         ProofSystemEntry::HyraxSpartan
                     }
-                    // The SNARK is not run by the services.
-                    _ => ProofSystemEntry::Libspartan,
+                    ProofSystemConfig::LibspartanSnark => ProofSystemEntry::LibspartanSnark,
+                    // `Backend` is non-exhaustive; every backend it has is above.
+                    ProofSystemConfig::Nizk(_) => ProofSystemEntry::Libspartan,
                 },
                 sharing: match c.sharing {
                     SharingConfig::Additive => SharingEntry::Additive,
@@ -451,9 +780,23 @@ impl NodeConfig {
                     ValidityMode::Mpc2pc => ValidityEntry::Mpc2pc,
                 },
                 min_batch: c.min_batch,
+                initial_model: Spanned::new(0..0, c.initial_model.clone()),
                 coordinator_key: sp(&c.coordinator_key),
                 aggregator_keys: c.aggregator_keys.iter().map(sp).collect(),
                 provider_keys: c.provider_keys.iter().map(sp).collect(),
+                relation: Spanned::new(0..0, RelationEntry::from_config(&c.relation)),
+                data: c.data.as_ref().map(|d| {
+                    Spanned::new(
+                        0..0,
+                        DataEntry {
+                            label: ColumnEntry::from_column(&d.label),
+                            features: Spanned::new(
+                                0..0,
+                                d.features.iter().map(ColumnEntry::from_column).collect(),
+                            ),
+                        },
+                    )
+                }),
             },
             operations: self.operations.clone(),
         };
@@ -466,37 +809,106 @@ impl NodeConfig {
     }
 }
 
-/// The public parameters a config names, with its sharing scheme.
+/// The public parameters a config names: its relation (and model) and its
+/// sharing scheme. Code that works for any of them implements
+/// [`SetupVisitor`] once and runs through [`AnySetup::visit`].
 pub enum AnySetup {
     /// Bounded vector, additive sharing.
     BoundedAdditive(Setup<BoundedVectorRelation, Additive>),
     /// Bounded vector, Shamir sharing.
     BoundedShamir(Setup<BoundedVectorRelation, Shamir>),
+    /// R_train with logistic regression, additive sharing.
+    LogisticAdditive(Setup<TrainRelation<LogisticRegression>, Additive>),
+    /// R_train with logistic regression, Shamir sharing.
+    LogisticShamir(Setup<TrainRelation<LogisticRegression>, Shamir>),
+    /// R_train with linear regression, additive sharing.
+    LinearAdditive(Setup<TrainRelation<LinearRegression>, Additive>),
+    /// R_train with linear regression, Shamir sharing.
+    LinearShamir(Setup<TrainRelation<LinearRegression>, Shamir>),
 }
 
-/// Builds the `Setup` a config names (bounded-vector relation only; R_train
-/// support comes later).
-pub fn build_setup(config: &ConsortiumConfig) -> Result<AnySetup, AggError> {
-    let RelationConfig::BoundedVector { bits } = config.relation else {
-        return Err(zkagg_aggregation::error::ConfigError::RelationMismatch.into());
-    };
-    let ProofSystemConfig::Nizk(backend) = config.proof_system else {
-        return Err(zkagg_aggregation::error::ConfigError::RelationMismatch.into());
-    };
-    let rel = BoundedVectorRelation::with_backend(config.dim as usize, bits as usize, backend)?;
+/// Something done with a setup of any relation and sharing scheme: the one
+/// place where the concrete types are chosen is [`AnySetup::visit`].
+pub trait SetupVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Does it with `setup`.
+    fn visit<Rel, S>(self, setup: Setup<Rel, S>) -> Self::Output
+    where
+        Rel: crate::input::NodeRelation,
+        S: SharingScheme + Send + Sync + 'static;
+}
+
+impl AnySetup {
+    /// Hands the setup to `v` with its concrete types.
+    pub fn visit<V: SetupVisitor>(self, v: V) -> V::Output {
+        match self {
+            AnySetup::BoundedAdditive(s) => v.visit(s),
+            AnySetup::BoundedShamir(s) => v.visit(s),
+            AnySetup::LogisticAdditive(s) => v.visit(s),
+            AnySetup::LogisticShamir(s) => v.visit(s),
+            AnySetup::LinearAdditive(s) => v.visit(s),
+            AnySetup::LinearShamir(s) => v.visit(s),
+        }
+    }
+}
+
+/// The setup of `relation` under the config's sharing scheme.
+fn with_sharing<Rel: UpdateRelation>(
+    config: &ConsortiumConfig,
+    relation: Rel,
+    additive: impl FnOnce(Setup<Rel, Additive>) -> AnySetup,
+    shamir: impl FnOnce(Setup<Rel, Shamir>) -> AnySetup,
+) -> Result<AnySetup, AggError> {
     let s = config.num_aggregators();
     Ok(match config.sharing {
-        SharingConfig::Additive => AnySetup::BoundedAdditive(Setup::new(
+        SharingConfig::Additive => additive(Setup::new(
             config.clone(),
-            rel,
+            relation,
             Additive::new(s).map_err(AggError::from)?,
         )?),
-        SharingConfig::Shamir { threshold } => AnySetup::BoundedShamir(Setup::new(
+        SharingConfig::Shamir { threshold } => shamir(Setup::new(
             config.clone(),
-            rel,
+            relation,
             Shamir::new(threshold as usize, s).map_err(AggError::from)?,
         )?),
     })
+}
+
+/// Builds the `Setup` a config names: the bounded-vector relation or R_train
+/// (logistic or linear), with additive or Shamir sharing, proven with a
+/// NIZK backend (libspartan or hyrax-spartan; the SNARK is refused, the
+/// services keep no preprocessing cache).
+pub fn build_setup(config: &ConsortiumConfig) -> Result<AnySetup, AggError> {
+    let ProofSystemConfig::Nizk(backend) = config.proof_system else {
+        return Err(ConfigError::RelationMismatch.into());
+    };
+    match &config.relation {
+        RelationConfig::BoundedVector { bits } => with_sharing(
+            config,
+            BoundedVectorRelation::with_backend(config.dim as usize, *bits as usize, backend)?,
+            AnySetup::BoundedAdditive,
+            AnySetup::BoundedShamir,
+        ),
+        RelationConfig::Train {
+            model: ModelKind::Logistic,
+            train,
+        } => with_sharing(
+            config,
+            TrainRelation::with_backend(train.clone(), LogisticRegression, backend)?,
+            AnySetup::LogisticAdditive,
+            AnySetup::LogisticShamir,
+        ),
+        RelationConfig::Train {
+            model: ModelKind::Linear,
+            train,
+        } => with_sharing(
+            config,
+            TrainRelation::with_backend(train.clone(), LinearRegression, backend)?,
+            AnySetup::LinearAdditive,
+            AnySetup::LinearShamir,
+        ),
+    }
 }
 
 /// The demo input of provider `i` in round `t` for a bounded-vector relation
@@ -596,10 +1008,14 @@ pub struct GenerateParams {
     pub aggregators: usize,
     /// Number of providers.
     pub providers: usize,
-    /// Dimension d.
+    /// Dimension d (for R_train, `num_features + 1`).
     pub dim: u32,
-    /// Bit width of the bounded-vector relation.
-    pub bits: u32,
+    /// The relation.
+    pub relation: RelationConfig,
+    /// R_train's data schema, if any.
+    pub data: Option<DataSchema>,
+    /// The round-0 model (zeros when `None`).
+    pub initial_model: Option<Vec<i64>>,
     /// Sharing scheme.
     pub sharing: SharingConfig,
     /// The proof system's backend.
@@ -662,11 +1078,16 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
         version: CONFIG_VERSION,
         name: p.name.clone(),
         dim: p.dim,
-        relation: RelationConfig::BoundedVector { bits: p.bits },
+        relation: p.relation.clone(),
         proof_system: ProofSystemConfig::Nizk(p.backend),
         sharing: p.sharing,
         validity: ValidityMode::ZkProof,
         min_batch: p.min_batch,
+        initial_model: p
+            .initial_model
+            .clone()
+            .unwrap_or_else(|| vec![0; p.dim as usize]),
+        data: p.data.clone(),
         coordinator_key: vk(&coordinator),
         aggregator_keys: aggregators.iter().map(vk).collect(),
         provider_keys: providers.iter().map(vk).collect(),

@@ -14,7 +14,7 @@
 //!
 //! Neither file is trusted by the auditor: it re-checks everything.
 
-use crate::config::{build_setup, AnySetup, Member, NodeConfig};
+use crate::config::{build_setup, Member, NodeConfig, SetupVisitor};
 use crate::frame::{Control, WireMessage};
 use crate::service::{service_limits, ServiceError, View};
 use crate::transport::Client;
@@ -77,14 +77,36 @@ pub async fn fetch(
     );
     let addr = config.operations.coordinator;
     let run = async {
-        match build_setup(&config.consortium)? {
-            AnySetup::BoundedAdditive(s) => follow_all(&client, addr, Arc::new(s)).await,
-            AnySetup::BoundedShamir(s) => follow_all(&client, addr, Arc::new(s)).await,
-        }
+        build_setup(&config.consortium)?
+            .visit(FollowAll {
+                client: &client,
+                addr,
+            })
+            .await
     };
     tokio::time::timeout(bound, run).await.map_err(|_| {
         ServiceError::Network(format!("the bulletin did not arrive within {bound:?}"))
     })?
+}
+
+/// Follows the bulletin to its end with the config's setup.
+struct FollowAll<'a> {
+    client: &'a Client,
+    addr: std::net::SocketAddr,
+}
+
+impl<'a> SetupVisitor for FollowAll<'a> {
+    type Output = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Bulletin, ServiceError>> + Send + 'a>,
+    >;
+
+    fn visit<Rel, S>(self, setup: Setup<Rel, S>) -> Self::Output
+    where
+        Rel: crate::input::NodeRelation,
+        S: zkagg_aggregation::setup::SharingScheme + Send + Sync + 'static,
+    {
+        Box::pin(follow_all(self.client, self.addr, Arc::new(setup)))
+    }
 }
 
 async fn follow_all<Rel: UpdateRelation, S>(

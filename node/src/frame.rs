@@ -463,6 +463,8 @@ mod tests {
             sharing: SharingConfig::Additive,
             validity: ValidityMode::ZkProof,
             min_batch: 1,
+            initial_model: Vec::new(),
+            data: None,
             coordinator_key: [0; 32],
             aggregator_keys: vec![[1; 32]; s],
             provider_keys: vec![[2; 32]; n],

@@ -17,6 +17,7 @@ pub mod bulletin_service;
 pub mod config;
 pub mod export;
 pub mod frame;
+pub mod input;
 pub mod metrics;
 pub mod pki;
 pub mod service;

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use zkagg_aggregation::config::SharingConfig;
+use zkagg_aggregation::config::{RelationConfig, SharingConfig};
 use zkagg_aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg_node::config::{
     build_setup, demo_update, generate, AnySetup, ConfigFileError, Deadlines, GenerateParams,
@@ -23,7 +23,9 @@ fn params(sharing: SharingConfig) -> GenerateParams {
         aggregators: 3,
         providers: 4,
         dim: 6,
-        bits: 16,
+        relation: RelationConfig::BoundedVector { bits: 16 },
+        data: None,
+        initial_model: None,
         sharing,
         backend: zkagg_zk::proof_system::Backend::Libspartan,
         min_batch: 2,
@@ -151,4 +153,146 @@ fn demo_updates_are_deterministic_and_in_range() {
     assert_ne!(a, demo_update(3, ProviderId(2), 0, 6, 16));
     assert_ne!(a, demo_update(3, ProviderId(1), 1, 6, 16));
     assert!(a.iter().all(|x| (-(1 << 14)..(1 << 14)).contains(x)));
+}
+
+/// An R_train consortium: logistic regression on 3 features with a
+/// hand-given scaling (awkward floats included) and a non-zero initial model.
+fn train_params() -> GenerateParams {
+    use zkagg_aggregation::config::{DataSchema, ModelKind, ScaledColumn};
+    let mut train = zkagg_zk::model::TrainConfig::breast_cancer_compact(5);
+    train.num_features = 3;
+    let col = |name: &str, offset: f64, scale: f64| ScaledColumn {
+        name: name.into(),
+        offset,
+        scale,
+    };
+    GenerateParams {
+        dim: 4,
+        relation: RelationConfig::Train {
+            model: ModelKind::Logistic,
+            train,
+        },
+        data: Some(DataSchema {
+            features: vec![
+                col("mean radius", 14.127, 7.042),
+                col("x \"quoted\", with comma", 0.1 + 0.2, 1e-300),
+                col("z", -0.0, 1.7976931348623157e308),
+            ],
+            label: col("diagnosis", 0.0, 1.0),
+        }),
+        initial_model: Some(vec![-3, 0, 7, 100]),
+        ..params(SharingConfig::Shamir { threshold: 2 })
+    }
+}
+
+#[test]
+fn a_train_config_round_trips_exactly_and_its_id_binds_every_part() {
+    let dir = temp_dir("train");
+    let g = generate(&dir, &train_params()).unwrap();
+    let text = std::fs::read_to_string(&g.config_file).unwrap();
+    let cfg = NodeConfig::parse(&g.config_file, &text).unwrap();
+    assert_eq!(cfg.consortium, g.config.consortium);
+    let again = NodeConfig::parse(&g.config_file, &cfg.to_toml()).unwrap();
+    assert_eq!(again.consortium, cfg.consortium);
+    // Bit-exact floats, the sign of zero included.
+    let data = cfg.consortium.data.as_ref().unwrap();
+    assert_eq!(data.features[1].offset.to_bits(), (0.1f64 + 0.2).to_bits());
+    assert_eq!(data.features[2].offset.to_bits(), (-0.0f64).to_bits());
+    assert!(matches!(
+        build_setup(&cfg.consortium).unwrap(),
+        AnySetup::LogisticShamir(s) if s.config_id() == cfg.consortium.id()
+    ));
+    // Linear regression, additive sharing, zkagg's own backend.
+    let mut linear = cfg.consortium.clone();
+    if let RelationConfig::Train { model, .. } = &mut linear.relation {
+        *model = zkagg_aggregation::config::ModelKind::Linear;
+    }
+    linear.data.as_mut().unwrap().label.scale = 3.5;
+    linear.sharing = SharingConfig::Additive;
+    linear.proof_system = zkagg_aggregation::config::ProofSystemConfig::Nizk(
+        zkagg_zk::proof_system::Backend::HyraxSpartan,
+    );
+    let round_trip = NodeConfig {
+        consortium: linear.clone(),
+        operations: cfg.operations.clone(),
+    };
+    let back = NodeConfig::parse(&g.config_file, &round_trip.to_toml()).unwrap();
+    assert_eq!(back.consortium, linear);
+    assert!(matches!(
+        build_setup(&linear).unwrap(),
+        AnySetup::LinearAdditive(s) if s.config_id() == linear.id()
+    ));
+    let id = cfg.consortium.id();
+    for (from, to) in [
+        ("offset = 14.127", "offset = 14.128"),
+        ("name = \"diagnosis\"", "name = \"label\""),
+        ("model = \"logistic\"", "model = \"linear\""),
+        ("clip_bound = 1024", "clip_bound = 1023"),
+        ("max_samples = 5", "max_samples = 6"),
+        (
+            "initial_model = [-3, 0, 7, 100]",
+            "initial_model = [-3, 0, 7, 101]",
+        ),
+    ] {
+        assert!(text.contains(from), "{from} not in\n{text}");
+        let changed = NodeConfig::parse(&g.config_file, &text.replacen(from, to, 1)).unwrap();
+        assert_ne!(changed.consortium.id(), id, "{from} -> {to}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_train_value_names_its_key_and_line() {
+    let dir = temp_dir("train-bad");
+    let g = generate(&dir, &train_params()).unwrap();
+    let text = std::fs::read_to_string(&g.config_file).unwrap();
+    let expect = |from: &str, to: &str, key: &str| {
+        let bad = text.replacen(from, to, 1);
+        // The line of the replacement's last line.
+        let at = text.find(from).unwrap();
+        let line = text[..at].matches('\n').count() + 1 + to.matches('\n').count();
+        match NodeConfig::parse(&g.config_file, &bad) {
+            Err(ConfigFileError::Syntax {
+                line: l, message, ..
+            }) => {
+                assert_eq!(l, line, "{from} -> {to}: {message}");
+                assert!(message.contains(key), "{from} -> {to}: {message}");
+            }
+            other => panic!("{from} -> {to}: {other:?}"),
+        }
+    };
+    expect("clip_bound = 1024", "clip_bound = 0", "clip_bound");
+    expect("clip_bound = 1024", "clip_bound = \"big\"", "clip_bound");
+    expect("max_samples = 5", "max_samples = 0", "max_samples");
+    expect("num_features = 3", "num_features = 4", "num_features");
+    expect("model = \"logistic\"", "model = \"forest\"", "model");
+    expect("scale = 7.042", "scale = -7.042", "scale");
+    expect("offset = 14.127", "offset = nan", "offset");
+    expect("name = \"z\"", "name = \"mean radius\"", "name");
+    expect("name = \"diagnosis\"", "name = \"\"", "name");
+    expect(
+        "initial_model = [-3, 0, 7, 100]",
+        "initial_model = [-3, 0, 7, 1000000]",
+        "initial_model",
+    );
+    expect(
+        "initial_model = [-3, 0, 7, 100]",
+        "initial_model = [-3, 0, 7]",
+        "initial_model",
+    );
+    expect("kind = \"train\"", "kind = \"train\"\nbits = 16", "bits");
+    // A binary label is not scaled.
+    let label = text.find("name = \"diagnosis\"").unwrap();
+    let bad = format!(
+        "{}{}",
+        &text[..label],
+        text[label..].replacen("scale = 1.0", "scale = 2.0", 1)
+    );
+    match NodeConfig::parse(&g.config_file, &bad) {
+        Err(ConfigFileError::Syntax { message, .. }) => {
+            assert!(message.contains("binary label"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

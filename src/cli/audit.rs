@@ -38,7 +38,7 @@ use zkagg::aggregation::msgs::{AbortReason, RoundOutcome};
 use zkagg::aggregation::relation::{model_digest, UpdateRelation};
 use zkagg::aggregation::setup::Setup;
 use zkagg::aggregation::PartyId;
-use zkagg_node::config::{build_setup, AnySetup, NodeConfig};
+use zkagg_node::config::{build_setup, NodeConfig, SetupVisitor};
 
 /// The audit passed.
 pub const EXIT_PASS: u8 = 0;
@@ -140,10 +140,7 @@ pub fn run(a: AuditArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let audited = match setup {
-        AnySetup::BoundedAdditive(s) => timed_audit(&Arc::new(s), entries),
-        AnySetup::BoundedShamir(s) => timed_audit(&Arc::new(s), entries),
-    };
+    let audited = setup.visit(TimedAudit(entries));
     let audited = match audited {
         Ok(x) => x,
         Err(e) => {
@@ -180,6 +177,21 @@ struct Audited {
 }
 
 /// Audits entries one by one, timing each round.
+/// Audits the entries with the config's setup.
+struct TimedAudit(Vec<Entry>);
+
+impl SetupVisitor for TimedAudit {
+    type Output = Result<Audited, zkagg::aggregation::AggError>;
+
+    fn visit<Rel, S>(self, setup: Setup<Rel, S>) -> Self::Output
+    where
+        Rel: zkagg_node::input::NodeRelation,
+        S: zkagg::aggregation::setup::SharingScheme + Send + Sync + 'static,
+    {
+        timed_audit(&Arc::new(setup), self.0)
+    }
+}
+
 fn timed_audit<Rel: UpdateRelation, S>(
     setup: &Arc<Setup<Rel, S>>,
     entries: Vec<Entry>,

@@ -2,6 +2,7 @@
 //! progress display, a final table of per-phase times and bytes per party,
 //! plots, and the audit verdict.
 
+pub mod bundled;
 pub mod plot;
 pub mod progress;
 pub mod run;

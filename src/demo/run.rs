@@ -12,10 +12,11 @@ use crate::aggregation::auditor::{audit, audit_bytes, Verdict};
 use crate::aggregation::relation::UpdateRelation;
 use crate::aggregation::setup::Setup;
 use crate::aggregation::PartyId;
+use crate::data::Bundled;
 use crate::demo::plot::{self, MetricSeries, PhaseTimes};
 use crate::demo::progress::Progress;
 use crate::demo::watch::{Event, Tracker};
-use crate::node::config::{build_setup, generate, AnySetup, GenerateParams, Generated, Member};
+use crate::node::config::{build_setup, generate, GenerateParams, Generated, Member, SetupVisitor};
 use crate::node::service::{service_limits, spawn_follower, View};
 use crate::node::transport::Client;
 use std::net::{SocketAddr, TcpListener};
@@ -149,6 +150,8 @@ pub struct Plan {
     pub terminal: bool,
     /// The `zkagg` binary to start each member with.
     pub exe: PathBuf,
+    /// The bundled data set each provider trains on its shard of (R_train).
+    pub dataset: Option<Bundled>,
 }
 
 /// The test metric of a released model, when the relation has one.
@@ -212,26 +215,15 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| DemoError::Process(format!("runtime: {e}")))?;
-    let watched = match setup {
-        AnySetup::BoundedAdditive(s) => rt.block_on(watch(
-            &g,
-            &mut children,
-            &logs,
-            Arc::new(s),
-            &plan,
-            &metric,
-            start,
-        )),
-        AnySetup::BoundedShamir(s) => rt.block_on(watch(
-            &g,
-            &mut children,
-            &logs,
-            Arc::new(s),
-            &plan,
-            &metric,
-            start,
-        )),
-    };
+    let watched = setup.visit(Watch {
+        rt: &rt,
+        g: &g,
+        children: &mut children,
+        logs: &logs,
+        plan: &plan,
+        metric: &metric,
+        start,
+    });
     let watched = match watched {
         Ok(w) => w,
         Err(e) => {
@@ -288,6 +280,7 @@ pub fn run(
 fn start_members(
     children: &mut Children,
     exe: &Path,
+    dataset: Option<Bundled>,
     g: &Generated,
     logs: &Path,
     coordinator: bool,
@@ -315,9 +308,47 @@ fn start_members(
             "--metrics".as_ref(),
             metrics.as_os_str(),
         ];
+        let mut args: Vec<&std::ffi::OsStr> = args.to_vec();
+        if let (Some(d), "provider") = (dataset, role) {
+            args.extend([
+                std::ffi::OsStr::new("--dataset"),
+                std::ffi::OsStr::new(d.name()),
+            ]);
+        }
         children.spawn(exe, &name, &args, logs)?;
     }
     Ok(())
+}
+
+/// Watches the run with the config's setup.
+struct Watch<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    g: &'a Generated,
+    children: &'a mut Children,
+    logs: &'a Path,
+    plan: &'a Plan,
+    metric: &'a Option<(String, Metric)>,
+    start: Instant,
+}
+
+impl SetupVisitor for Watch<'_> {
+    type Output = Result<Watched, DemoError>;
+
+    fn visit<Rel, S>(self, setup: Setup<Rel, S>) -> Self::Output
+    where
+        Rel: crate::node::input::NodeRelation,
+        S: crate::aggregation::setup::SharingScheme + Send + Sync + 'static,
+    {
+        self.rt.block_on(watch(
+            self.g,
+            self.children,
+            self.logs,
+            Arc::new(setup),
+            self.plan,
+            self.metric,
+            self.start,
+        ))
+    }
 }
 
 struct Watched {
@@ -354,7 +385,7 @@ async fn watch<Rel: UpdateRelation, S: crate::aggregation::setup::SharingScheme>
     );
     // The coordinator first; the observer follows it before anyone else
     // starts, so that it sees every entry as it is posted.
-    start_members(children, &plan.exe, g, logs, true)?;
+    start_members(children, &plan.exe, plan.dataset, g, logs, true)?;
     let up = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         match client.connect(ops.coordinator, PartyId::Coordinator).await {
@@ -373,7 +404,7 @@ async fn watch<Rel: UpdateRelation, S: crate::aggregation::setup::SharingScheme>
         }
     }
     let mut rx = spawn_follower(client, ops.coordinator);
-    start_members(children, &plan.exe, g, logs, false)?;
+    start_members(children, &plan.exe, plan.dataset, g, logs, false)?;
     let mut view = View::new(&setup).map_err(|e| DemoError::Bulletin(e.to_string()))?;
     let mut tracker = Tracker::new();
     let rounds = ops.rounds;

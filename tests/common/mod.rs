@@ -81,7 +81,11 @@ pub fn small_consortium(
             aggregators: aggregators.len(),
             providers: 2,
             dim: D as u32,
-            bits: BITS as u32,
+            relation: zkagg::aggregation::config::RelationConfig::BoundedVector {
+                bits: BITS as u32,
+            },
+            data: None,
+            initial_model: None,
             sharing: zkagg::aggregation::config::SharingConfig::Additive,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,

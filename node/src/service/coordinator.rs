@@ -234,7 +234,6 @@ where
         let (nagg, nprov) = (cfg.num_aggregators(), cfg.num_providers());
         let min_batch = cfg.min_batch as usize;
         let d: Deadlines = ops.deadlines;
-        let initial = vec![0i64; cfg.dim as usize];
         // Before the first round, give every member the time to follow.
         let start = Instant::now() + Deadlines::ms(d.start_ms);
         while !self.all_following(nagg, nprov) && Instant::now() < start {
@@ -254,7 +253,7 @@ where
                         if c.ledger().next_round() >= ops.rounds {
                             break;
                         }
-                        let h = c.open_round(&initial)?;
+                        let h = c.open_round()?;
                         self.publish_last(&c).await?;
                         tracing::info!(round = h.round, "round opened");
                     }

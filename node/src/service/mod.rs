@@ -21,8 +21,9 @@ pub mod aggregator;
 pub mod coordinator;
 pub mod provider;
 
-use crate::config::{ConfigFileError, Member, NodeConfig};
+use crate::config::{ConfigFileError, Member, NodeConfig, SetupVisitor};
 use crate::frame::{Control, FrameCaps, PostRefusal, WireMessage};
+use crate::input::{DataSource, InputError, NodeRelation};
 use crate::store::StoreError;
 use crate::transport::{Client, Limits, TransportError};
 use std::net::SocketAddr;
@@ -44,6 +45,10 @@ pub enum ServiceError {
     /// The config file or the member folder.
     #[error("config: {0}")]
     Config(#[from] ConfigFileError),
+    /// A provider's data: missing, unreadable, a bad row (with its line),
+    /// or not the data it registered.
+    #[error("data: {0}")]
+    Data(#[from] InputError),
     /// The member folder is for another role.
     #[error("the member folder is for {0}, not this role")]
     WrongRole(PartyId),
@@ -61,10 +66,11 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
-    /// The process exit code: 3 config, 4 network, 5 protocol, 6 store.
+    /// The process exit code: 3 config (or data), 4 network, 5 protocol,
+    /// 6 store.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ServiceError::Config(_) | ServiceError::WrongRole(_) => 3,
+            ServiceError::Config(_) | ServiceError::Data(_) | ServiceError::WrongRole(_) => 3,
             ServiceError::Network(_) => 4,
             ServiceError::Protocol(_) => 5,
             ServiceError::Store(_) => 6,
@@ -385,12 +391,14 @@ pub enum Role {
     Provider(provider::ProviderFaults),
 }
 
-async fn run_setup<S>(
+async fn run_setup<Rel, S>(
     role: Role,
     ctx: Context,
-    setup: Setup<zkagg_aggregation::relation::BoundedVectorRelation, S>,
+    setup: Setup<Rel, S>,
+    data: Option<DataSource>,
 ) -> Result<(), ServiceError>
 where
+    Rel: NodeRelation,
     S: zkagg_aggregation::setup::SharingScheme + Send + Sync + 'static,
 {
     let setup = Arc::new(setup);
@@ -401,15 +409,33 @@ where
             let PartyId::Provider(me) = ctx.member.party else {
                 return Err(ServiceError::WrongRole(ctx.member.party));
             };
-            let cfg = &ctx.config.consortium;
-            let (seed, d) = (ctx.config.operations.seed, cfg.dim as usize);
-            let bits = match cfg.relation {
-                zkagg_aggregation::config::RelationConfig::BoundedVector { bits } => bits,
-                zkagg_aggregation::config::RelationConfig::Train { .. } => 0,
-            };
-            let input = move |round| crate::config::demo_update(seed, me, round, d, bits);
+            let input = setup.relation().provider_input(
+                &ctx.config,
+                me,
+                &ctx.member.signing,
+                data.as_ref(),
+            )?;
             provider::run(ctx, setup, input, faults).await
         }
+    }
+}
+
+/// Runs a role with the setup's concrete types.
+struct RunRole {
+    role: Role,
+    ctx: Context,
+    data: Option<DataSource>,
+}
+
+impl SetupVisitor for RunRole {
+    type Output = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ServiceError>>>>;
+
+    fn visit<Rel, S>(self, setup: Setup<Rel, S>) -> Self::Output
+    where
+        Rel: NodeRelation,
+        S: zkagg_aggregation::setup::SharingScheme + Send + Sync + 'static,
+    {
+        Box::pin(run_setup(self.role, self.ctx, setup, self.data))
     }
 }
 
@@ -419,6 +445,17 @@ pub async fn run(
     role: Role,
     config_file: &std::path::Path,
     member_dir: &std::path::Path,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), ServiceError> {
+    run_with_data(role, config_file, member_dir, None, shutdown).await
+}
+
+/// [`run`] with a provider's data source (R_train).
+pub async fn run_with_data(
+    role: Role,
+    config_file: &std::path::Path,
+    member_dir: &std::path::Path,
+    data: Option<DataSource>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), ServiceError> {
     let config = NodeConfig::load(config_file)?;
@@ -440,8 +477,5 @@ pub async fn run(
         limits: service_limits(),
         shutdown,
     };
-    match setup {
-        crate::config::AnySetup::BoundedAdditive(s) => run_setup(role, ctx, s).await,
-        crate::config::AnySetup::BoundedShamir(s) => run_setup(role, ctx, s).await,
-    }
+    setup.visit(RunRole { role, ctx, data }).await
 }

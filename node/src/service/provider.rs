@@ -90,11 +90,18 @@ where
     let registered =
         |v: &super::View<Rel, S>, me: ProviderId| v.ledger.registrations().contains_key(&me);
     let mut registration_done = false;
+    // The commitment of this provider's data; the registered one must be it.
+    let mine = setup.relation().data_commitment(&input(0));
     let mut contributed: Option<u64> = None;
+    // Set when a post moved the view (it catches up on a stale head), so
+    // the state is looked at again before waiting for another entry: after
+    // a restart the whole bulletin may already be in the view.
+    let mut moved = false;
     loop {
-        if next_entry(&mut view, &mut entries, &mut shutdown, None)
-            .await?
-            .is_none()
+        if !std::mem::take(&mut moved)
+            && next_entry(&mut view, &mut entries, &mut shutdown, None)
+                .await?
+                .is_none()
         {
             return Ok(());
         }
@@ -116,6 +123,18 @@ where
                     .await?;
             }
             registration_done = true;
+        }
+        // Contribute only once the view has this provider's registration
+        // (the first one on the bulletin stands), and only if it is the
+        // commitment of the data given.
+        if let Some(mine) = mine {
+            match view.ledger.registrations().get(&me) {
+                None => continue,
+                Some(registered) if *registered != mine => {
+                    return Err(crate::input::InputError::DataChanged.into());
+                }
+                Some(_) => {}
+            }
         }
         let Some(open) = view.ledger.open_round() else {
             continue;
@@ -146,6 +165,12 @@ where
             )
             .await?;
         contributed = Some(round);
+        moved = true;
+        if view.ledger.open_round().is_none_or(|o| o.round() != round) {
+            // The view had lagged: the round closed before the post.
+            tracing::info!(round, "round closed before the contribution; not posted");
+            continue;
+        }
         tracing::info!(round, "contribution posted");
         if faults.withhold_shares {
             tracing::warn!(round, "withholding shares (fault injection)");

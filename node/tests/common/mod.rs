@@ -34,6 +34,8 @@ pub fn config() -> Arc<ConsortiumConfig> {
         sharing: SharingConfig::Additive,
         validity: ValidityMode::ZkProof,
         min_batch: 1,
+        initial_model: vec![0; 4],
+        data: None,
         coordinator_key: key(0, 1)[0],
         aggregator_keys: key(1, 2),
         provider_keys: key(2, 3),

@@ -169,38 +169,50 @@ impl TrainConfig {
 
     /// Checks the configuration and derives the bit widths.
     pub fn widths(&self) -> Result<Widths, ModelError> {
-        let bad = |m: String| Err(ModelError::BadConfig(m));
+        let bad =
+            |param: &'static str, reason: String| Err(ModelError::BadParameter { param, reason });
         let (fx, bx) = (self.data_format.frac_bits, self.data_format.total_bits);
         let (fw, ww) = (self.model_format.frac_bits, self.model_format.total_bits);
         if self.num_features == 0 || self.num_features > 1 << 12 {
-            return bad(format!("{} features not in 1..=4096", self.num_features));
+            return bad(
+                "num_features",
+                format!("{} features not in 1..=4096", self.num_features),
+            );
         }
         if self.max_samples == 0 || self.max_samples > 1 << 20 {
-            return bad(format!("max_samples {} not in 1..=2^20", self.max_samples));
+            return bad(
+                "max_samples",
+                format!("max_samples {} not in 1..=2^20", self.max_samples),
+            );
         }
         if !(2..=24).contains(&bx) || fx >= bx {
-            return bad(format!(
-                "data format Q{fx} in {bx} bits: need 2 <= B_x <= 24, F_x < B_x"
-            ));
+            return bad(
+                "data_format",
+                format!("data format Q{fx} in {bx} bits: need 2 <= B_x <= 24, F_x < B_x"),
+            );
         }
         if !(2..=40).contains(&ww) || fw == 0 || fw >= ww {
-            return bad(format!(
-                "model format Q{fw} in {ww} bits: need 2 <= W <= 40, 1 <= F_w < W"
-            ));
+            return bad(
+                "model_format",
+                format!("model format Q{fw} in {ww} bits: need 2 <= W <= 40, 1 <= F_w < W"),
+            );
         }
         if fw < fx {
-            return bad(format!("F_w = {fw} must be at least F_x = {fx}"));
+            return bad(
+                "model_format",
+                format!("F_w = {fw} must be at least F_x = {fx}"),
+            );
         }
         let lr = self.learning_rate;
         if lr.num == 0 || lr.num >= 1 << 32 || lr.frac_bits > 32 {
-            return bad(format!(
-                "learning rate {}/2^{} out of range",
-                lr.num, lr.frac_bits
-            ));
+            return bad(
+                "learning_rate",
+                format!("learning rate {}/2^{} out of range", lr.num, lr.frac_bits),
+            );
         }
         let b = self.clip_bound as u128;
         if b == 0 || b >= 1u128 << (ww - 1) {
-            return bad(format!("clip bound {b} not in [1, 2^(W-1))"));
+            return bad("clip_bound", format!("clip bound {b} not in [1, 2^(W-1))"));
         }
         let f = self.num_features as u128;
         let x_bound = 1u128 << (bx - 1);

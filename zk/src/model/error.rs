@@ -12,6 +12,16 @@ pub enum ModelError {
     /// The training configuration is inconsistent or exceeds a supported size.
     #[error("bad training configuration: {0}")]
     BadConfig(String),
+    /// One training parameter (named as in `TrainConfig`: `num_features`,
+    /// `max_samples`, `data_format`, `model_format`, `learning_rate`,
+    /// `clip_bound`) is out of its range or inconsistent with another.
+    #[error("bad training configuration: {param}: {reason}")]
+    BadParameter {
+        /// The parameter's field name.
+        param: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A vector had the wrong length (weights, update, data row, labels).
     #[error("{what}: expected length {expected}, got {got}")]
     WrongLength {
