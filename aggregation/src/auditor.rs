@@ -11,12 +11,16 @@
 //! other stray entry is a failure of its poster.
 //!
 //! Per closed round: every accepted contribution verifies (registration,
-//! one commitment per aggregator, pi_zk in the ZK mode, pi_link), else the
+//! one commitment per aggregator, a consistent sharing, pi_zk in the ZK
+//! mode, pi_link), else the
 //! aggregators that accepted it are blamed; the posted close must equal the
 //! one that follows from the round's entries
 //! ([`crate::coordinator::expected_close`]), else the coordinator is
 //! blamed; a round aborted because an aggregator withheld or corrupted its
-//! message is a failure of that aggregator. Later rounds are still checked.
+//! message is a failure of that aggregator. A round released without an
+//! aggregator (threshold sharing, at least t partial sums) records that
+//! aggregator in a note ([`Fault::AbsentFromRound`]), not a failure. Later
+//! rounds are still checked.
 //!
 //! In the MPC validity mode the bound check is not publicly verifiable:
 //! the verdict says [`ValidityCheck::AttestedByAggregators`].
@@ -27,9 +31,9 @@ use crate::coordinator::expected_close;
 use crate::error::{AggError, Fault};
 use crate::ledger::{Applied, ClosedRound, Ledger};
 use crate::msgs::{AbortReason, RoundOutcome};
-use crate::party::{PartyId, ProviderId};
+use crate::party::{AggregatorId, PartyId, ProviderId};
 use crate::relation::{UpdateRelation, UpdateStatement};
-use crate::setup::Setup;
+use crate::setup::{Setup, SharingScheme};
 use std::sync::Arc;
 use zkagg_zk::link::{self, LinkStatement};
 
@@ -47,6 +51,9 @@ pub enum AuditFault {
     AcceptedUnregistered(ProviderId),
     /// An accepted contribution lacks one commitment per aggregator.
     AcceptedWrongCommitmentCount(ProviderId),
+    /// An accepted contribution's share commitments are not a consistent
+    /// sharing (threshold schemes).
+    AcceptedInconsistentShares(ProviderId),
     /// An accepted contribution's pi_zk fails.
     AcceptedProofFails(ProviderId),
     /// An accepted contribution's pi_link fails.
@@ -173,7 +180,7 @@ pub struct Auditor<Rel, S> {
     broken: Option<AuditFailure>,
 }
 
-impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
+impl<Rel: UpdateRelation, S: SharingScheme> Auditor<Rel, S> {
     /// An auditor for a consortium's public parameters.
     pub fn new(setup: Arc<Setup<Rel, S>>) -> Result<Self, AggError> {
         Ok(Auditor {
@@ -261,6 +268,8 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
                 Some(AuditFault::AcceptedUnregistered(*i))
             } else if c.share_commitments.len() != nagg {
                 Some(AuditFault::AcceptedWrongCommitmentCount(*i))
+            } else if !setup.shares_consistent(&c.share_commitments) {
+                Some(AuditFault::AcceptedInconsistentShares(*i))
             } else if setup.config().validity == ValidityMode::ZkProof
                 && setup
                     .relation()
@@ -320,6 +329,19 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         }
         if let RoundOutcome::Released(m) = &cr.close.outcome {
             self.verdict.final_model = Some(m.clone());
+            if ok_close {
+                // Released without some aggregators (threshold sharing, at
+                // least t present): a note, not a failure.
+                for s in (0..nagg as u32).map(AggregatorId) {
+                    if !open.partial_sums().contains_key(&s) {
+                        self.verdict.notes.push(AuditNote {
+                            entry: cr.close_seq,
+                            party: PartyId::Aggregator(s),
+                            fault: Fault::AbsentFromRound,
+                        });
+                    }
+                }
+            }
         }
         self.verdict.rounds.push(RoundVerdict {
             round,
@@ -343,7 +365,7 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
 }
 
 /// Audits entries in order.
-pub fn audit_entries<Rel: UpdateRelation, S>(
+pub fn audit_entries<Rel: UpdateRelation, S: SharingScheme>(
     setup: &Arc<Setup<Rel, S>>,
     entries: impl IntoIterator<Item = Entry>,
 ) -> Verdict {
@@ -372,7 +394,7 @@ fn bad_file<Rel, S>(setup: &Setup<Rel, S>, fault: AuditFault) -> Verdict {
 }
 
 /// Audits a loaded bulletin against the public parameters.
-pub fn audit<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bulletin) -> Verdict {
+pub fn audit<Rel: UpdateRelation, S: SharingScheme>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bulletin) -> Verdict {
     if bulletin.config_id() != setup.config_id() {
         return bad_file(setup, AuditFault::ConfigMismatch);
     }
@@ -381,7 +403,7 @@ pub fn audit<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bull
 
 /// Audits a saved bulletin's bytes: a file that does not decode, or is for
 /// another config, blames the coordinator, which keeps the bulletin.
-pub fn audit_bytes<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bytes: &[u8]) -> Verdict {
+pub fn audit_bytes<Rel: UpdateRelation, S: SharingScheme>(setup: &Arc<Setup<Rel, S>>, bytes: &[u8]) -> Verdict {
     match Bulletin::decode_file(bytes) {
         Ok((config, entries)) if config.id() == setup.config_id() => audit_entries(setup, entries),
         Ok(_) => bad_file(setup, AuditFault::ConfigMismatch),
