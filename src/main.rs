@@ -37,6 +37,9 @@ enum Command {
         /// Stop after deciding round N, before posting (fault injection).
         #[arg(long, hide = true, value_name = "N")]
         stall_after_decide: Option<u64>,
+        /// Open round 0's two-party check with bad messages first (fault injection).
+        #[arg(long, hide = true)]
+        bad_twopc_messages: bool,
     },
     /// Run a provider.
     Provider {
@@ -276,8 +279,12 @@ fn main() -> ExitCode {
         Command::Aggregator {
             run,
             stall_after_decide,
+            bad_twopc_messages,
         } => run_role(
-            Role::Aggregator(AggregatorFaults { stall_after_decide }),
+            Role::Aggregator(AggregatorFaults {
+                stall_after_decide,
+                bad_twopc_messages,
+            }),
             run,
         ),
         Command::Provider {

@@ -6,16 +6,21 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+use zkagg::aggregation::auditor::Verdict;
 use zkagg::aggregation::bulletin::Bulletin;
 use zkagg::aggregation::config::SharingConfig;
+use zkagg::aggregation::config::ValidityMode;
 use zkagg::aggregation::msgs::PublicMessage;
+use zkagg::aggregation::msgs::RoundClose;
 use zkagg::aggregation::relation::BoundedVectorRelation;
 use zkagg::aggregation::setup::SharingScheme;
 use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
 use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
 use zkagg::mpc::sharing::shamir::Shamir;
-use zkagg_node::config::{build_setup, demo_update, generate, AnySetup, Deadlines, GenerateParams};
+use zkagg_node::config::{
+    build_setup, demo_update, generate, generate_with, AnySetup, Deadlines, GenerateParams,
+};
 use zkagg_node::store::Store;
 
 const D: usize = 6;
@@ -105,14 +110,25 @@ fn sim_models_with<S: SharingScheme>(
     providers: usize,
     withheld: &[u32],
 ) -> Vec<Vec<i64>> {
+    sim_run(sharing, ValidityMode::ZkProof, providers, withheld).0
+}
+
+/// The simulation's released models and its audit verdict, in `validity`.
+fn sim_run<S: SharingScheme>(
+    sharing: S,
+    validity: ValidityMode,
+    providers: usize,
+    withheld: &[u32],
+) -> (Vec<Vec<i64>>, Verdict) {
     let rel = BoundedVectorRelation::new(D, BITS as usize).unwrap();
     let mut sim = ConsortiumBuilder::new(rel, sharing)
         .providers(providers)
         .min_batch(2)
+        .validity(validity)
         .build()
         .unwrap();
     let mut rng = rand::thread_rng();
-    (0..ROUNDS)
+    let models = (0..ROUNDS)
         .map(|t| {
             let inputs: Vec<Option<Vec<i64>>> = (0..providers as u32)
                 .map(|i| {
@@ -123,7 +139,9 @@ fn sim_models_with<S: SharingScheme>(
             let report = sim.run_round(&refs, &mut Honest, &mut rng).unwrap();
             report.new_model().expect("the sim releases").to_vec()
         })
-        .collect()
+        .collect();
+    let verdict = zkagg::aggregation::auditor::audit(sim.setup(), sim.bulletin());
+    (models, verdict)
 }
 
 /// What a run does besides the honest protocol.
@@ -138,13 +156,30 @@ struct Scenario<'a> {
     kill_coordinator_in_round_1: bool,
     /// Three aggregators with Shamir 2-of-3 sharing (else two, additive).
     shamir_2_of_3: bool,
+    /// Three aggregators with additive sharing.
+    additive_3: bool,
+    /// The MPC validity mode (two aggregators, two-party bound check).
+    mpc: bool,
+    /// MPC mode: aggregator 1 opens round 0's check with bad messages.
+    bad_twopc: bool,
+    /// This aggregator is SIGKILLed once round 0 is open and not restarted.
+    kill_for_good: Option<usize>,
+    /// Rounds may abort: the caller checks the closes and the audit.
+    expect_aborts: bool,
 }
 
 struct Run {
     models: Vec<Vec<i64>>,
+    closes: Vec<RoundClose>,
+    verdict: Verdict,
     bulletin: Vec<u8>,
     /// Aggregator 0's outbox copy of its round-0 accepted set.
     outbox_set: Option<Vec<u8>>,
+    /// Aggregator 0's log.
+    aggregator_0_log: String,
+    /// What a provider's and the coordinator's certificates got from
+    /// aggregator 0's two-party endpoint (MPC mode).
+    peer_probes: Vec<Result<Option<zkagg_node::frame::WireMessage>, String>>,
 }
 
 fn wait_for_log(path: &Path, needle: &str, times: usize, bound: Duration) {
@@ -172,11 +207,18 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     let dir = temp_dir(name);
     let (nagg, sharing) = if sc.shamir_2_of_3 {
         (3, SharingConfig::Shamir { threshold: 2 })
+    } else if sc.additive_3 {
+        (3, SharingConfig::Additive)
     } else {
         (2, SharingConfig::Additive)
     };
-    let addrs = free_addrs(1 + nagg);
-    let g = generate(
+    let addrs = free_addrs(1 + 2 * nagg);
+    let (validity, peers) = if sc.mpc {
+        (ValidityMode::Mpc2pc, addrs[1 + nagg..].to_vec())
+    } else {
+        (ValidityMode::ZkProof, Vec::new())
+    };
+    let g = generate_with(
         &dir,
         &GenerateParams {
             name: name.into(),
@@ -188,7 +230,7 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
             coordinator: addrs[0],
-            aggregator_addrs: addrs[1..].to_vec(),
+            aggregator_addrs: addrs[1..1 + nagg].to_vec(),
             deadlines: Deadlines {
                 start_ms: 20_000,
                 contributions_ms: 2_500,
@@ -203,6 +245,8 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             rounds: ROUNDS,
             seed: SEED,
         },
+        validity,
+        peers.clone(),
     )
     .unwrap();
     let cfg = g.config_file.to_str().unwrap().to_owned();
@@ -225,6 +269,9 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         let mut args = vec!["aggregator", "--config", &cfg, "--member", &m];
         if s == 0 && sc.kill_aggregator_after_decide {
             args.extend(["--stall-after-decide", "0"]);
+        }
+        if s == 1 && sc.bad_twopc {
+            args.push("--bad-twopc-messages");
         }
         kids.spawn(&format!("aggregator-{s}"), &args, &dir);
     }
@@ -255,6 +302,29 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             &["aggregator", "--config", &cfg, "--member", &m],
             &dir,
         );
+    }
+    let mut peer_probes = Vec::new();
+    if sc.mpc {
+        wait_for_log(
+            &dir.join("aggregator-0.log"),
+            "two-party endpoint listening",
+            1,
+            Duration::from_secs(30),
+        );
+        peer_probes = probe_peer_endpoint(&g, peers[0]);
+    }
+    if let Some(k) = sc.kill_for_good {
+        wait_for_log(
+            &dir.join("coordinator.log"),
+            "round opened",
+            1,
+            Duration::from_secs(60),
+        );
+        let name = format!("aggregator-{k}");
+        let i = kids.0.iter().position(|(n, _)| *n == name).unwrap();
+        let (_, mut child) = kids.0.remove(i);
+        child.kill().unwrap(); // SIGKILL, not restarted
+        assert!(!child.wait().unwrap().success());
     }
     if sc.kill_coordinator_in_round_1 {
         let log = dir.join("coordinator.log");
@@ -288,12 +358,16 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     }
     let bytes = std::fs::read(g.config.operations.bulletin_file.as_ref().unwrap()).unwrap();
     let b = Bulletin::from_bytes(&bytes).unwrap();
-    let models = b
+    let closes: Vec<RoundClose> = b
         .messages()
         .filter_map(|(_, m)| match m {
-            PublicMessage::RoundClose(c) => Some(c.new_model().expect("released").to_vec()),
+            PublicMessage::RoundClose(c) => Some(c.clone()),
             _ => None,
         })
+        .collect();
+    let models = closes
+        .iter()
+        .filter_map(|c| c.new_model().map(<[i64]>::to_vec))
         .collect();
     let verdict = match build_setup(&g.config.consortium).unwrap() {
         AnySetup::BoundedAdditive(s) => {
@@ -303,8 +377,10 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             zkagg::aggregation::auditor::audit_bytes(&std::sync::Arc::new(s), &bytes)
         }
     };
-    assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
-    assert_eq!(verdict.rounds_released(), ROUNDS as usize);
+    if !sc.expect_aborts {
+        assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
+        assert_eq!(verdict.rounds_released(), ROUNDS as usize);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -319,12 +395,65 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         store.close().await;
         m
     });
+    let aggregator_0_log =
+        std::fs::read_to_string(dir.join("aggregator-0.log")).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     Run {
         models,
+        closes,
+        verdict,
         bulletin: bytes,
         outbox_set,
+        aggregator_0_log,
+        peer_probes,
     }
+}
+
+/// Connects to aggregator 0's two-party endpoint as provider 0 and as the
+/// coordinator: the endpoint admits aggregators only, so each connection
+/// is refused before any application byte (the first read fails or sees
+/// the connection closed).
+fn probe_peer_endpoint(
+    g: &zkagg_node::config::Generated,
+    addr: SocketAddr,
+) -> Vec<Result<Option<zkagg_node::frame::WireMessage>, String>> {
+    use zkagg_node::config::Member;
+    use zkagg_node::frame::{Control, WireMessage};
+    use zkagg_node::service::service_limits;
+    use zkagg_node::transport::Client;
+    let consortium = &g.config.consortium;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    [&g.providers[0], &g.coordinator]
+        .into_iter()
+        .map(|dir| {
+            let m = Member::load(dir, consortium).unwrap();
+            let client = Client::new(
+                consortium,
+                m.ca.clone(),
+                m.identity.clone(),
+                service_limits(),
+                zkagg_node::frame::FrameCaps::for_config(consortium),
+            );
+            rt.block_on(async {
+                let mut conn = client
+                    .connect(addr, PartyId::Aggregator(AggregatorId(0)))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let open = WireMessage::Control(Control::TwoPcOpen {
+                    round: 0,
+                    bulletin_len: 0,
+                    nonce: [0; 32],
+                    fixed_upto: None,
+                });
+                // The write may land before the server's refusal arrives.
+                let _ = conn.send(&open).await;
+                conn.recv().await.map_err(|e| e.to_string())
+            })
+        })
+        .collect()
 }
 
 #[test]
@@ -634,4 +763,126 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
     );
     drop(kids);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
+    let run = run_consortium(
+        "mpc",
+        3,
+        Scenario {
+            mpc: true,
+            ..Default::default()
+        },
+    );
+    let (models, sim_verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::Mpc2pc, 3, &[]);
+    assert_eq!(run.models, models);
+    assert_eq!(run.verdict.rounds, sim_verdict.rounds);
+    assert_eq!(run.verdict.validity, sim_verdict.validity);
+    assert_eq!(run.verdict.failures, sim_verdict.failures);
+    // The two-party endpoint refused a provider's and the coordinator's
+    // certificates: nothing was answered.
+    assert_eq!(run.peer_probes.len(), 2);
+    for p in &run.peer_probes {
+        assert!(!matches!(p, Ok(Some(_))), "{p:?}");
+    }
+    assert!(run.aggregator_0_log.contains("RoleNotAllowed"));
+    assert!(run.aggregator_0_log.contains("two-party verdicts stored"));
+}
+
+#[test]
+fn mpc_mode_refuses_bad_two_party_messages_by_name_and_the_round_still_completes() {
+    let run = run_consortium(
+        "mpc-bad",
+        3,
+        Scenario {
+            mpc: true,
+            bad_twopc: true,
+            ..Default::default()
+        },
+    );
+    let (models, sim_verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::Mpc2pc, 3, &[]);
+    assert_eq!(run.models, models);
+    assert_eq!(run.verdict.rounds, sim_verdict.rounds);
+    let log = &run.aggregator_0_log;
+    let refused: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("two-party message refused"))
+        .collect();
+    for fault in ["WrongRound", "SenderMismatch", "TwoPc", "WrongSession"] {
+        assert!(
+            refused.iter().any(|l| l.contains(&format!("{fault}\""))),
+            "no refusal {fault} in {refused:?}"
+        );
+    }
+}
+
+#[test]
+fn shamir_2_of_3_completes_every_round_with_an_aggregator_killed_for_good() {
+    let run = run_consortium(
+        "lost-shamir",
+        4,
+        Scenario {
+            shamir_2_of_3: true,
+            kill_for_good: Some(2),
+            expect_aborts: true,
+            ..Default::default()
+        },
+    );
+    assert!(run.verdict.ok(), "{:?}", run.verdict.failures);
+    assert_eq!(
+        run.models,
+        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
+    );
+    // Aggregator 2 is a note in each round, not a failure.
+    let absent: Vec<_> = run
+        .verdict
+        .notes
+        .iter()
+        .filter(|n| n.fault == zkagg::aggregation::error::Fault::AbsentFromRound)
+        .map(|n| n.party)
+        .collect();
+    assert_eq!(
+        absent,
+        vec![PartyId::Aggregator(AggregatorId(2)); ROUNDS as usize]
+    );
+}
+
+#[test]
+fn additive_sharing_aborts_every_round_with_an_aggregator_killed_for_good() {
+    use zkagg::aggregation::auditor::AuditFault;
+    use zkagg::aggregation::msgs::{AbortReason, RoundOutcome};
+    let run = run_consortium(
+        "lost-additive",
+        3,
+        Scenario {
+            additive_3: true,
+            kill_for_good: Some(2),
+            expect_aborts: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.closes.len(), ROUNDS as usize);
+    for c in &run.closes {
+        assert_eq!(
+            c.outcome,
+            RoundOutcome::Aborted(AbortReason::AcceptedSetWithheld(AggregatorId(2)))
+        );
+    }
+    let blamed: Vec<_> = run
+        .verdict
+        .failures
+        .iter()
+        .map(|f| (f.fault, f.blame))
+        .collect();
+    assert_eq!(
+        blamed,
+        vec![
+            (
+                AuditFault::AcceptedSetWithheld,
+                PartyId::Aggregator(AggregatorId(2))
+            );
+            ROUNDS as usize
+        ]
+    );
 }

@@ -394,7 +394,10 @@ fn bad_file<Rel, S>(setup: &Setup<Rel, S>, fault: AuditFault) -> Verdict {
 }
 
 /// Audits a loaded bulletin against the public parameters.
-pub fn audit<Rel: UpdateRelation, S: SharingScheme>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bulletin) -> Verdict {
+pub fn audit<Rel: UpdateRelation, S: SharingScheme>(
+    setup: &Arc<Setup<Rel, S>>,
+    bulletin: &Bulletin,
+) -> Verdict {
     if bulletin.config_id() != setup.config_id() {
         return bad_file(setup, AuditFault::ConfigMismatch);
     }
@@ -403,7 +406,10 @@ pub fn audit<Rel: UpdateRelation, S: SharingScheme>(setup: &Arc<Setup<Rel, S>>, 
 
 /// Audits a saved bulletin's bytes: a file that does not decode, or is for
 /// another config, blames the coordinator, which keeps the bulletin.
-pub fn audit_bytes<Rel: UpdateRelation, S: SharingScheme>(setup: &Arc<Setup<Rel, S>>, bytes: &[u8]) -> Verdict {
+pub fn audit_bytes<Rel: UpdateRelation, S: SharingScheme>(
+    setup: &Arc<Setup<Rel, S>>,
+    bytes: &[u8],
+) -> Verdict {
     match Bulletin::decode_file(bytes) {
         Ok((config, entries)) if config.id() == setup.config_id() => audit_entries(setup, entries),
         Ok(_) => bad_file(setup, AuditFault::ConfigMismatch),

@@ -52,8 +52,7 @@ pub fn expected_close<Rel: UpdateRelation, S: SharingScheme>(
         accepted,
         outcome: RoundOutcome::Aborted(reason),
     };
-    let (Some(counted), Some(accepted)) = (open.counted_sets(nagg), open.intersection(nagg))
-    else {
+    let (Some(counted), Some(accepted)) = (open.counted_sets(nagg), open.intersection(nagg)) else {
         let missing = (0..nagg as u32)
             .map(AggregatorId)
             .find(|s| !open.accepted_sets().contains_key(s))

@@ -49,8 +49,8 @@ use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::ledger::Ledger;
 use zkagg_aggregation::msgs::{
     decode_delivery, decode_public, decode_validity, AcceptedSetsClosed, Contribution,
-    PublicMessage, Registration,
-    RejectReason, RoundHeader, RoundOutcome, ShareDelivery, ValidityMessage,
+    PublicMessage, Registration, RejectReason, RoundHeader, RoundOutcome, ShareDelivery,
+    ValidityMessage,
 };
 use zkagg_aggregation::relation::{
     model_digest, BoundedVectorRelation, UpdateRelation, BOUNDED_MODEL_MAX,

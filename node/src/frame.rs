@@ -107,6 +107,23 @@ pub enum Control {
         /// The current length.
         len: u64,
     },
+    /// Opens one attempt of the two-party check (MPC mode) between the two
+    /// aggregators; each side sends one, the dialer first.
+    TwoPcOpen {
+        /// The round to check.
+        round: u64,
+        /// The sender's bulletin length (the checked prefix is the longer
+        /// of the two, unless one side fixed it).
+        bulletin_len: u64,
+        /// The sender's fresh nonce for this attempt.
+        nonce: [u8; 32],
+        /// The prefix a side already decided from (it stored verdicts over
+        /// it and is serving a re-run for its peer).
+        fixed_upto: Option<u64>,
+    },
+    /// A two-party check message (or opening) was refused; the connection
+    /// closes and the attempt is over.
+    ValidityRefused(Fault),
 }
 
 /// A decoded frame.
@@ -263,7 +280,7 @@ impl FrameCaps {
             delivery: 128usize
                 .saturating_add(m(32, d.saturating_add(1)))
                 .min(MAX_MESSAGE_BYTES),
-            validity: 64usize
+            validity: 96usize
                 .saturating_add(b.validity_payload)
                 .min(MAX_MESSAGE_BYTES),
             control: 256,

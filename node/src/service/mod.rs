@@ -6,9 +6,13 @@
 //! 2. each provider, following the bulletin, computes its update, proves,
 //!    posts its contribution and delivers share s to aggregator s;
 //! 3. each aggregator stores every delivery before acknowledging it; at the
-//!    contribution deadline it decides and posts its accepted set;
-//! 4. once every set is on the bulletin (and their intersection reaches
-//!    the minimum batch) each aggregator posts its partial sum;
+//!    contribution deadline (in the MPC mode after the two-party bound
+//!    check with its peer, [`twopc`]) it decides and posts its accepted set;
+//! 4. once the set phase is over (every set on the bulletin, or, with
+//!    threshold sharing and an aggregator lost, the coordinator's
+//!    `AcceptedSetsClosed` over the t or more that came by the deadline) and
+//!    the intersection reaches the minimum batch, each aggregator posts its
+//!    partial sum;
 //! 5. the coordinator closes the round with `close_round` when every
 //!    message is in or a deadline passed (released, or aborted with the
 //!    reason on the bulletin).
@@ -20,6 +24,7 @@
 pub mod aggregator;
 pub mod coordinator;
 pub mod provider;
+pub mod twopc;
 
 use crate::config::{ConfigFileError, Member, NodeConfig};
 use crate::frame::{Control, FrameCaps, PostRefusal, WireMessage};
