@@ -409,6 +409,19 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     }
 }
 
+/// A client presenting the identity of the member in `dir`.
+fn member_client(g: &zkagg_node::config::Generated, dir: &Path) -> zkagg_node::transport::Client {
+    let consortium = &g.config.consortium;
+    let m = zkagg_node::config::Member::load(dir, consortium).unwrap();
+    zkagg_node::transport::Client::new(
+        consortium,
+        m.ca.clone(),
+        m.identity.clone(),
+        zkagg_node::service::service_limits(),
+        zkagg_node::frame::FrameCaps::for_config(consortium),
+    )
+}
+
 /// Connects to aggregator 0's two-party endpoint as provider 0 and as the
 /// coordinator: the endpoint admits aggregators only, so each connection
 /// is refused before any application byte (the first read fails or sees
@@ -417,11 +430,7 @@ fn probe_peer_endpoint(
     g: &zkagg_node::config::Generated,
     addr: SocketAddr,
 ) -> Vec<Result<Option<zkagg_node::frame::WireMessage>, String>> {
-    use zkagg_node::config::Member;
     use zkagg_node::frame::{Control, WireMessage};
-    use zkagg_node::service::service_limits;
-    use zkagg_node::transport::Client;
-    let consortium = &g.config.consortium;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -429,14 +438,7 @@ fn probe_peer_endpoint(
     [&g.providers[0], &g.coordinator]
         .into_iter()
         .map(|dir| {
-            let m = Member::load(dir, consortium).unwrap();
-            let client = Client::new(
-                consortium,
-                m.ca.clone(),
-                m.identity.clone(),
-                service_limits(),
-                zkagg_node::frame::FrameCaps::for_config(consortium),
-            );
+            let client = member_client(g, dir);
             rt.block_on(async {
                 let mut conn = client
                     .connect(addr, PartyId::Aggregator(AggregatorId(0)))
@@ -663,10 +665,7 @@ fn three_aggregators_with_shamir_release_the_sim_models() {
 
 #[test]
 fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
-    use zkagg_node::config::Member;
     use zkagg_node::frame::{Control, WireMessage};
-    use zkagg_node::service::service_limits;
-    use zkagg_node::transport::Client;
     let dir = temp_dir("deliveries");
     let addrs = free_addrs(3);
     let g = generate(
@@ -709,15 +708,7 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
         1,
         Duration::from_secs(30),
     );
-    let consortium = &g.config.consortium;
-    let p0 = Member::load(&g.providers[0], consortium).unwrap();
-    let client = Client::new(
-        consortium,
-        p0.ca.clone(),
-        p0.identity.clone(),
-        service_limits(),
-        zkagg_node::frame::FrameCaps::for_config(consortium),
-    );
+    let client = member_client(&g, &g.providers[0]);
     let delivery = |provider: u32, round: u64, blind: u64| {
         WireMessage::Delivery(zkagg::aggregation::msgs::ShareDelivery {
             round,
@@ -765,13 +756,15 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
+/// An MPC-mode run (aggregator 1 sending bad 2PC messages first if
+/// `bad`): its released models and audit equal the simulation's.
+fn mpc_run(name: &str, bad: bool) -> Run {
     let run = run_consortium(
-        "mpc",
+        name,
         3,
         Scenario {
             mpc: true,
+            bad_twopc: bad,
             ..Default::default()
         },
     );
@@ -780,6 +773,12 @@ fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
     assert_eq!(run.verdict.rounds, sim_verdict.rounds);
     assert_eq!(run.verdict.validity, sim_verdict.validity);
     assert_eq!(run.verdict.failures, sim_verdict.failures);
+    run
+}
+
+#[test]
+fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
+    let run = mpc_run("mpc", false);
     // The two-party endpoint refused a provider's and the coordinator's
     // certificates: nothing was answered.
     assert_eq!(run.peer_probes.len(), 2);
@@ -792,20 +791,9 @@ fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
 
 #[test]
 fn mpc_mode_refuses_bad_two_party_messages_by_name_and_the_round_still_completes() {
-    let run = run_consortium(
-        "mpc-bad",
-        3,
-        Scenario {
-            mpc: true,
-            bad_twopc: true,
-            ..Default::default()
-        },
-    );
-    let (models, sim_verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::Mpc2pc, 3, &[]);
-    assert_eq!(run.models, models);
-    assert_eq!(run.verdict.rounds, sim_verdict.rounds);
-    let log = &run.aggregator_0_log;
-    let refused: Vec<&str> = log
+    let run = mpc_run("mpc-bad", true);
+    let refused: Vec<&str> = run
+        .aggregator_0_log
         .lines()
         .filter(|l| l.contains("two-party message refused"))
         .collect();

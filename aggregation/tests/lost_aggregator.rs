@@ -9,16 +9,14 @@ mod common;
 
 use common::*;
 use zkagg_aggregation::auditor::AuditFault;
-use zkagg_aggregation::config::{SharingConfig, ValidityMode};
+use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::msgs::{AbortReason, PublicMessage, RejectReason, RoundOutcome};
 use zkagg_aggregation::relation::BoundedVectorRelation;
-use zkagg_aggregation::setup::SharingScheme;
 use zkagg_aggregation::sim::{Honest, Tamper};
 use zkagg_aggregation::{AggregatorId, PartyId};
 use zkagg_mpc::sharing::msgs::ShamirShare;
 use zkagg_mpc::sharing::shamir::Shamir;
-use zkagg_mpc::sharing::{SecretSharing, SharingError};
 use zkagg_zk::Fr;
 
 /// Aggregator `lost` posts nothing from the accepted set on (`after_set`:
@@ -143,23 +141,12 @@ fn shamir_2_of_3_with_two_aggregators_lost_aborts() {
 /// aggregators (so pi_link, over all three, verifies) but a huge first
 /// coordinate from aggregators 0 and 1 alone. Blinds (length-1 vectors)
 /// are dealt honestly.
-struct OffPolynomial(Shamir);
+struct OffPolynomial;
 
-impl SecretSharing for OffPolynomial {
-    type Share = ShamirShare;
-    fn num_parties(&self) -> usize {
-        3
-    }
-    fn threshold(&self) -> usize {
-        2
-    }
-    fn share<R: rand_core::RngCore + rand_core::CryptoRng + ?Sized>(
-        &self,
-        v: &[Fr],
-        rng: &mut R,
-    ) -> Result<Vec<ShamirShare>, SharingError> {
+impl Deal for OffPolynomial {
+    fn deal(&self, v: &[Fr]) -> Option<Vec<ShamirShare>> {
         if v.len() == 1 {
-            return self.0.share(v, rng);
+            return None;
         }
         // Points 1, 2, 3; all-three coefficients (3, -3, 1).
         let (mut x0, mut x1, mut x2) = (Vec::new(), Vec::new(), Vec::new());
@@ -176,25 +163,7 @@ impl SecretSharing for OffPolynomial {
             x1.push(b);
             x2.push(vj - Fr::from(3u64) * a + Fr::from(3u64) * b);
         }
-        Ok(vec![ShamirShare(x0), ShamirShare(x1), ShamirShare(x2)])
-    }
-    fn validate_share(&self, p: usize, s: &ShamirShare, len: usize) -> Result<(), SharingError> {
-        self.0.validate_share(p, s, len)
-    }
-    fn expand(&self, p: usize, s: &ShamirShare, len: usize) -> Result<Vec<Fr>, SharingError> {
-        self.0.expand(p, s, len)
-    }
-    fn reconstruction_coefficients(&self, parties: &[usize]) -> Result<Vec<Fr>, SharingError> {
-        self.0.reconstruction_coefficients(parties)
-    }
-}
-
-impl SharingScheme for OffPolynomial {
-    fn config(&self) -> SharingConfig {
-        self.0.config()
-    }
-    fn consistency_rows(&self) -> Vec<Vec<Fr>> {
-        self.0.consistency_rows()
+        Some(vec![ShamirShare(x0), ShamirShare(x1), ShamirShare(x2)])
     }
 }
 
@@ -207,7 +176,10 @@ fn shares_off_one_polynomial_are_rejected_by_every_aggregator_and_the_rest_relea
         &c,
         4,
         BoundedVectorRelation::new(D, BITS).unwrap(),
-        OffPolynomial(Shamir::new(2, 3).unwrap()),
+        RiggedDealer {
+            inner: Shamir::new(2, 3).unwrap(),
+            dealer: OffPolynomial,
+        },
         ups[4].clone(),
     );
     let mut present = [true; P];
