@@ -28,6 +28,7 @@
 use crate::bulletin::{Bulletin, Entry};
 use crate::config::ValidityMode;
 use crate::coordinator::expected_close;
+use crate::equivocation::{Equivocation, EvidenceError};
 use crate::error::{AggError, Fault};
 use crate::ledger::{Applied, ClosedRound, Ledger};
 use crate::msgs::{AbortReason, RoundOutcome};
@@ -66,6 +67,10 @@ pub enum AuditFault {
     PartialSumWithheld,
     /// The round aborted because this aggregator's partial sum does not open.
     PartialSumInvalid,
+    /// The coordinator signed two different entries at one sequence number
+    /// (evidence of [`crate::equivocation::Equivocation`]; the failure's
+    /// entry is that sequence number).
+    CoordinatorEquivocated,
 }
 
 /// A failure and the party to blame.
@@ -355,6 +360,25 @@ impl<Rel: UpdateRelation, S: SharingScheme> Auditor<Rel, S> {
             Some(f) => Err(f),
             None => Ok(()),
         }
+    }
+
+    /// Checks evidence of coordinator equivocation (from any party, e.g.
+    /// an aggregator whose head another contradicted): conclusive evidence
+    /// is a failure of the coordinator at that sequence number, whichever
+    /// branch this auditor follows; inconclusive evidence blames no one and
+    /// is returned as the error.
+    pub fn evidence(&mut self, e: &Equivocation) -> Result<AuditFailure, EvidenceError> {
+        let seq = e.check(self.setup.config())?;
+        let f = AuditFailure {
+            entry: Some(seq),
+            round: None,
+            fault: AuditFault::CoordinatorEquivocated,
+            blame: PartyId::Coordinator,
+        };
+        if !self.verdict.failures.contains(&f) {
+            self.verdict.failures.push(f);
+        }
+        Ok(f)
     }
 
     /// The verdict after the last entry.
