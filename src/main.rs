@@ -40,6 +40,9 @@ enum Command {
         /// Open round 0's two-party check with bad messages first (fault injection).
         #[arg(long, hide = true)]
         bad_twopc_messages: bool,
+        /// Stop in round N's two-party check before storing the verdicts (fault injection).
+        #[arg(long, hide = true, value_name = "N")]
+        stall_before_storing_verdicts: Option<u64>,
     },
     /// Run a provider.
     Provider {
@@ -280,10 +283,12 @@ fn main() -> ExitCode {
             run,
             stall_after_decide,
             bad_twopc_messages,
+            stall_before_storing_verdicts,
         } => run_role(
             Role::Aggregator(AggregatorFaults {
                 stall_after_decide,
                 bad_twopc_messages,
+                stall_before_storing_verdicts,
             }),
             run,
         ),

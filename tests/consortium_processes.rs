@@ -162,6 +162,9 @@ struct Scenario<'a> {
     mpc: bool,
     /// MPC mode: aggregator 1 opens round 0's check with bad messages.
     bad_twopc: bool,
+    /// MPC mode: aggregator 1 is SIGKILLed in round 0 once the check gave
+    /// it its verdicts, before it stored them, and restarted.
+    kill_in_twopc: bool,
     /// This aggregator is SIGKILLed once round 0 is open and not restarted.
     kill_for_good: Option<usize>,
     /// Rounds may abort: the caller checks the closes and the audit.
@@ -234,7 +237,7 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             deadlines: Deadlines {
                 start_ms: 20_000,
                 contributions_ms: 2_500,
-                accepted_sets_ms: if sc.kill_aggregator_after_decide {
+                accepted_sets_ms: if sc.kill_aggregator_after_decide || sc.kill_in_twopc {
                     8_000
                 } else {
                     3_000
@@ -272,6 +275,9 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         }
         if s == 1 && sc.bad_twopc {
             args.push("--bad-twopc-messages");
+        }
+        if s == 1 && sc.kill_in_twopc {
+            args.extend(["--stall-before-storing-verdicts", "0"]);
         }
         kids.spawn(&format!("aggregator-{s}"), &args, &dir);
     }
@@ -312,6 +318,29 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             Duration::from_secs(30),
         );
         peer_probes = probe_peer_endpoint(&g, peers[0]);
+    }
+    if sc.kill_in_twopc {
+        let log = dir.join("aggregator-1.log");
+        wait_for_log(
+            &log,
+            "stalling before storing the verdicts",
+            1,
+            Duration::from_secs(60),
+        );
+        let k = kids
+            .0
+            .iter()
+            .position(|(n, _)| n == "aggregator-1")
+            .unwrap();
+        let (_, mut child) = kids.0.remove(k);
+        child.kill().unwrap(); // SIGKILL
+        assert!(!child.wait().unwrap().success());
+        let m = member(&g.aggregators[1]);
+        kids.spawn(
+            "aggregator-1-restarted",
+            &["aggregator", "--config", &cfg, "--member", &m],
+            &dir,
+        );
     }
     if let Some(k) = sc.kill_for_good {
         wait_for_log(
@@ -756,18 +785,10 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// An MPC-mode run (aggregator 1 sending bad 2PC messages first if
-/// `bad`): its released models and audit equal the simulation's.
-fn mpc_run(name: &str, bad: bool) -> Run {
-    let run = run_consortium(
-        name,
-        3,
-        Scenario {
-            mpc: true,
-            bad_twopc: bad,
-            ..Default::default()
-        },
-    );
+/// An MPC-mode run of `sc` (with `mpc` set): its released models and
+/// audit equal the simulation's.
+fn mpc_run(name: &str, sc: Scenario<'_>) -> Run {
+    let run = run_consortium(name, 3, Scenario { mpc: true, ..sc });
     let (models, sim_verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::Mpc2pc, 3, &[]);
     assert_eq!(run.models, models);
     assert_eq!(run.verdict.rounds, sim_verdict.rounds);
@@ -778,7 +799,7 @@ fn mpc_run(name: &str, bad: bool) -> Run {
 
 #[test]
 fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
-    let run = mpc_run("mpc", false);
+    let run = mpc_run("mpc", Scenario::default());
     // The two-party endpoint refused a provider's and the coordinator's
     // certificates: nothing was answered.
     assert_eq!(run.peer_probes.len(), 2);
@@ -791,7 +812,13 @@ fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
 
 #[test]
 fn mpc_mode_refuses_bad_two_party_messages_by_name_and_the_round_still_completes() {
-    let run = mpc_run("mpc-bad", true);
+    let run = mpc_run(
+        "mpc-bad",
+        Scenario {
+            bad_twopc: true,
+            ..Default::default()
+        },
+    );
     let refused: Vec<&str> = run
         .aggregator_0_log
         .lines()
@@ -872,5 +899,24 @@ fn additive_sharing_aborts_every_round_with_an_aggregator_killed_for_good() {
             );
             ROUNDS as usize
         ]
+    );
+}
+
+#[test]
+fn an_mpc_aggregator_killed_mid_check_reruns_it_fresh_and_the_round_completes() {
+    let run = mpc_run(
+        "mpc-kill",
+        Scenario {
+            kill_in_twopc: true,
+            ..Default::default()
+        },
+    );
+    // Aggregator 0 had stored its verdicts and served the restarted
+    // aggregator's fresh re-run over the stored prefix, with equal verdicts.
+    assert!(
+        run.aggregator_0_log
+            .contains("served a re-run of the two-party check"),
+        "{}",
+        run.aggregator_0_log
     );
 }

@@ -137,6 +137,10 @@ pub struct AggregatorFaults {
     /// first attempts of the two-party check with each bad message of
     /// [`BAD_MESSAGES`] in turn, then run honestly.
     pub bad_twopc_messages: bool,
+    /// MPC mode: in this round, stop once the two-party check gave this
+    /// aggregator its verdicts and before they are stored, until the
+    /// process is killed (so a test can SIGKILL it mid-check).
+    pub stall_before_storing_verdicts: Option<u64>,
 }
 
 /// The aggregator's progress in the open round.
@@ -257,6 +261,7 @@ where
             },
             sent_bad: 0,
             last_session: None,
+            stall_before_storing: faults.stall_before_storing_verdicts,
         })
     } else {
         None
@@ -280,6 +285,7 @@ struct Peer {
     bad_attempts: usize,
     sent_bad: usize,
     last_session: Option<[u8; 32]>,
+    stall_before_storing: Option<u64>,
 }
 
 /// What an attempt of the two-party check runs on.
@@ -496,6 +502,13 @@ where
             };
             match attempt(c, peer, conn, Side::Dialer, None, view, entries, rng).await {
                 Ok(v) => {
+                    if peer.stall_before_storing == Some(c.round) {
+                        tracing::warn!(
+                            round = c.round,
+                            "stalling before storing the verdicts (fault injection)"
+                        );
+                        std::future::pending::<()>().await;
+                    }
                     put_verdicts(c, &v).await?;
                     return Ok(v);
                 }
