@@ -226,9 +226,12 @@ pub struct CapBounds {
 }
 
 impl CapBounds {
-    /// Defaults for a config: the proof system's own cap in the ZK mode (no
-    /// proof in the MPC mode) and the message cap of the aggregation layer
-    /// for the two-party check (used in the MPC mode only).
+    /// Defaults for a config's coordinator and provider channels: the proof
+    /// system's own cap in the ZK mode (no proof in the MPC mode) and no
+    /// two-party check payload, which only the aggregators' own channel
+    /// carries, with caps from the session's shape
+    /// (`service::twopc::twopc_caps`). So a provider cannot make an
+    /// aggregator buffer a large two-party frame on the delivery endpoint.
     pub fn for_config(config: &ConsortiumConfig) -> CapBounds {
         match config.validity {
             ValidityMode::ZkProof => CapBounds {
@@ -237,7 +240,7 @@ impl CapBounds {
             },
             ValidityMode::Mpc2pc => CapBounds {
                 proof: 0,
-                validity_payload: MAX_MESSAGE_BYTES,
+                validity_payload: 0,
             },
         }
     }
