@@ -170,7 +170,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
     /// lambda_s times its share (mask coordinate excluded), so the check is
     /// on the reconstructed update. A new call is a fresh attempt: it
     /// replaces an unfinished session (messages of the old one are then
-    /// refused as [`Fault::WrongSession`](crate::error::Fault::WrongSession)).
+    /// refused as [`Fault::WrongSession`]).
     pub fn validity_start<R: RngCore + CryptoRng>(
         &mut self,
         ledger: &Ledger<Rel, S>,

@@ -24,7 +24,7 @@ use zkagg_zk::Fr;
 
 /// The close that follows from an open round's public entries. The
 /// counted sets are every aggregator's when all S are in, else those named
-/// by the coordinator's [`AcceptedSetsClosed`](crate::msgs::AcceptedSetsClosed)
+/// by the coordinator's [`AcceptedSetsClosed`]
 /// (at least t, see the [`Ledger`]):
 /// 1. a set phase that is not over aborts, blaming the first aggregator
 ///    whose set is missing;
