@@ -29,7 +29,7 @@ use super::twopc::{
     run_attempt, twopc_caps, Attempt, AttemptError, BadMessage, Side, StoredVerdicts, BAD_MESSAGES,
 };
 use super::{next_entry, spawn_follower, Context, Poster, ServiceError, View};
-use crate::frame::{Control, WireMessage};
+use crate::frame::{Control, PostRefusal, WireMessage};
 use crate::store::{Store, StoreError, Stored};
 use crate::transport::{Client, Conn, Server};
 use rand_chacha::rand_core::SeedableRng;
@@ -716,7 +716,10 @@ where
                 return Ok(());
             }
             if !posted {
-                poster
+                // Done once it is on the bulletin, or too late to matter:
+                // the round closed, or the coordinator closed the set phase
+                // without it (threshold sharing, this aggregator was slow).
+                let r = poster
                     .post(
                         &mut view,
                         &mut entries,
@@ -724,12 +727,24 @@ where
                         party,
                         &msg,
                         |v| {
-                            v.ledger.open_round().is_some_and(|o| {
-                                o.round() == round && o.accepted_sets().contains_key(&me)
+                            v.ledger.open_round().is_none_or(|o| {
+                                o.round() != round
+                                    || o.accepted_sets().contains_key(&me)
+                                    || o.sets_closed().is_some()
                             })
                         },
                     )
-                    .await?;
+                    .await;
+                match r {
+                    Ok(()) => {}
+                    Err(ServiceError::Refused(PostRefusal::Fault(
+                        f
+                        @ (Fault::AcceptedSetAfterClose | Fault::OutsideRound | Fault::WrongRound),
+                    ))) => {
+                        tracing::warn!(round, fault = ?f, "accepted set too late; the round goes on without it");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             store.mark_sent(id).await?;
             continue;
@@ -740,7 +755,12 @@ where
         let Some(acc) = open.intersection(nagg) else {
             continue;
         };
-        if acc.len() < cfg.min_batch as usize || open.partial_sums().contains_key(&me) {
+        // Only an aggregator whose set counts sums (a set refused after the
+        // coordinator closed the phase does not).
+        if acc.len() < cfg.min_batch as usize
+            || open.partial_sums().contains_key(&me)
+            || !open.accepted_sets().contains_key(&me)
+        {
             continue;
         }
         let Some(decided) = st.decided.take() else {

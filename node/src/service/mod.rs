@@ -60,10 +60,14 @@ pub enum ServiceError {
     /// The durable store.
     #[error("store: {0}")]
     Store(#[from] StoreError),
-    /// The protocol: a bad entry from the coordinator, a refused post, a
-    /// state that does not match the stored one.
+    /// The protocol: a bad entry from the coordinator, a state that does
+    /// not match the stored one.
     #[error("protocol: {0}")]
     Protocol(String),
+    /// The coordinator refused a post (typed, so a caller can tell a late
+    /// message from a bug).
+    #[error("post refused: {0:?}")]
+    Refused(PostRefusal),
 }
 
 impl ServiceError {
@@ -72,7 +76,7 @@ impl ServiceError {
         match self {
             ServiceError::Config(_) | ServiceError::WrongRole(_) => 3,
             ServiceError::Network(_) => 4,
-            ServiceError::Protocol(_) => 5,
+            ServiceError::Protocol(_) | ServiceError::Refused(_) => 5,
             ServiceError::Store(_) => 6,
         }
     }
@@ -309,7 +313,7 @@ impl Poster {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Ok(Err(r)) => {
-                    return Err(ServiceError::Protocol(format!("post refused: {r:?}")));
+                    return Err(ServiceError::Refused(r));
                 }
                 Err(e) => {
                     if start.elapsed() > RECONNECT_BOUND {
