@@ -167,6 +167,9 @@ struct Scenario<'a> {
     kill_in_twopc: bool,
     /// This aggregator is SIGKILLed once round 0 is open and not restarted.
     kill_for_good: Option<usize>,
+    /// This aggregator is SIGSTOPped once round 0 is open and SIGCONTed
+    /// once the coordinator closed the set phase without it.
+    stop_until_sets_closed: Option<usize>,
     /// Rounds may abort: the caller checks the closes and the audit.
     expect_aborts: bool,
 }
@@ -341,6 +344,27 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             &["aggregator", "--config", &cfg, "--member", &m],
             &dir,
         );
+    }
+    if let Some(k) = sc.stop_until_sets_closed {
+        let log = dir.join("coordinator.log");
+        wait_for_log(&log, "round opened", 1, Duration::from_secs(60));
+        let name = format!("aggregator-{k}");
+        let pid = kids.0.iter().find(|(n, _)| *n == name).unwrap().1.id();
+        let signal = |s: &str| {
+            assert!(Command::new("kill")
+                .args([s, &pid.to_string()])
+                .status()
+                .unwrap()
+                .success())
+        };
+        signal("-STOP");
+        wait_for_log(
+            &log,
+            "accepted-set phase closed without every aggregator",
+            1,
+            Duration::from_secs(60),
+        );
+        signal("-CONT");
     }
     if let Some(k) = sc.kill_for_good {
         wait_for_log(
@@ -919,4 +943,30 @@ fn an_mpc_aggregator_killed_mid_check_reruns_it_fresh_and_the_round_completes() 
         "{}",
         run.aggregator_0_log
     );
+}
+
+#[test]
+fn a_slow_aggregator_left_out_by_the_closed_set_phase_goes_on_to_the_next_round() {
+    let run = run_consortium(
+        "slow-shamir",
+        4,
+        Scenario {
+            shamir_2_of_3: true,
+            stop_until_sets_closed: Some(2),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        run.models,
+        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
+    );
+    // Absent from round 0 only (a note); every process exited cleanly.
+    let absent: Vec<_> = run
+        .verdict
+        .notes
+        .iter()
+        .filter(|n| n.fault == zkagg::aggregation::error::Fault::AbsentFromRound)
+        .map(|n| n.party)
+        .collect();
+    assert_eq!(absent, vec![PartyId::Aggregator(AggregatorId(2))]);
 }
