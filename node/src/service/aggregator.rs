@@ -524,10 +524,14 @@ where
                 conn = peer.rx.recv() => conn,
                 _ = tokio::time::sleep_until(wait) => None,
             };
-            if let Some(conn) = conn {
-                if let Some(v) = serve_incoming(c, peer, conn, view, entries, rng).await? {
-                    return Ok(v);
+            match conn {
+                Some(conn) => {
+                    if let Some(v) = serve_incoming(c, peer, conn, view, entries, rng).await? {
+                        return Ok(v);
+                    }
                 }
+                // The endpoint stopped: wait out the step instead of spinning.
+                None => tokio::time::sleep_until(wait).await,
             }
         }
     }
@@ -578,7 +582,7 @@ where
                     }
                     None
                 }
-                c = p.rx.recv() => c,
+                c = p.rx.recv(), if !p.rx.is_closed() || !p.rx.is_empty() => c,
             },
             None => {
                 if next_entry(&mut view, &mut entries, &mut shutdown, wake)
