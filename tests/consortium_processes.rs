@@ -167,6 +167,9 @@ struct Scenario<'a> {
     kill_in_twopc: bool,
     /// This aggregator is SIGKILLed once round 0 is open and not restarted.
     kill_for_good: Option<usize>,
+    /// MPC mode: once round 0 is open, the test opens a check with
+    /// aggregator 0 as aggregator 1, claiming a head its copy contradicts.
+    forged_head: bool,
     /// This aggregator is SIGSTOPped once round 0 is open and SIGCONTed
     /// once the coordinator closed the set phase without it.
     stop_until_sets_closed: Option<usize>,
@@ -186,6 +189,9 @@ struct Run {
     /// What a provider's and the coordinator's certificates got from
     /// aggregator 0's two-party endpoint (MPC mode).
     peer_probes: Vec<Result<Option<zkagg_node::frame::WireMessage>, String>>,
+    /// What aggregator 0 answered the forged head (its opening, then the
+    /// refusal).
+    head_probe: Vec<zkagg_node::frame::WireMessage>,
 }
 
 fn wait_for_log(path: &Path, needle: &str, times: usize, bound: Duration) {
@@ -345,6 +351,16 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             &dir,
         );
     }
+    let mut head_probe = Vec::new();
+    if sc.forged_head {
+        wait_for_log(
+            &dir.join("coordinator.log"),
+            "round opened",
+            1,
+            Duration::from_secs(60),
+        );
+        head_probe = forged_head_probe(&g, peers[0]);
+    }
     if let Some(k) = sc.stop_until_sets_closed {
         let log = dir.join("coordinator.log");
         wait_for_log(&log, "round opened", 1, Duration::from_secs(60));
@@ -459,7 +475,42 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         outbox_set,
         aggregator_0_log,
         peer_probes,
+        head_probe,
     }
+}
+
+/// Opens a check with aggregator 0 as aggregator 1 (its certificate),
+/// claiming at length 1 a head that is not the bulletin's; returns what
+/// came back until the connection closed.
+fn forged_head_probe(
+    g: &zkagg_node::config::Generated,
+    addr: SocketAddr,
+) -> Vec<zkagg_node::frame::WireMessage> {
+    use zkagg_node::frame::{Control, WireMessage};
+    let client = member_client(g, &g.aggregators[1]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut conn = client
+            .connect(addr, PartyId::Aggregator(AggregatorId(0)))
+            .await
+            .unwrap();
+        let open = WireMessage::Control(Control::TwoPcOpen {
+            round: 0,
+            bulletin_len: 1,
+            head: [9; 32],
+            nonce: [1; 32],
+            fixed_upto: None,
+        });
+        conn.send(&open).await.unwrap();
+        let mut got = Vec::new();
+        while let Ok(Some(m)) = conn.recv().await {
+            got.push(m);
+        }
+        got
+    })
 }
 
 /// A client presenting the identity of the member in `dir`.
@@ -500,6 +551,7 @@ fn probe_peer_endpoint(
                 let open = WireMessage::Control(Control::TwoPcOpen {
                     round: 0,
                     bulletin_len: 0,
+                    head: [0; 32],
                     nonce: [0; 32],
                     fixed_upto: None,
                 });
@@ -969,4 +1021,29 @@ fn a_slow_aggregator_left_out_by_the_closed_set_phase_goes_on_to_the_next_round(
         .map(|n| n.party)
         .collect();
     assert_eq!(absent, vec![PartyId::Aggregator(AggregatorId(2))]);
+}
+
+#[test]
+fn a_peer_head_that_contradicts_the_bulletin_is_refused_as_a_fork_and_the_round_completes() {
+    use zkagg::aggregation::error::Fault;
+    use zkagg_node::frame::{Control, WireMessage};
+    let run = mpc_run(
+        "mpc-fork",
+        Scenario {
+            forged_head: true,
+            ..Default::default()
+        },
+    );
+    assert!(
+        matches!(
+            run.head_probe.as_slice(),
+            [
+                WireMessage::Control(Control::TwoPcOpen { round: 0, .. }),
+                WireMessage::Control(Control::ValidityRefused(Fault::BrokenChain))
+            ]
+        ),
+        "{:?}",
+        run.head_probe
+    );
+    assert!(run.aggregator_0_log.contains("the coordinator forked it"));
 }

@@ -115,6 +115,10 @@ pub enum Control {
         /// The sender's bulletin length (the checked prefix is the longer
         /// of the two, unless one side fixed it).
         bulletin_len: u64,
+        /// The sender's head at that length (the hash of its last entry):
+        /// a head the receiver's own copy contradicts is a fork of the
+        /// bulletin, shown by the coordinator.
+        head: [u8; 32],
         /// The sender's fresh nonce for this attempt.
         nonce: [u8; 32],
         /// The prefix a side already decided from (it stored verdicts over

@@ -18,6 +18,13 @@
 //! fresh session with fresh randomness, and its id binds round, prefix and
 //! nonce. Then the session messages flow until both verdicts are known.
 //!
+//! **Heads.** Each opening carries the sender's bulletin length and head;
+//! once both copies reach that length, a head the receiver's copy
+//! contradicts means the coordinator showed the two aggregators different
+//! bulletins (`zkagg_aggregation::equivocation`): logged as an error and
+//! refused (`BrokenChain`). Exchanging the entries that make it conclusive
+//! evidence for the auditor is not built yet.
+//!
 //! **Rejections.** A message for another round, of another session (an
 //! earlier attempt), naming another sender than the authenticated peer, or
 //! that the session refuses (a replay or anything out of order poisons it)
@@ -48,6 +55,7 @@ use tokio::time::{timeout_at, Instant};
 use zkagg_aggregation::aggregator::AggregatorRound;
 use zkagg_aggregation::bulletin::Entry;
 use zkagg_aggregation::config::ConsortiumConfig;
+use zkagg_aggregation::equivocation::{diverges, HeadClaim};
 use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::msgs::ValidityMessage;
 use zkagg_aggregation::relation::UpdateRelation;
@@ -235,28 +243,30 @@ where
     };
     let mut nonce = [0u8; 32];
     rng.fill_bytes(&mut nonce);
-    let mine = Control::TwoPcOpen {
+    let mine = WireMessage::Control(Control::TwoPcOpen {
         round: a.round,
         bulletin_len: a.view.bulletin.len(),
+        head: a.view.bulletin.head(),
         nonce,
         fixed_upto: a.fixed_upto,
-    };
+    });
     if a.side == Side::Dialer {
-        send_by(conn, &WireMessage::Control(mine), a.deadline).await?;
+        send_by(conn, &mine, a.deadline).await?;
     }
-    let (their_round, their_len, their_nonce, their_fixed) = match recv_by(conn, a.deadline).await?
-    {
-        WireMessage::Control(Control::TwoPcOpen {
-            round,
-            bulletin_len,
-            nonce,
-            fixed_upto,
-        }) => (round, bulletin_len, nonce, fixed_upto),
-        WireMessage::Control(Control::ValidityRefused(f)) => {
-            return Err(AttemptError::RefusedByPeer(f))
-        }
-        _ => return Err(refuse(conn, a.round, Fault::MalformedPayload, a.deadline).await),
-    };
+    let (their_round, their_len, their_head, their_nonce, their_fixed) =
+        match recv_by(conn, a.deadline).await? {
+            WireMessage::Control(Control::TwoPcOpen {
+                round,
+                bulletin_len,
+                head,
+                nonce,
+                fixed_upto,
+            }) => (round, bulletin_len, head, nonce, fixed_upto),
+            WireMessage::Control(Control::ValidityRefused(f)) => {
+                return Err(AttemptError::RefusedByPeer(f))
+            }
+            _ => return Err(refuse(conn, a.round, Fault::MalformedPayload, a.deadline).await),
+        };
     if their_round != a.round {
         return Err(refuse(conn, a.round, Fault::WrongRound, a.deadline).await);
     }
@@ -268,23 +278,29 @@ where
         (None, None) => their_len.max(a.view.bulletin.len()),
     };
     if a.side == Side::Listener {
-        send_by(
-            conn,
-            &WireMessage::Control(Control::TwoPcOpen {
-                round: a.round,
-                bulletin_len: a.view.bulletin.len(),
-                nonce,
-                fixed_upto: a.fixed_upto,
-            }),
-            a.deadline,
-        )
-        .await?;
+        send_by(conn, &mine, a.deadline).await?;
     }
     // A peer cannot make this aggregator wait past the attempt's deadline
     // for entries that never come.
     match timeout_at(a.deadline, catch_up(a.view, a.entries, upto)).await {
         Ok(r) => r?,
         Err(_) => return Err(TransportError::Timeout.into()),
+    }
+    // Both copies now reach the peer's length: the heads must agree there.
+    let claim = HeadClaim {
+        aggregator: peer,
+        len: their_len,
+        head: their_head,
+    };
+    let b = &a.view.bulletin;
+    if let Some(len) = diverges(b.entries(), &b.config_id(), &claim) {
+        tracing::error!(
+            round = a.round,
+            %peer,
+            len,
+            "the peer's head contradicts this copy of the bulletin: the coordinator forked it"
+        );
+        return Err(refuse(conn, a.round, Fault::BrokenChain, a.deadline).await);
     }
     let (dialer_nonce, listener_nonce) = match a.side {
         Side::Dialer => (nonce, their_nonce),
