@@ -353,9 +353,10 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     }
     let mut head_probe = Vec::new();
     if sc.forged_head {
+        // Aggregator 0 serves openings only in a round it has seen.
         wait_for_log(
-            &dir.join("coordinator.log"),
-            "round opened",
+            &dir.join("aggregator-0.log"),
+            "round seen",
             1,
             Duration::from_secs(60),
         );
