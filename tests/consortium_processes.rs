@@ -54,6 +54,14 @@ impl Children {
         self.0.push((name.to_owned(), child));
     }
 
+    /// SIGKILLs the child `name` and forgets it.
+    fn kill(&mut self, name: &str) {
+        let i = self.0.iter().position(|(n, _)| n == name).unwrap();
+        let (_, mut child) = self.0.remove(i);
+        child.kill().unwrap(); // SIGKILL
+        assert!(!child.wait().unwrap().success());
+    }
+
     /// Waits for every child to exit, bounded; returns their statuses.
     fn wait_all(&mut self, bound: Duration) -> Vec<(String, ExitStatus)> {
         let end = Instant::now() + bound;
@@ -299,67 +307,41 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         }
         kids.spawn(&format!("provider-{i}"), &args, &dir);
     }
-    if sc.kill_aggregator_after_decide {
-        let log = dir.join("aggregator-0.log");
-        wait_for_log(&log, "stalling after deciding", 1, Duration::from_secs(60));
-        let k = kids
-            .0
-            .iter()
-            .position(|(n, _)| n == "aggregator-0")
-            .unwrap();
-        let (_, mut child) = kids.0.remove(k);
-        child.kill().unwrap(); // SIGKILL
-        let status = child.wait().unwrap();
-        assert!(!status.success());
-        let m = member(&g.aggregators[0]);
+    // Waits for `needle` in aggregator s's log, SIGKILLs it and restarts it.
+    let kill_and_restart = |kids: &mut Children, s: usize, needle: &str| {
+        let log = dir.join(format!("aggregator-{s}.log"));
+        wait_for_log(&log, needle, 1, Duration::from_secs(60));
+        kids.kill(&format!("aggregator-{s}"));
+        let m = member(&g.aggregators[s]);
         kids.spawn(
-            "aggregator-0-restarted",
+            &format!("aggregator-{s}-restarted"),
             &["aggregator", "--config", &cfg, "--member", &m],
             &dir,
         );
+    };
+    if sc.kill_aggregator_after_decide {
+        kill_and_restart(&mut kids, 0, "stalling after deciding");
     }
-    let mut peer_probes = Vec::new();
-    if sc.mpc {
+    let agg0_logged = |needle: &str| {
         wait_for_log(
             &dir.join("aggregator-0.log"),
-            "two-party endpoint listening",
+            needle,
             1,
-            Duration::from_secs(30),
-        );
+            Duration::from_secs(60),
+        )
+    };
+    let mut peer_probes = Vec::new();
+    if sc.mpc {
+        agg0_logged("two-party endpoint listening");
         peer_probes = probe_peer_endpoint(&g, peers[0]);
     }
     if sc.kill_in_twopc {
-        let log = dir.join("aggregator-1.log");
-        wait_for_log(
-            &log,
-            "stalling before storing the verdicts",
-            1,
-            Duration::from_secs(60),
-        );
-        let k = kids
-            .0
-            .iter()
-            .position(|(n, _)| n == "aggregator-1")
-            .unwrap();
-        let (_, mut child) = kids.0.remove(k);
-        child.kill().unwrap(); // SIGKILL
-        assert!(!child.wait().unwrap().success());
-        let m = member(&g.aggregators[1]);
-        kids.spawn(
-            "aggregator-1-restarted",
-            &["aggregator", "--config", &cfg, "--member", &m],
-            &dir,
-        );
+        kill_and_restart(&mut kids, 1, "stalling before storing the verdicts");
     }
     let mut head_probe = Vec::new();
     if sc.forged_head {
         // Aggregator 0 serves openings only in a round it has seen.
-        wait_for_log(
-            &dir.join("aggregator-0.log"),
-            "round seen",
-            1,
-            Duration::from_secs(60),
-        );
+        agg0_logged("round seen");
         head_probe = forged_head_probe(&g, peers[0]);
     }
     if let Some(k) = sc.stop_until_sets_closed {
@@ -390,11 +372,7 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             1,
             Duration::from_secs(60),
         );
-        let name = format!("aggregator-{k}");
-        let i = kids.0.iter().position(|(n, _)| *n == name).unwrap();
-        let (_, mut child) = kids.0.remove(i);
-        child.kill().unwrap(); // SIGKILL, not restarted
-        assert!(!child.wait().unwrap().success());
+        kids.kill(&format!("aggregator-{k}")); // not restarted
     }
     if sc.kill_coordinator_in_round_1 {
         let log = dir.join("coordinator.log");
@@ -909,6 +887,24 @@ fn mpc_mode_refuses_bad_two_party_messages_by_name_and_the_round_still_completes
     }
 }
 
+/// The aggregators the audit notes as absent from a released round.
+fn absent_notes(run: &Run) -> Vec<PartyId> {
+    run.verdict
+        .notes
+        .iter()
+        .filter(|n| n.fault == zkagg::aggregation::error::Fault::AbsentFromRound)
+        .map(|n| n.party)
+        .collect()
+}
+
+/// The run released the models of the Shamir 2-of-3 simulation (4 providers).
+fn assert_shamir_models(run: &Run) {
+    assert_eq!(
+        run.models,
+        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
+    );
+}
+
 #[test]
 fn shamir_2_of_3_completes_every_round_with_an_aggregator_killed_for_good() {
     let run = run_consortium(
@@ -922,18 +918,9 @@ fn shamir_2_of_3_completes_every_round_with_an_aggregator_killed_for_good() {
         },
     );
     assert!(run.verdict.ok(), "{:?}", run.verdict.failures);
-    assert_eq!(
-        run.models,
-        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
-    );
+    assert_shamir_models(&run);
     // Aggregator 2 is a note in each round, not a failure.
-    let absent: Vec<_> = run
-        .verdict
-        .notes
-        .iter()
-        .filter(|n| n.fault == zkagg::aggregation::error::Fault::AbsentFromRound)
-        .map(|n| n.party)
-        .collect();
+    let absent = absent_notes(&run);
     assert_eq!(
         absent,
         vec![PartyId::Aggregator(AggregatorId(2)); ROUNDS as usize]
@@ -1009,18 +996,9 @@ fn a_slow_aggregator_left_out_by_the_closed_set_phase_goes_on_to_the_next_round(
             ..Default::default()
         },
     );
-    assert_eq!(
-        run.models,
-        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
-    );
+    assert_shamir_models(&run);
     // Absent from round 0 only (a note); every process exited cleanly.
-    let absent: Vec<_> = run
-        .verdict
-        .notes
-        .iter()
-        .filter(|n| n.fault == zkagg::aggregation::error::Fault::AbsentFromRound)
-        .map(|n| n.party)
-        .collect();
+    let absent = absent_notes(&run);
     assert_eq!(absent, vec![PartyId::Aggregator(AggregatorId(2))]);
 }
 
