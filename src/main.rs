@@ -45,6 +45,12 @@ enum Command {
         /// Stop after deciding round N, before posting (fault injection).
         #[arg(long, hide = true, value_name = "N")]
         stall_after_decide: Option<u64>,
+        /// Open round 0's two-party check with bad messages first (fault injection).
+        #[arg(long, hide = true)]
+        bad_twopc_messages: bool,
+        /// Stop in round N's two-party check before storing the verdicts (fault injection).
+        #[arg(long, hide = true, value_name = "N")]
+        stall_before_storing_verdicts: Option<u64>,
     },
     /// Run a provider.
     Provider {
@@ -664,8 +670,14 @@ fn main() -> ExitCode {
         Command::Aggregator {
             run,
             stall_after_decide,
+            bad_twopc_messages,
+            stall_before_storing_verdicts,
         } => run_role(
-            Role::Aggregator(AggregatorFaults { stall_after_decide }),
+            Role::Aggregator(AggregatorFaults {
+                stall_after_decide,
+                bad_twopc_messages,
+                stall_before_storing_verdicts,
+            }),
             run,
         ),
         Command::Provider {

@@ -35,7 +35,10 @@ fn demo_runs_two_rounds_as_processes_and_passes_the_audit() {
     assert!(status.success(), "{status}\n{stdout}\n{stderr}");
     assert!(stdout.contains("audit: passed (2 rounds)"), "{stdout}");
     // Not a terminal: one plain line per event, no bars.
-    assert!(stdout.contains("round 1: released, 3 providers in the sum"), "{stdout}");
+    assert!(
+        stdout.contains("round 1: released, 3 providers in the sum"),
+        "{stdout}"
+    );
     let accuracy: f64 = stdout
         .lines()
         .find_map(|l| l.strip_prefix("round 1: test accuracy "))

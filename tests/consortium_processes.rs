@@ -6,9 +6,11 @@ use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+use zkagg::aggregation::auditor::Verdict;
 use zkagg::aggregation::bulletin::Bulletin;
-use zkagg::aggregation::config::{RelationConfig, SharingConfig};
+use zkagg::aggregation::config::{RelationConfig, SharingConfig, ValidityMode};
 use zkagg::aggregation::msgs::PublicMessage;
+use zkagg::aggregation::msgs::RoundClose;
 use zkagg::aggregation::relation::BoundedVectorRelation;
 use zkagg::aggregation::setup::Setup;
 use zkagg::aggregation::setup::SharingScheme;
@@ -17,7 +19,7 @@ use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
 use zkagg::mpc::sharing::shamir::Shamir;
 use zkagg_node::config::{
-    build_setup, demo_update, generate, Deadlines, GenerateParams, SetupVisitor,
+    build_setup, demo_update, generate, generate_with, Deadlines, GenerateParams, SetupVisitor,
 };
 use zkagg_node::store::Store;
 
@@ -64,6 +66,14 @@ impl Children {
             .spawn()
             .unwrap();
         self.0.push((name.to_owned(), child));
+    }
+
+    /// SIGKILLs the child `name` and forgets it.
+    fn kill(&mut self, name: &str) {
+        let i = self.0.iter().position(|(n, _)| n == name).unwrap();
+        let (_, mut child) = self.0.remove(i);
+        child.kill().unwrap(); // SIGKILL
+        assert!(!child.wait().unwrap().success());
     }
 
     /// Waits for every child to exit, bounded; returns their statuses.
@@ -122,14 +132,25 @@ fn sim_models_with<S: SharingScheme>(
     providers: usize,
     withheld: &[u32],
 ) -> Vec<Vec<i64>> {
+    sim_run(sharing, ValidityMode::ZkProof, providers, withheld).0
+}
+
+/// The simulation's released models and its audit verdict, in `validity`.
+fn sim_run<S: SharingScheme>(
+    sharing: S,
+    validity: ValidityMode,
+    providers: usize,
+    withheld: &[u32],
+) -> (Vec<Vec<i64>>, Verdict) {
     let rel = BoundedVectorRelation::new(D, BITS as usize).unwrap();
     let mut sim = ConsortiumBuilder::new(rel, sharing)
         .providers(providers)
         .min_batch(2)
+        .validity(validity)
         .build()
         .unwrap();
     let mut rng = rand::thread_rng();
-    (0..ROUNDS)
+    let models = (0..ROUNDS)
         .map(|t| {
             let inputs: Vec<Option<Vec<i64>>> = (0..providers as u32)
                 .map(|i| {
@@ -140,7 +161,9 @@ fn sim_models_with<S: SharingScheme>(
             let report = sim.run_round(&refs, &mut Honest, &mut rng).unwrap();
             report.new_model().expect("the sim releases").to_vec()
         })
-        .collect()
+        .collect();
+    let verdict = zkagg::aggregation::auditor::audit(sim.setup(), sim.bulletin());
+    (models, verdict)
 }
 
 /// What a run does besides the honest protocol.
@@ -155,13 +178,42 @@ struct Scenario<'a> {
     kill_coordinator_in_round_1: bool,
     /// Three aggregators with Shamir 2-of-3 sharing (else two, additive).
     shamir_2_of_3: bool,
+    /// Three aggregators with additive sharing.
+    additive_3: bool,
+    /// The MPC validity mode (two aggregators, two-party bound check).
+    mpc: bool,
+    /// MPC mode: aggregator 1 opens round 0's check with bad messages.
+    bad_twopc: bool,
+    /// MPC mode: aggregator 1 is SIGKILLed in round 0 once the check gave
+    /// it its verdicts, before it stored them, and restarted.
+    kill_in_twopc: bool,
+    /// This aggregator is SIGKILLed once round 0 is open and not restarted.
+    kill_for_good: Option<usize>,
+    /// MPC mode: once round 0 is open, the test opens a check with
+    /// aggregator 0 as aggregator 1, claiming a head its copy contradicts.
+    forged_head: bool,
+    /// This aggregator is SIGSTOPped once round 0 is open and SIGCONTed
+    /// once the coordinator closed the set phase without it.
+    stop_until_sets_closed: Option<usize>,
+    /// Rounds may abort: the caller checks the closes and the audit.
+    expect_aborts: bool,
 }
 
 struct Run {
     models: Vec<Vec<i64>>,
+    closes: Vec<RoundClose>,
+    verdict: Verdict,
     bulletin: Vec<u8>,
     /// Aggregator 0's outbox copy of its round-0 accepted set.
     outbox_set: Option<Vec<u8>>,
+    /// Aggregator 0's log.
+    aggregator_0_log: String,
+    /// What a provider's and the coordinator's certificates got from
+    /// aggregator 0's two-party endpoint (MPC mode).
+    peer_probes: Vec<Result<Option<zkagg_node::frame::WireMessage>, String>>,
+    /// What aggregator 0 answered the forged head (its opening, then the
+    /// refusal).
+    head_probe: Vec<zkagg_node::frame::WireMessage>,
 }
 
 fn wait_for_log(path: &Path, needle: &str, times: usize, bound: Duration) {
@@ -189,11 +241,18 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     let dir = temp_dir(name);
     let (nagg, sharing) = if sc.shamir_2_of_3 {
         (3, SharingConfig::Shamir { threshold: 2 })
+    } else if sc.additive_3 {
+        (3, SharingConfig::Additive)
     } else {
         (2, SharingConfig::Additive)
     };
-    let addrs = free_addrs(1 + nagg);
-    let g = generate(
+    let addrs = free_addrs(1 + 2 * nagg);
+    let (validity, peers) = if sc.mpc {
+        (ValidityMode::Mpc2pc, addrs[1 + nagg..].to_vec())
+    } else {
+        (ValidityMode::ZkProof, Vec::new())
+    };
+    let g = generate_with(
         &dir,
         &GenerateParams {
             name: name.into(),
@@ -207,11 +266,11 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             backend: zkagg::zk::proof_system::Backend::Libspartan,
             min_batch: 2,
             coordinator: addrs[0],
-            aggregator_addrs: addrs[1..].to_vec(),
+            aggregator_addrs: addrs[1..1 + nagg].to_vec(),
             deadlines: Deadlines {
                 start_ms: 20_000,
                 contributions_ms: 2_500,
-                accepted_sets_ms: if sc.kill_aggregator_after_decide {
+                accepted_sets_ms: if sc.kill_aggregator_after_decide || sc.kill_in_twopc {
                     8_000
                 } else {
                     3_000
@@ -222,6 +281,8 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             rounds: ROUNDS,
             seed: SEED,
         },
+        validity,
+        peers.clone(),
     )
     .unwrap();
     let cfg = g.config_file.to_str().unwrap().to_owned();
@@ -245,6 +306,12 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         if s == 0 && sc.kill_aggregator_after_decide {
             args.extend(["--stall-after-decide", "0"]);
         }
+        if s == 1 && sc.bad_twopc {
+            args.push("--bad-twopc-messages");
+        }
+        if s == 1 && sc.kill_in_twopc {
+            args.extend(["--stall-before-storing-verdicts", "0"]);
+        }
         kids.spawn(&format!("aggregator-{s}"), &args, &dir);
     }
     for (i, m) in g.providers.iter().enumerate() {
@@ -256,24 +323,72 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         }
         kids.spawn(&format!("provider-{i}"), &args, &dir);
     }
-    if sc.kill_aggregator_after_decide {
-        let log = dir.join("aggregator-0.log");
-        wait_for_log(&log, "stalling after deciding", 1, Duration::from_secs(60));
-        let k = kids
-            .0
-            .iter()
-            .position(|(n, _)| n == "aggregator-0")
-            .unwrap();
-        let (_, mut child) = kids.0.remove(k);
-        child.kill().unwrap(); // SIGKILL
-        let status = child.wait().unwrap();
-        assert!(!status.success());
-        let m = member(&g.aggregators[0]);
+    // Waits for `needle` in aggregator s's log, SIGKILLs it and restarts it.
+    let kill_and_restart = |kids: &mut Children, s: usize, needle: &str| {
+        let log = dir.join(format!("aggregator-{s}.log"));
+        wait_for_log(&log, needle, 1, Duration::from_secs(60));
+        kids.kill(&format!("aggregator-{s}"));
+        let m = member(&g.aggregators[s]);
         kids.spawn(
-            "aggregator-0-restarted",
+            &format!("aggregator-{s}-restarted"),
             &["aggregator", "--config", &cfg, "--member", &m],
             &dir,
         );
+    };
+    if sc.kill_aggregator_after_decide {
+        kill_and_restart(&mut kids, 0, "stalling after deciding");
+    }
+    let agg0_logged = |needle: &str| {
+        wait_for_log(
+            &dir.join("aggregator-0.log"),
+            needle,
+            1,
+            Duration::from_secs(60),
+        )
+    };
+    let mut peer_probes = Vec::new();
+    if sc.mpc {
+        agg0_logged("two-party endpoint listening");
+        peer_probes = probe_peer_endpoint(&g, peers[0]);
+    }
+    if sc.kill_in_twopc {
+        kill_and_restart(&mut kids, 1, "stalling before storing the verdicts");
+    }
+    let mut head_probe = Vec::new();
+    if sc.forged_head {
+        // Aggregator 0 serves openings only in a round it has seen.
+        agg0_logged("round seen");
+        head_probe = forged_head_probe(&g, peers[0]);
+    }
+    if let Some(k) = sc.stop_until_sets_closed {
+        let log = dir.join("coordinator.log");
+        wait_for_log(&log, "round opened", 1, Duration::from_secs(60));
+        let name = format!("aggregator-{k}");
+        let pid = kids.0.iter().find(|(n, _)| *n == name).unwrap().1.id();
+        let signal = |s: &str| {
+            assert!(Command::new("kill")
+                .args([s, &pid.to_string()])
+                .status()
+                .unwrap()
+                .success())
+        };
+        signal("-STOP");
+        wait_for_log(
+            &log,
+            "accepted-set phase closed without every aggregator",
+            1,
+            Duration::from_secs(60),
+        );
+        signal("-CONT");
+    }
+    if let Some(k) = sc.kill_for_good {
+        wait_for_log(
+            &dir.join("coordinator.log"),
+            "round opened",
+            1,
+            Duration::from_secs(60),
+        );
+        kids.kill(&format!("aggregator-{k}")); // not restarted
     }
     if sc.kill_coordinator_in_round_1 {
         let log = dir.join("coordinator.log");
@@ -307,31 +422,34 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     }
     let bytes = std::fs::read(g.config.operations.bulletin_file.as_ref().unwrap()).unwrap();
     let b = Bulletin::from_bytes(&bytes).unwrap();
-    let models = b
+    let closes: Vec<RoundClose> = b
         .messages()
         .filter_map(|(_, m)| match m {
-            PublicMessage::RoundClose(c) => match c.new_model() {
-                Some(m) => Some(m.to_vec()),
-                None => {
-                    dump_logs(&dir);
-                    panic!("not released: {c:?}")
-                }
-            },
+            PublicMessage::RoundClose(c) => Some(c.clone()),
             _ => None,
         })
+        .collect();
+    let models = closes
+        .iter()
+        .filter_map(|c| c.new_model().map(<[i64]>::to_vec))
         .collect();
     let verdict = build_setup(&g.config.consortium)
         .unwrap()
         .visit(Audit(&bytes));
-    assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
-    assert_eq!(verdict.rounds_released(), ROUNDS as usize);
-    // The command line agrees, from the public files alone.
-    let audit = Command::new(env!("CARGO_BIN_EXE_zkagg"))
-        .args(["audit", "--config", &cfg, "--bulletin"])
-        .arg(g.config.operations.bulletin_file.as_ref().unwrap())
-        .output()
-        .unwrap();
-    assert_eq!(audit.status.code(), Some(0), "{:?}", audit);
+    if !sc.expect_aborts {
+        if closes.iter().any(|c| c.new_model().is_none()) {
+            dump_logs(&dir);
+        }
+        assert!(verdict.ok(), "audit: {:?}", verdict.first_failure());
+        assert_eq!(verdict.rounds_released(), ROUNDS as usize);
+        // The command line agrees, from the public files alone.
+        let audit = Command::new(env!("CARGO_BIN_EXE_zkagg"))
+            .args(["audit", "--config", &cfg, "--bulletin"])
+            .arg(g.config.operations.bulletin_file.as_ref().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(audit.status.code(), Some(0), "{:?}", audit);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -346,12 +464,103 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         store.close().await;
         m
     });
+    let aggregator_0_log =
+        std::fs::read_to_string(dir.join("aggregator-0.log")).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     Run {
         models,
+        closes,
+        verdict,
         bulletin: bytes,
         outbox_set,
+        aggregator_0_log,
+        peer_probes,
+        head_probe,
     }
+}
+
+/// Opens a check with aggregator 0 as aggregator 1 (its certificate),
+/// claiming at length 1 a head that is not the bulletin's; returns what
+/// came back until the connection closed.
+fn forged_head_probe(
+    g: &zkagg_node::config::Generated,
+    addr: SocketAddr,
+) -> Vec<zkagg_node::frame::WireMessage> {
+    use zkagg_node::frame::{Control, WireMessage};
+    let client = member_client(g, &g.aggregators[1]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut conn = client
+            .connect(addr, PartyId::Aggregator(AggregatorId(0)))
+            .await
+            .unwrap();
+        let open = WireMessage::Control(Control::TwoPcOpen {
+            round: 0,
+            bulletin_len: 1,
+            head: [9; 32],
+            nonce: [1; 32],
+            fixed_upto: None,
+        });
+        conn.send(&open).await.unwrap();
+        let mut got = Vec::new();
+        while let Ok(Some(m)) = conn.recv().await {
+            got.push(m);
+        }
+        got
+    })
+}
+
+/// A client presenting the identity of the member in `dir`.
+fn member_client(g: &zkagg_node::config::Generated, dir: &Path) -> zkagg_node::transport::Client {
+    let consortium = &g.config.consortium;
+    let m = zkagg_node::config::Member::load(dir, consortium).unwrap();
+    zkagg_node::transport::Client::new(
+        consortium,
+        m.ca.clone(),
+        m.identity.clone(),
+        zkagg_node::service::service_limits(),
+        zkagg_node::frame::FrameCaps::for_config(consortium),
+    )
+}
+
+/// Connects to aggregator 0's two-party endpoint as provider 0 and as the
+/// coordinator: the endpoint admits aggregators only, so each connection
+/// is refused before any application byte (the first read fails or sees
+/// the connection closed).
+fn probe_peer_endpoint(
+    g: &zkagg_node::config::Generated,
+    addr: SocketAddr,
+) -> Vec<Result<Option<zkagg_node::frame::WireMessage>, String>> {
+    use zkagg_node::frame::{Control, WireMessage};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    [&g.providers[0], &g.coordinator]
+        .into_iter()
+        .map(|dir| {
+            let client = member_client(g, dir);
+            rt.block_on(async {
+                let mut conn = client
+                    .connect(addr, PartyId::Aggregator(AggregatorId(0)))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let open = WireMessage::Control(Control::TwoPcOpen {
+                    round: 0,
+                    bulletin_len: 0,
+                    head: [0; 32],
+                    nonce: [0; 32],
+                    fixed_upto: None,
+                });
+                // The write may land before the server's refusal arrives.
+                let _ = conn.send(&open).await;
+                conn.recv().await.map_err(|e| e.to_string())
+            })
+        })
+        .collect()
 }
 
 #[test]
@@ -565,10 +774,7 @@ fn three_aggregators_with_shamir_release_the_sim_models() {
 
 #[test]
 fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
-    use zkagg_node::config::Member;
     use zkagg_node::frame::{Control, WireMessage};
-    use zkagg_node::service::service_limits;
-    use zkagg_node::transport::Client;
     let dir = temp_dir("deliveries");
     let addrs = free_addrs(3);
     let g = generate(
@@ -613,15 +819,7 @@ fn an_aggregator_stores_only_the_authenticated_providers_own_shares() {
         1,
         Duration::from_secs(30),
     );
-    let consortium = &g.config.consortium;
-    let p0 = Member::load(&g.providers[0], consortium).unwrap();
-    let client = Client::new(
-        consortium,
-        p0.ca.clone(),
-        p0.identity.clone(),
-        service_limits(),
-        zkagg_node::frame::FrameCaps::for_config(consortium),
-    );
+    let client = member_client(&g, &g.providers[0]);
     let delivery = |provider: u32, round: u64, blind: u64| {
         WireMessage::Delivery(zkagg::aggregation::msgs::ShareDelivery {
             round,
@@ -1103,7 +1301,10 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     assert_eq!(ops.coordinator, "10.0.0.1:7400".parse().unwrap());
     assert_eq!(
         ops.aggregators,
-        ["10.0.0.2:7401".parse().unwrap(), "10.0.0.3:7402".parse().unwrap()]
+        [
+            "10.0.0.2:7401".parse().unwrap(),
+            "10.0.0.3:7402".parse().unwrap()
+        ]
     );
 
     // A schema without --model, and --model without a schema, are usage errors.
@@ -1116,4 +1317,191 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     );
     assert_eq!(code(&["init", "--dir", d, "--model", "logistic"]), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An MPC-mode run of `sc` (with `mpc` set): its released models and
+/// audit equal the simulation's.
+fn mpc_run(name: &str, sc: Scenario<'_>) -> Run {
+    let run = run_consortium(name, 3, Scenario { mpc: true, ..sc });
+    let (models, sim_verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::Mpc2pc, 3, &[]);
+    assert_eq!(run.models, models);
+    assert_eq!(run.verdict.rounds, sim_verdict.rounds);
+    assert_eq!(run.verdict.validity, sim_verdict.validity);
+    assert_eq!(run.verdict.failures, sim_verdict.failures);
+    run
+}
+
+#[test]
+fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
+    let run = mpc_run("mpc", Scenario::default());
+    // The two-party endpoint refused a provider's and the coordinator's
+    // certificates: nothing was answered.
+    assert_eq!(run.peer_probes.len(), 2);
+    for p in &run.peer_probes {
+        assert!(!matches!(p, Ok(Some(_))), "{p:?}");
+    }
+    assert!(run.aggregator_0_log.contains("RoleNotAllowed"));
+    assert!(run.aggregator_0_log.contains("two-party verdicts stored"));
+}
+
+#[test]
+fn mpc_mode_refuses_bad_two_party_messages_by_name_and_the_round_still_completes() {
+    let run = mpc_run(
+        "mpc-bad",
+        Scenario {
+            bad_twopc: true,
+            ..Default::default()
+        },
+    );
+    let refused: Vec<&str> = run
+        .aggregator_0_log
+        .lines()
+        .filter(|l| l.contains("two-party message refused"))
+        .collect();
+    for fault in ["WrongRound", "SenderMismatch", "TwoPc", "WrongSession"] {
+        assert!(
+            refused.iter().any(|l| l.contains(&format!("{fault}\""))),
+            "no refusal {fault} in {refused:?}"
+        );
+    }
+}
+
+/// The aggregators the audit notes as absent from a released round.
+fn absent_notes(run: &Run) -> Vec<PartyId> {
+    run.verdict
+        .notes
+        .iter()
+        .filter(|n| n.fault == zkagg::aggregation::error::Fault::AbsentFromRound)
+        .map(|n| n.party)
+        .collect()
+}
+
+/// The run released the models of the Shamir 2-of-3 simulation (4 providers).
+fn assert_shamir_models(run: &Run) {
+    assert_eq!(
+        run.models,
+        sim_models_with(Shamir::new(2, 3).unwrap(), 4, &[])
+    );
+}
+
+#[test]
+fn shamir_2_of_3_completes_every_round_with_an_aggregator_killed_for_good() {
+    let run = run_consortium(
+        "lost-shamir",
+        4,
+        Scenario {
+            shamir_2_of_3: true,
+            kill_for_good: Some(2),
+            expect_aborts: true,
+            ..Default::default()
+        },
+    );
+    assert!(run.verdict.ok(), "{:?}", run.verdict.failures);
+    assert_shamir_models(&run);
+    // Aggregator 2 is a note in each round, not a failure.
+    let absent = absent_notes(&run);
+    assert_eq!(
+        absent,
+        vec![PartyId::Aggregator(AggregatorId(2)); ROUNDS as usize]
+    );
+}
+
+#[test]
+fn additive_sharing_aborts_every_round_with_an_aggregator_killed_for_good() {
+    use zkagg::aggregation::auditor::AuditFault;
+    use zkagg::aggregation::msgs::{AbortReason, RoundOutcome};
+    let run = run_consortium(
+        "lost-additive",
+        3,
+        Scenario {
+            additive_3: true,
+            kill_for_good: Some(2),
+            expect_aborts: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.closes.len(), ROUNDS as usize);
+    for c in &run.closes {
+        assert_eq!(
+            c.outcome,
+            RoundOutcome::Aborted(AbortReason::AcceptedSetWithheld(AggregatorId(2)))
+        );
+    }
+    let blamed: Vec<_> = run
+        .verdict
+        .failures
+        .iter()
+        .map(|f| (f.fault, f.blame))
+        .collect();
+    assert_eq!(
+        blamed,
+        vec![
+            (
+                AuditFault::AcceptedSetWithheld,
+                PartyId::Aggregator(AggregatorId(2))
+            );
+            ROUNDS as usize
+        ]
+    );
+}
+
+#[test]
+fn an_mpc_aggregator_killed_mid_check_reruns_it_fresh_and_the_round_completes() {
+    let run = mpc_run(
+        "mpc-kill",
+        Scenario {
+            kill_in_twopc: true,
+            ..Default::default()
+        },
+    );
+    // Aggregator 0 had stored its verdicts and served the restarted
+    // aggregator's fresh re-run over the stored prefix, with equal verdicts.
+    assert!(
+        run.aggregator_0_log
+            .contains("served a re-run of the two-party check"),
+        "{}",
+        run.aggregator_0_log
+    );
+}
+
+#[test]
+fn a_slow_aggregator_left_out_by_the_closed_set_phase_goes_on_to_the_next_round() {
+    let run = run_consortium(
+        "slow-shamir",
+        4,
+        Scenario {
+            shamir_2_of_3: true,
+            stop_until_sets_closed: Some(2),
+            ..Default::default()
+        },
+    );
+    assert_shamir_models(&run);
+    // Absent from round 0 only (a note); every process exited cleanly.
+    let absent = absent_notes(&run);
+    assert_eq!(absent, vec![PartyId::Aggregator(AggregatorId(2))]);
+}
+
+#[test]
+fn a_peer_head_that_contradicts_the_bulletin_is_refused_as_a_fork_and_the_round_completes() {
+    use zkagg::aggregation::error::Fault;
+    use zkagg_node::frame::{Control, WireMessage};
+    let run = mpc_run(
+        "mpc-fork",
+        Scenario {
+            forged_head: true,
+            ..Default::default()
+        },
+    );
+    assert!(
+        matches!(
+            run.head_probe.as_slice(),
+            [
+                WireMessage::Control(Control::TwoPcOpen { round: 0, .. }),
+                WireMessage::Control(Control::ValidityRefused(Fault::BrokenChain))
+            ]
+        ),
+        "{:?}",
+        run.head_probe
+    );
+    assert!(run.aggregator_0_log.contains("the coordinator forked it"));
 }

@@ -16,7 +16,7 @@ use crate::msgs::{
 use crate::party::{AggregatorId, ProviderId};
 use crate::relation::{ProofContext, UpdateRelation, UpdateStatement};
 use crate::setup::{Setup, SharingScheme};
-use crate::validity::{TwoPcReport, TwoPcSession};
+use crate::validity::{TwoPcBinding, TwoPcReport, TwoPcSession};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::Identity;
 use merlin::Transcript;
@@ -47,6 +47,7 @@ pub struct AggregatorRound<Rel, S> {
     deliveries: BTreeMap<ProviderId, Vec<Candidate>>,
     malformed: BTreeSet<ProviderId>,
     validity: Option<TwoPcSession>,
+    restored: Option<BTreeMap<ProviderId, bool>>,
 }
 
 impl<Rel, S> std::fmt::Debug for AggregatorRound<Rel, S> {
@@ -85,6 +86,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
             deliveries: BTreeMap::new(),
             malformed: BTreeSet::new(),
             validity: None,
+            restored: None,
         }
     }
 
@@ -162,19 +164,23 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
     }
 
     /// MPC validity mode: starts the two-party bound check with the peer
-    /// aggregator over every contribution of the open round, and returns the
-    /// messages for the peer. Aggregator 0 garbles, aggregator 1 evaluates.
-    /// Each aggregator inputs lambda_s times its share (mask coordinate
-    /// excluded), so the check is on the reconstructed update.
+    /// aggregator over every contribution of the open round posted before
+    /// `binding.upto_seq`, and returns the messages for the peer.
+    /// Aggregator 0 garbles, aggregator 1 evaluates. Each aggregator inputs
+    /// lambda_s times its share (mask coordinate excluded), so the check is
+    /// on the reconstructed update. A new call is a fresh attempt: it
+    /// replaces an unfinished session (messages of the old one are then
+    /// refused as [`Fault::WrongSession`]).
     pub fn validity_start<R: RngCore + CryptoRng>(
         &mut self,
         ledger: &Ledger<Rel, S>,
+        binding: &TwoPcBinding,
         rng: &mut R,
     ) -> Result<Vec<ValidityMessage>, AggError> {
         if self.setup.config().validity != ValidityMode::Mpc2pc {
             return Err(Misuse::WrongValidityMode.into());
         }
-        if self.validity.is_some() {
+        if self.validity.as_ref().is_some_and(|v| v.is_done()) || self.restored.is_some() {
             return Err(Misuse::TwoPcOutOfOrder.into());
         }
         let open = open_round(ledger, self.round)?;
@@ -182,15 +188,25 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
         let lambda = self.setup.lambda()[self.id.index()];
         let mut providers = Vec::new();
         let mut inputs = Vec::new();
-        for (i, (_, c)) in open.contributions() {
+        for (i, (seq, c)) in open.contributions() {
+            if *seq >= binding.upto_seq {
+                continue;
+            }
             providers.push(*i);
             inputs.push(match self.select(*i, c) {
                 Ok(k) => k.share[..d].iter().map(|x| lambda * x).collect(),
                 Err(_) => vec![Fr::ZERO; d],
             });
         }
-        let (session, out) =
-            TwoPcSession::start(&self.setup, self.id, self.round, providers, inputs, rng)?;
+        let (session, out) = TwoPcSession::start(
+            &self.setup,
+            self.id,
+            self.round,
+            &binding.nonce,
+            providers,
+            inputs,
+            rng,
+        )?;
         self.validity = Some(session);
         Ok(out)
     }
@@ -208,8 +224,32 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
     pub fn validity_done(&self) -> bool {
         match self.setup.config().validity {
             ValidityMode::ZkProof => true,
-            ValidityMode::Mpc2pc => self.validity.as_ref().is_some_and(|v| v.is_done()),
+            ValidityMode::Mpc2pc => {
+                self.restored.is_some() || self.validity.as_ref().is_some_and(|v| v.is_done())
+            }
         }
+    }
+
+    /// The current session's id (MPC mode, once started).
+    pub fn validity_session(&self) -> Option<[u8; 32]> {
+        self.validity.as_ref().map(|v| v.session_id())
+    }
+
+    /// The two-party check's verdict per provider checked (MPC mode), once
+    /// done: what a service stores before anything derived from it is
+    /// signed, so that a restart decides from the same verdicts.
+    pub fn validity_verdicts(&self) -> Option<BTreeMap<ProviderId, bool>> {
+        if let Some(r) = &self.restored {
+            return Some(r.clone());
+        }
+        self.validity.as_ref().and_then(|v| v.verdicts())
+    }
+
+    /// MPC mode: decides from verdicts this aggregator stored earlier (a
+    /// restart), instead of running the check again. Local input, trusted.
+    pub fn restore_verdicts(&mut self, verdicts: BTreeMap<ProviderId, bool>) {
+        self.validity = None;
+        self.restored = Some(verdicts);
     }
 
     /// Cost of the two-party check (MPC mode, once done).
@@ -241,12 +281,14 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
         let nagg = setup.config().num_aggregators();
         let verdicts = match setup.config().validity {
             ValidityMode::ZkProof => None,
-            ValidityMode::Mpc2pc => Some(
-                self.validity
+            ValidityMode::Mpc2pc => Some(match self.restored.take() {
+                Some(r) => r,
+                None => self
+                    .validity
                     .take()
                     .and_then(|v| v.verdicts())
                     .unwrap_or_default(),
-            ),
+            }),
         };
         let mut rejected: BTreeMap<ProviderId, RejectReason> = BTreeMap::new();
         let mut candidates: Vec<(ProviderId, &Contribution, &Candidate, ProofContext<'_>)> =
@@ -257,6 +299,8 @@ impl<Rel: UpdateRelation, S: SharingScheme> AggregatorRound<Rel, S> {
                 Err(RejectReason::NoRegistration)
             } else if c.share_commitments.len() != nagg {
                 Err(RejectReason::WrongCommitmentCount)
+            } else if !setup.shares_consistent(&c.share_commitments) {
+                Err(RejectReason::InconsistentShares)
             } else {
                 self.select(*i, c)
             };

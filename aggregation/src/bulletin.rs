@@ -125,6 +125,25 @@ impl Entry {
         h.finalize().into()
     }
 
+    /// Checks the signature alone (strict) under `config`'s key for the
+    /// sender, whatever the chain: an unknown sender blames the coordinator
+    /// (which presents the entry), a bad signature the claimed sender.
+    pub fn verify_signature(
+        &self,
+        config: &ConsortiumConfig,
+        config_id: &[u8; 32],
+    ) -> Result<(), AggError> {
+        let Some(key) = config.key_of(self.sender) else {
+            return Err(AggError::peer(PartyId::Coordinator, Fault::UnknownSender));
+        };
+        let sig = Signature::from_bytes(&self.signature);
+        key.verify_strict(
+            &signed_bytes(config_id, self.seq, &self.prev, self.sender, &self.payload),
+            &sig,
+        )
+        .map_err(|_| AggError::peer(self.sender, Fault::BadSignature))
+    }
+
     /// Decodes the payload (canonical, capped).
     pub fn message(&self) -> Result<PublicMessage, AggError> {
         decode_public(&self.payload)
@@ -215,21 +234,7 @@ impl Bulletin {
         if entry.seq != self.len() || entry.prev != self.head {
             return Err(AggError::peer(PartyId::Coordinator, Fault::BrokenChain));
         }
-        let Some(key) = self.config.key_of(entry.sender) else {
-            return Err(AggError::peer(PartyId::Coordinator, Fault::UnknownSender));
-        };
-        let sig = Signature::from_bytes(&entry.signature);
-        key.verify_strict(
-            &signed_bytes(
-                &self.config_id,
-                entry.seq,
-                &entry.prev,
-                entry.sender,
-                &entry.payload,
-            ),
-            &sig,
-        )
-        .map_err(|_| AggError::peer(entry.sender, Fault::BadSignature))?;
+        entry.verify_signature(&self.config, &self.config_id)?;
         let msg = entry.message()?;
         if msg.expected_sender() != entry.sender {
             return Err(AggError::peer(entry.sender, Fault::WrongSender));

@@ -10,25 +10,37 @@
 use crate::bulletin::{Bulletin, Entry};
 use crate::error::{AggError, ConfigError, Misuse};
 use crate::ledger::{Applied, Ledger, OpenRound};
-use crate::msgs::{AbortReason, PublicMessage, RoundClose, RoundHeader, RoundOutcome};
+use crate::msgs::{
+    AbortReason, AcceptedSetsClosed, PublicMessage, RoundClose, RoundHeader, RoundOutcome,
+};
 use crate::party::{AggregatorId, PartyId};
 use crate::relation::UpdateRelation;
-use crate::setup::Setup;
+use crate::setup::{Setup, SharingScheme};
 use ed25519_dalek::SigningKey;
 use std::sync::Arc;
 use zkagg_zk::field::to_i128;
 use zkagg_zk::pedersen::Commitment;
 use zkagg_zk::Fr;
 
-/// The close that follows from an open round's public entries:
-/// 1. a missing accepted set aborts, blaming the first aggregator missing;
-/// 2. an intersection below the minimum batch aborts;
-/// 3. a missing partial sum aborts, blaming that aggregator;
+/// The close that follows from an open round's public entries. The
+/// counted sets are every aggregator's when all S are in, else those named
+/// by the coordinator's [`AcceptedSetsClosed`]
+/// (at least t, see the [`Ledger`]):
+/// 1. a set phase that is not over aborts, blaming the first aggregator
+///    whose set is missing;
+/// 2. an intersection of the counted sets below the minimum batch aborts;
+/// 3. fewer than t partial sums from the counted aggregators abort,
+///    blaming the first of them whose sum is missing (with additive
+///    sharing t = S: any missing sum aborts);
 /// 4. a partial sum that does not open the sum of its accepted
 ///    commitments aborts, blaming its aggregator;
-/// 5. otherwise the model is reconstructed and released (an aggregate
-///    outside the integer range aborts).
-pub fn expected_close<Rel: UpdateRelation, S>(
+/// 5. otherwise the model is reconstructed from the partial sums present,
+///    with the scheme's coefficients for exactly those aggregators, and
+///    released (an aggregate outside the integer range aborts). Accepted
+///    contributions pass the scheme's public consistency check
+///    ([`Setup::shares_consistent`]), so every qualified subset
+///    reconstructs the same, proven, update.
+pub fn expected_close<Rel: UpdateRelation, S: SharingScheme>(
     setup: &Setup<Rel, S>,
     open: &OpenRound,
 ) -> RoundClose {
@@ -40,7 +52,7 @@ pub fn expected_close<Rel: UpdateRelation, S>(
         accepted,
         outcome: RoundOutcome::Aborted(reason),
     };
-    let Some(accepted) = open.intersection(nagg) else {
+    let (Some(counted), Some(accepted)) = (open.counted_sets(nagg), open.intersection(nagg)) else {
         let missing = (0..nagg as u32)
             .map(AggregatorId)
             .find(|s| !open.accepted_sets().contains_key(s))
@@ -50,9 +62,27 @@ pub fn expected_close<Rel: UpdateRelation, S>(
     if accepted.len() < cfg.min_batch as usize {
         return abort(accepted, AbortReason::BelowMinimumBatch);
     }
+    let present: Vec<AggregatorId> = counted
+        .iter()
+        .copied()
+        .filter(|s| open.partial_sums().contains_key(s))
+        .collect();
+    let withheld = counted
+        .iter()
+        .copied()
+        .find(|s| !open.partial_sums().contains_key(s));
+    let lambda = if present.len() >= cfg.threshold() {
+        setup.lambda_for(&present).ok()
+    } else {
+        None
+    };
+    let Some(lambda) = lambda else {
+        let s = withheld.unwrap_or(AggregatorId(0));
+        return abort(accepted, AbortReason::PartialSumWithheld(s));
+    };
     let len = setup.vec_len();
     let mut v = vec![Fr::ZERO; len];
-    for s in (0..nagg as u32).map(AggregatorId) {
+    for (s, lambda) in present.iter().copied().zip(lambda) {
         let Some((_, p)) = open.partial_sums().get(&s) else {
             return abort(accepted, AbortReason::PartialSumWithheld(s));
         };
@@ -76,7 +106,6 @@ pub fn expected_close<Rel: UpdateRelation, S>(
         if !opens || p.sum.len() != len {
             return abort(accepted, AbortReason::PartialSumInvalid(s));
         }
-        let lambda = setup.lambda()[s.index()];
         for (a, b) in v.iter_mut().zip(&p.sum) {
             *a += lambda * b;
         }
@@ -106,7 +135,7 @@ pub struct Coordinator<Rel, S> {
     ledger: Ledger<Rel, S>,
 }
 
-impl<Rel: UpdateRelation, S> Coordinator<Rel, S> {
+impl<Rel: UpdateRelation, S: SharingScheme> Coordinator<Rel, S> {
     /// A coordinator with an empty bulletin; `key` must be the config's
     /// coordinator key.
     pub fn new(setup: Arc<Setup<Rel, S>>, key: SigningKey) -> Result<Self, AggError> {
@@ -179,6 +208,19 @@ impl<Rel: UpdateRelation, S> Coordinator<Rel, S> {
     /// cheating coordinator); the ledger still refuses an invalid one.
     pub fn open_round_with(&mut self, header: RoundHeader) -> Result<(), AggError> {
         self.post(PublicMessage::RoundHeader(header)).map(|_| ())
+    }
+
+    /// Ends the accepted-set phase with the sets posted so far (at least
+    /// t of them: threshold sharing with an aggregator lost), so that the
+    /// partial sums can follow; the ledger refuses it with fewer than t.
+    pub fn close_accepted_sets(&mut self) -> Result<AcceptedSetsClosed, AggError> {
+        let open = self.ledger.open_round().ok_or(Misuse::NoOpenRound)?;
+        let c = AcceptedSetsClosed {
+            round: open.round(),
+            aggregators: open.accepted_sets().keys().copied().collect(),
+        };
+        self.post(PublicMessage::AcceptedSetsClosed(c.clone()))?;
+        Ok(c)
     }
 
     /// Closes the open round with the close that follows from the bulletin.

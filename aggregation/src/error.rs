@@ -95,6 +95,22 @@ pub enum Fault {
     /// A round close that does not follow from the bulletin.
     #[error("round close does not follow from the bulletin")]
     BadClose,
+    /// An accepted set posted after the coordinator closed the set phase.
+    #[error("accepted set after the set phase was closed")]
+    AcceptedSetAfterClose,
+    /// A close of the set phase that does not list exactly the sets posted
+    /// before it, lists fewer than t, or comes twice.
+    #[error("malformed close of the accepted-set phase")]
+    BadSetsClose,
+    /// A two-party check message of another session (an earlier attempt,
+    /// or another peer's).
+    #[error("two-party check message of another session")]
+    WrongSession,
+    /// An aggregator posted no accepted set or no partial sum in a round
+    /// that was released without it (threshold sharing, at least t
+    /// present): recorded by the auditor as a note, not a failure.
+    #[error("absent from a round released without it")]
+    AbsentFromRound,
 }
 
 /// Local misuse of the API: a bug of the caller, blamed on no one.

@@ -8,9 +8,12 @@
 //!   (before any release, the config's initial model).
 //! - While round t is open: one contribution per provider, one accepted set
 //!   per aggregator (strictly ascending, accepting only providers whose
-//!   contribution precedes it), one partial sum per aggregator, only after
-//!   every accepted set and only when their intersection reaches the
-//!   minimum batch; every message carries round t.
+//!   contribution precedes it), one partial sum per aggregator that posted
+//!   a set, only once the set phase is over (every accepted set is in, or
+//!   the coordinator closed the phase with an [`AcceptedSetsClosed`] naming
+//!   exactly the sets before it, at least t of them, after which no set is
+//!   admitted) and only when the intersection of the counted sets reaches
+//!   the minimum batch; every message carries round t.
 //! - The coordinator closes round t.
 //!
 //! [`Ledger::apply`] returns a [`Stray`] for an entry that breaks a rule,
@@ -20,7 +23,10 @@
 //! skip them.
 
 use crate::error::Fault;
-use crate::msgs::{AcceptedSet, Contribution, PartialSum, PublicMessage, RoundClose, RoundHeader};
+use crate::msgs::{
+    AcceptedSet, AcceptedSetsClosed, Contribution, PartialSum, PublicMessage, RoundClose,
+    RoundHeader,
+};
 use crate::party::{AggregatorId, PartyId, ProviderId};
 use crate::relation::{model_digest, ProofContext, UpdateRelation};
 use crate::setup::Setup;
@@ -53,6 +59,7 @@ pub struct OpenRound {
     model_digest: [u8; 32],
     contributions: BTreeMap<ProviderId, (u64, Contribution)>,
     sets: BTreeMap<AggregatorId, (u64, AcceptedSet)>,
+    sets_closed: Option<(u64, AcceptedSetsClosed)>,
     sums: BTreeMap<AggregatorId, (u64, PartialSum)>,
 }
 
@@ -110,13 +117,28 @@ impl OpenRound {
         }
     }
 
-    /// The intersection of every aggregator's accepted set, ascending;
-    /// `None` while an aggregator's set is missing.
-    pub fn intersection(&self, num_aggregators: usize) -> Option<Vec<ProviderId>> {
-        if self.sets.len() != num_aggregators {
-            return None;
+    /// The coordinator's close of the set phase, if posted.
+    pub fn sets_closed(&self) -> Option<&(u64, AcceptedSetsClosed)> {
+        self.sets_closed.as_ref()
+    }
+
+    /// The aggregators whose accepted sets count, ascending, once the set
+    /// phase is over: every aggregator when all `num_aggregators` sets are
+    /// in, else those the coordinator's close names; `None` before.
+    pub fn counted_sets(&self, num_aggregators: usize) -> Option<Vec<AggregatorId>> {
+        match &self.sets_closed {
+            Some((_, c)) => Some(c.aggregators.clone()),
+            None if self.sets.len() == num_aggregators => Some(self.sets.keys().copied().collect()),
+            None => None,
         }
-        let mut it = self.sets.values();
+    }
+
+    /// The round's accepted set: the intersection of the counted accepted
+    /// sets ([`counted_sets`](Self::counted_sets)), ascending; `None` while
+    /// the set phase is not over.
+    pub fn intersection(&self, num_aggregators: usize) -> Option<Vec<ProviderId>> {
+        let counted = self.counted_sets(num_aggregators)?;
+        let mut it = counted.iter().filter_map(|s| self.sets.get(s));
         let first = it.next()?;
         let mut acc: BTreeSet<ProviderId> = first.1.accepted.iter().copied().collect();
         for (_, s) in it {
@@ -232,6 +254,7 @@ impl<Rel: UpdateRelation, S> Ledger<Rel, S> {
                     header_seq: seq,
                     contributions: BTreeMap::new(),
                     sets: BTreeMap::new(),
+                    sets_closed: None,
                     sums: BTreeMap::new(),
                 });
                 Ok(Applied::Opened)
@@ -254,6 +277,9 @@ impl<Rel: UpdateRelation, S> Ledger<Rel, S> {
                 }
                 if open.sets.contains_key(&a.aggregator) {
                     return Err(stray(Fault::Duplicate));
+                }
+                if open.sets_closed.is_some() {
+                    return Err(stray(Fault::AcceptedSetAfterClose));
                 }
                 let ascending = a.accepted.windows(2).all(|w| w[0] < w[1])
                     && a.rejected.windows(2).all(|w| w[0].0 < w[1].0);
@@ -281,6 +307,9 @@ impl<Rel: UpdateRelation, S> Ledger<Rel, S> {
                 let Some(acc) = open.intersection(cfg.num_aggregators()) else {
                     return Err(stray(Fault::PartialSumBeforeAcceptedSets));
                 };
+                if !open.sets.contains_key(&p.aggregator) {
+                    return Err(stray(Fault::PartialSumBeforeAcceptedSets));
+                }
                 if acc.len() < cfg.min_batch as usize {
                     return Err(stray(Fault::PartialSumBelowMinimumBatch));
                 }
@@ -288,6 +317,21 @@ impl<Rel: UpdateRelation, S> Ledger<Rel, S> {
                     return Err(stray(Fault::MalformedPartialSum));
                 }
                 open.sums.insert(p.aggregator, (seq, p.clone()));
+                Ok(Applied::InRound)
+            }
+            PublicMessage::AcceptedSetsClosed(c) => {
+                let open = self.open.as_mut().ok_or(stray(Fault::OutsideRound))?;
+                if c.round != open.header.round {
+                    return Err(stray(Fault::WrongRound));
+                }
+                let posted: Vec<AggregatorId> = open.sets.keys().copied().collect();
+                if open.sets_closed.is_some()
+                    || c.aggregators != posted
+                    || posted.len() < cfg.threshold()
+                {
+                    return Err(stray(Fault::BadSetsClose));
+                }
+                open.sets_closed = Some((seq, c.clone()));
                 Ok(Applied::InRound)
             }
             PublicMessage::RoundClose(close) => {

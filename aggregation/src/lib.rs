@@ -18,6 +18,7 @@ pub mod auditor;
 pub mod bulletin;
 pub mod config;
 pub mod coordinator;
+pub mod equivocation;
 pub mod error;
 pub mod ledger;
 pub mod msgs;

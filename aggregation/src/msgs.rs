@@ -80,6 +80,11 @@ pub enum RejectReason {
     OutOfBound,
     /// The two-party bound check did not run for this contribution.
     BoundCheckNotRun,
+    /// The share commitments C_1..C_S are not a consistent sharing (for a
+    /// threshold scheme: not on one polynomial of degree below t), so a
+    /// subset of aggregators could reconstruct something other than the
+    /// proven update. Publicly checkable.
+    InconsistentShares,
 }
 
 impl RejectReason {
@@ -95,6 +100,7 @@ impl RejectReason {
             RejectReason::LinkRejected => "pi_link rejected",
             RejectReason::OutOfBound => "2PC bound check: out of bound",
             RejectReason::BoundCheckNotRun => "2PC bound check not run",
+            RejectReason::InconsistentShares => "share commitments are not a consistent sharing",
         }
     }
 }
@@ -131,6 +137,18 @@ pub struct PartialSum {
     /// R_s = sum over accepted i of r_{i,s}.
     #[serde(with = "serde_scalar")]
     pub blind: Fr,
+}
+
+/// The coordinator's end of the accepted-set phase with fewer than S sets
+/// (threshold sharing, an aggregator lost): the round's accepted set is the
+/// intersection of the sets of `aggregators`, which must be exactly those
+/// posted before it and at least t of them. Partial sums may follow.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptedSetsClosed {
+    /// Round t.
+    pub round: u64,
+    /// The aggregators whose sets count, strictly ascending.
+    pub aggregators: Vec<AggregatorId>,
 }
 
 /// Why a round released no model.
@@ -212,6 +230,9 @@ pub enum PublicMessage {
     PartialSum(PartialSum),
     /// Round close.
     RoundClose(RoundClose),
+    /// End of the accepted-set phase with fewer than S sets (appended
+    /// last, so the encodings of the other variants are unchanged).
+    AcceptedSetsClosed(AcceptedSetsClosed),
 }
 
 impl PublicMessage {
@@ -222,7 +243,9 @@ impl PublicMessage {
             PublicMessage::Contribution(c) => PartyId::Provider(c.provider),
             PublicMessage::AcceptedSet(a) => PartyId::Aggregator(a.aggregator),
             PublicMessage::PartialSum(p) => PartyId::Aggregator(p.aggregator),
-            PublicMessage::RoundHeader(_) | PublicMessage::RoundClose(_) => PartyId::Coordinator,
+            PublicMessage::RoundHeader(_)
+            | PublicMessage::RoundClose(_)
+            | PublicMessage::AcceptedSetsClosed(_) => PartyId::Coordinator,
         }
     }
 }
@@ -270,6 +293,9 @@ impl fmt::Debug for ShareDelivery {
 pub struct ValidityMessage {
     /// Round t.
     pub round: u64,
+    /// The session id (binds round, the providers checked and a nonce both
+    /// aggregators contributed): a message of an earlier attempt is refused.
+    pub session: [u8; 32],
     /// Sender.
     pub from: AggregatorId,
     /// Recipient.

@@ -103,11 +103,29 @@ impl<'a, Rel: UpdateRelation, S: SharingScheme> ProviderAwaitingUpdate<'a, Rel, 
         let h = setup.relation().update_hash(&delta, &beta, &salt)?;
         let v = update_vector(&delta, &beta);
         let shares = setup.sharing().share(&v, rng)?;
+        // A scheme with parity checks (Shamir t < S) gets blinds that are a
+        // sharing of one random r too, so that the commitments C_s pass
+        // the public consistency check; otherwise the blinds are independent.
+        let shared_blinds = if setup.consistency_rows().is_empty() {
+            None
+        } else {
+            let r = [Fr::random(rng)];
+            let bs = setup.sharing().share(&r, rng)?;
+            let rs = bs
+                .iter()
+                .enumerate()
+                .map(|(party, b)| Ok(setup.sharing().expand(party, b, 1)?[0]))
+                .collect::<Result<Vec<Fr>, AggError>>()?;
+            Some(rs)
+        };
         let mut blinds = Vec::with_capacity(shares.len());
         let mut commitments = Vec::with_capacity(shares.len());
         for (party, sh) in shares.iter().enumerate() {
             let mut x = setup.sharing().expand(party, sh, v.len())?;
-            let (c, r) = setup.gens().pedersen.commit_random(&x, rng)?;
+            let (c, r) = match shared_blinds.as_ref().and_then(|rs| rs.get(party)) {
+                Some(r) => (setup.gens().pedersen.commit(&x, r)?, *r),
+                None => setup.gens().pedersen.commit_random(&x, rng)?,
+            };
             x.zeroize();
             blinds.push(r);
             commitments.push(c);

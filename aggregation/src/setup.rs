@@ -8,9 +8,10 @@
 
 use crate::config::{ConsortiumConfig, SharingConfig};
 use crate::error::{AggError, ConfigError};
+use crate::party::AggregatorId;
 use crate::relation::UpdateRelation;
 use curve25519_dalek::ristretto::RistrettoPoint;
-use curve25519_dalek::traits::VartimeMultiscalarMul;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use zkagg_mpc::sharing::additive::Additive;
 use zkagg_mpc::sharing::shamir::Shamir;
 use zkagg_mpc::sharing::SecretSharing;
@@ -24,6 +25,17 @@ use zkagg_zk::Fr;
 pub trait SharingScheme: SecretSharing {
     /// The config entry of this scheme.
     fn config(&self) -> SharingConfig;
+
+    /// Parity checks of the scheme: rows mu (one coefficient per party)
+    /// with sum_s mu_s x_s = 0 for every consistent sharing (x_1..x_S) of
+    /// any vector, and for no inconsistent one once all rows hold. Empty
+    /// when every tuple is a sharing (additive S-of-S). Applied to the
+    /// Pedersen commitments C_s (blinds shared the same way), they let
+    /// anyone check that every qualified subset reconstructs the same
+    /// vector.
+    fn consistency_rows(&self) -> Vec<Vec<Fr>> {
+        Vec::new()
+    }
 }
 
 impl SharingScheme for Additive {
@@ -38,6 +50,34 @@ impl SharingScheme for Shamir {
             threshold: self.threshold() as u32,
         }
     }
+
+    /// For each party s' >= t: x_{s'} equals the interpolation of the
+    /// first t parties' values at x_{s'} (row: the Lagrange coefficients
+    /// of parties 0..t at x_{s'}, and -1 at s').
+    fn consistency_rows(&self) -> Vec<Vec<Fr>> {
+        let (t, n) = (self.threshold(), self.num_parties());
+        let xs: Vec<Fr> = (0..t).map(Shamir::evaluation_point).collect();
+        (t..n)
+            .map(|extra| {
+                let x = Shamir::evaluation_point(extra);
+                let mut row = vec![Fr::ZERO; n];
+                for (k, xk) in xs.iter().enumerate() {
+                    let mut num = Fr::ONE;
+                    let mut den = Fr::ONE;
+                    for (j, xj) in xs.iter().enumerate() {
+                        if j != k {
+                            num *= x - xj;
+                            den *= xk - xj;
+                        }
+                    }
+                    // Distinct points 1..=n: den is never zero.
+                    row[k] = num * den.invert();
+                }
+                row[extra] = -Fr::ONE;
+                row
+            })
+            .collect()
+    }
 }
 
 /// Public parameters of a consortium.
@@ -48,6 +88,7 @@ pub struct Setup<Rel, S> {
     sharing: S,
     gens: LinkGens,
     lambda: Vec<Fr>,
+    consistency: Vec<Vec<Fr>>,
 }
 
 impl<Rel: UpdateRelation, S: SharingScheme> Setup<Rel, S> {
@@ -68,6 +109,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> Setup<Rel, S> {
         let gens = LinkGens::new(&config_id, config.dim as usize + 1);
         let parties: Vec<usize> = (0..config.num_aggregators()).collect();
         let lambda = sharing.reconstruction_coefficients(&parties)?;
+        let consistency = sharing.consistency_rows();
         Ok(Setup {
             config,
             config_id,
@@ -75,7 +117,15 @@ impl<Rel: UpdateRelation, S: SharingScheme> Setup<Rel, S> {
             sharing,
             gens,
             lambda,
+            consistency,
         })
+    }
+
+    /// Reconstruction coefficients over the aggregators `parties`
+    /// (strictly ascending, at least t of them), from the scheme.
+    pub fn lambda_for(&self, parties: &[AggregatorId]) -> Result<Vec<Fr>, AggError> {
+        let idx: Vec<usize> = parties.iter().map(|s| s.index()).collect();
+        Ok(self.sharing.reconstruction_coefficients(&idx)?)
     }
 }
 
@@ -120,6 +170,22 @@ impl<Rel, S> Setup<Rel, S> {
                 cs.iter().map(|c| &c.0),
             ))
         })
+    }
+
+    /// The scheme's parity checks ([`SharingScheme::consistency_rows`]).
+    pub fn consistency_rows(&self) -> &[Vec<Fr>] {
+        &self.consistency
+    }
+
+    /// Whether `cs` (one commitment per aggregator) commits to a
+    /// consistent sharing: every parity check of the scheme sums to the
+    /// identity. Always true for additive sharing.
+    pub fn shares_consistent(&self, cs: &[Commitment]) -> bool {
+        cs.len() == self.lambda.len()
+            && self.consistency.iter().all(|row| {
+                RistrettoPoint::vartime_multiscalar_mul(row.iter(), cs.iter().map(|c| &c.0))
+                    .is_identity()
+            })
     }
 
     /// The blinding of v: sum_s lambda_s r_s.

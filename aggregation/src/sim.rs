@@ -20,7 +20,7 @@ use crate::party::{AggregatorId, PartyId, ProviderId};
 use crate::provider::Provider;
 use crate::relation::UpdateRelation;
 use crate::setup::{Setup, SharingScheme};
-use crate::validity::TwoPcReport;
+use crate::validity::{TwoPcBinding, TwoPcReport};
 use ed25519_dalek::SigningKey;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -87,6 +87,11 @@ pub trait Tamper {
     fn partial_sum(&mut self, _p: &mut PartialSum) {}
     /// Whether aggregator `s` withholds its partial sum.
     fn withhold_partial_sum(&mut self, _s: AggregatorId) -> bool {
+        false
+    }
+    /// Whether aggregator `s` is lost for the round: it posts neither its
+    /// accepted set nor its partial sum.
+    fn lose_aggregator(&mut self, _s: AggregatorId) -> bool {
         false
     }
     /// Alters a two-party check message in flight.
@@ -496,6 +501,9 @@ impl<Rel: UpdateRelation, S: SharingScheme> Consortium<Rel, S> {
         report.verify_time = start.elapsed();
         for set in sets {
             let s = set.aggregator;
+            if tamper.lose_aggregator(s) {
+                continue;
+            }
             for (i, reason) in &set.rejected {
                 report.rejected.entry(*i).or_default().push((s, *reason));
             }
@@ -514,6 +522,17 @@ impl<Rel: UpdateRelation, S: SharingScheme> Consortium<Rel, S> {
             &mut report,
         )?;
 
+        // With fewer than S sets but at least t, the coordinator ends the
+        // set phase (as the service does at the deadline).
+        let posted = self
+            .coordinator
+            .ledger()
+            .open_round()
+            .map_or(0, |o| o.accepted_sets().len());
+        if posted < nagg && posted >= setup.config().threshold() {
+            self.coordinator.close_accepted_sets()?;
+        }
+
         // Partial sums over the round's accepted set, then the close.
         let start = Instant::now();
         for v in self.views.iter_mut() {
@@ -528,7 +547,10 @@ impl<Rel: UpdateRelation, S: SharingScheme> Consortium<Rel, S> {
             let Some(acc) = open.intersection(nagg) else {
                 continue;
             };
-            if acc.len() < setup.config().min_batch as usize || tamper.withhold_partial_sum(id) {
+            if acc.len() < setup.config().min_batch as usize
+                || !open.accepted_sets().contains_key(&id)
+                || tamper.withhold_partial_sum(id)
+            {
                 continue;
             }
             let mut p = d.partial_sum(ledger, nagg)?;
@@ -564,8 +586,14 @@ impl<Rel: UpdateRelation, S: SharingScheme> Consortium<Rel, S> {
         report: &mut RoundReport,
     ) -> Result<(), AggError> {
         let mut queue: Vec<Vec<u8>> = Vec::new();
+        let mut nonce = [0u8; 32];
+        rng.fill_bytes(&mut nonce);
+        let binding = TwoPcBinding {
+            upto_seq: self.coordinator.bulletin().len(),
+            nonce,
+        };
         for (s, agg) in aggs.iter_mut().enumerate() {
-            for m in agg.validity_start(&self.views[s].ledger, rng)? {
+            for m in agg.validity_start(&self.views[s].ledger, &binding, rng)? {
                 queue.push(encoding::to_bytes(&m)?);
             }
         }

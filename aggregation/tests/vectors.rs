@@ -48,8 +48,9 @@ use zkagg_aggregation::config::{SharingConfig, ValidityMode};
 use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::ledger::Ledger;
 use zkagg_aggregation::msgs::{
-    decode_delivery, decode_public, decode_validity, Contribution, PublicMessage, Registration,
-    RejectReason, RoundHeader, RoundOutcome, ShareDelivery, ValidityMessage,
+    decode_delivery, decode_public, decode_validity, AcceptedSetsClosed, Contribution,
+    PublicMessage, Registration, RejectReason, RoundHeader, RoundOutcome, ShareDelivery,
+    ValidityMessage,
 };
 use zkagg_aggregation::relation::{
     model_digest, BoundedVectorRelation, UpdateRelation, BOUNDED_MODEL_MAX,
@@ -625,6 +626,7 @@ fn kat_messages() -> String {
                     PublicMessage::AcceptedSet(_) => "AcceptedSet",
                     PublicMessage::PartialSum(_) => "PartialSum",
                     PublicMessage::RoundClose(_) => "RoundClose",
+                    PublicMessage::AcceptedSetsClosed(_) => "AcceptedSetsClosed",
                 };
                 kind == want
             })
@@ -636,6 +638,11 @@ fn kat_messages() -> String {
         provider: ProviderId(1),
         data_commitment: Fr::from(0x0123_4567_89ab_cdefu64),
     });
+    // The set phase closed with aggregators 0 and 2 (fixed, by hand).
+    let sets_closed = PublicMessage::AcceptedSetsClosed(AcceptedSetsClosed {
+        round: 3,
+        aggregators: vec![AggregatorId(0), AggregatorId(2)],
+    });
     let delivery = rec.deliveries.first().expect("a share delivery").clone();
     let d_bytes = encoding::to_bytes(&delivery).unwrap();
     assert!(decode_delivery(&d_bytes).unwrap() == delivery);
@@ -646,6 +653,7 @@ fn kat_messages() -> String {
         public_vector("AcceptedSet", &first("AcceptedSet")),
         public_vector("PartialSum", &first("PartialSum")),
         public_vector("RoundClose", &first("RoundClose")),
+        public_vector("AcceptedSetsClosed", &sets_closed),
         message_vector("ShareDelivery", "ShareDelivery", d_bytes),
     ];
     for from in [AggregatorId(0), AggregatorId(1)] {
@@ -661,7 +669,8 @@ fn kat_messages() -> String {
     kat(
         "messages",
         "Canonical (postcard) encodings: a fixed Registration (provider 1, c_D = \
-         0x0123456789abcdef); the first RoundHeader, Contribution, AcceptedSet, PartialSum and \
+         0x0123456789abcdef); a fixed AcceptedSetsClosed (round 3, aggregators 0 and 2); the \
+         first RoundHeader, Contribution, AcceptedSet, PartialSum and \
          RoundClose on the bulletin of the seeded MPC-mode run (fixed consortium with Additive(2), \
          Mpc2pc, updates() with provider 1's first coordinate 40000, coins from \
          ChaCha20Rng::seed_from_u64(0x7a6b6167)); that run's first ShareDelivery and the first \

@@ -356,6 +356,10 @@ pub struct Operations {
     /// `audit_bytes`), if anywhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bulletin_file: Option<PathBuf>,
+    /// Aggregator s's two-party check endpoint, one per aggregator (MPC
+    /// validity mode only; it admits only the other aggregators).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregator_peers: Vec<SocketAddr>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -719,6 +723,12 @@ impl NodeConfig {
                 ops.aggregator_dbs.len()
             )));
         }
+        if consortium.validity == ValidityMode::Mpc2pc && ops.aggregator_peers.len() != s {
+            return Err(bad(format!(
+                "{} two-party endpoints for {s} aggregators in the MPC mode",
+                ops.aggregator_peers.len()
+            )));
+        }
         let d = ops.deadlines;
         if [d.contributions_ms, d.accepted_sets_ms, d.partial_sums_ms]
             .iter()
@@ -1054,6 +1064,17 @@ pub struct Generated {
 /// Keys come from the system RNG; secret files are created mode 0600 and
 /// never overwritten (generating twice into one folder fails).
 pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileError> {
+    generate_with(dir, p, ValidityMode::ZkProof, Vec::new())
+}
+
+/// [`generate`] in a given validity mode; the MPC mode needs one two-party
+/// endpoint address per aggregator (`peers`).
+pub fn generate_with(
+    dir: &Path,
+    p: &GenerateParams,
+    validity: ValidityMode,
+    peers: Vec<SocketAddr>,
+) -> Result<Generated, ConfigFileError> {
     let mkdir = |d: &Path| {
         std::fs::create_dir_all(d).map_err(|error| ConfigFileError::Io {
             path: d.to_path_buf(),
@@ -1081,7 +1102,7 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
         relation: p.relation.clone(),
         proof_system: ProofSystemConfig::Nizk(p.backend),
         sharing: p.sharing,
-        validity: ValidityMode::ZkProof,
+        validity,
         min_batch: p.min_batch,
         initial_model: p
             .initial_model
@@ -1105,6 +1126,7 @@ pub fn generate(dir: &Path, p: &GenerateParams) -> Result<Generated, ConfigFileE
                 .map(|s| format!("db/aggregator-{s}.sqlite").into())
                 .collect(),
             bulletin_file: Some("db/bulletin.bin".into()),
+            aggregator_peers: peers,
         },
     };
     mkdir(&dir.join("db"))?;

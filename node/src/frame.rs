@@ -107,6 +107,27 @@ pub enum Control {
         /// The current length.
         len: u64,
     },
+    /// Opens one attempt of the two-party check (MPC mode) between the two
+    /// aggregators; each side sends one, the dialer first.
+    TwoPcOpen {
+        /// The round to check.
+        round: u64,
+        /// The sender's bulletin length (the checked prefix is the longer
+        /// of the two, unless one side fixed it).
+        bulletin_len: u64,
+        /// The sender's head at that length (the hash of its last entry):
+        /// a head the receiver's own copy contradicts is a fork of the
+        /// bulletin, shown by the coordinator.
+        head: [u8; 32],
+        /// The sender's fresh nonce for this attempt.
+        nonce: [u8; 32],
+        /// The prefix a side already decided from (it stored verdicts over
+        /// it and is serving a re-run for its peer).
+        fixed_upto: Option<u64>,
+    },
+    /// A two-party check message (or opening) was refused; the connection
+    /// closes and the attempt is over.
+    ValidityRefused(Fault),
 }
 
 /// A decoded frame.
@@ -209,9 +230,12 @@ pub struct CapBounds {
 }
 
 impl CapBounds {
-    /// Defaults for a config: the proof system's own cap in the ZK mode (no
-    /// proof in the MPC mode) and the message cap of the aggregation layer
-    /// for the two-party check (used in the MPC mode only).
+    /// Defaults for a config's coordinator and provider channels: the proof
+    /// system's own cap in the ZK mode (no proof in the MPC mode) and no
+    /// two-party check payload, which only the aggregators' own channel
+    /// carries, with caps from the session's shape
+    /// (`service::twopc::twopc_caps`). So a provider cannot make an
+    /// aggregator buffer a large two-party frame on the delivery endpoint.
     pub fn for_config(config: &ConsortiumConfig) -> CapBounds {
         match config.validity {
             ValidityMode::ZkProof => CapBounds {
@@ -220,7 +244,7 @@ impl CapBounds {
             },
             ValidityMode::Mpc2pc => CapBounds {
                 proof: 0,
-                validity_payload: MAX_MESSAGE_BYTES,
+                validity_payload: 0,
             },
         }
     }
@@ -263,7 +287,7 @@ impl FrameCaps {
             delivery: 128usize
                 .saturating_add(m(32, d.saturating_add(1)))
                 .min(MAX_MESSAGE_BYTES),
-            validity: 64usize
+            validity: 96usize
                 .saturating_add(b.validity_payload)
                 .min(MAX_MESSAGE_BYTES),
             control: 256,

@@ -192,7 +192,7 @@ impl SetupVisitor for TimedAudit {
     }
 }
 
-fn timed_audit<Rel: UpdateRelation, S>(
+fn timed_audit<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>(
     setup: &Arc<Setup<Rel, S>>,
     entries: Vec<Entry>,
 ) -> Result<Audited, zkagg::aggregation::AggError> {

@@ -210,6 +210,9 @@ impl Tracker {
                     count: r.partial_sums,
                 })
             }
+            // The coordinator closed the set phase without some aggregator:
+            // counted in the bytes, not a step of the display.
+            PublicMessage::AcceptedSetsClosed(_) => None,
             PublicMessage::RoundClose(c) => {
                 let r = self.open(c.round)?;
                 r.closed = Some(at);

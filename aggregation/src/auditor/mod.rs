@@ -11,12 +11,16 @@
 //! other stray entry is a failure of its poster.
 //!
 //! Per closed round: every accepted contribution verifies (registration,
-//! one commitment per aggregator, pi_zk in the ZK mode, pi_link), else the
+//! one commitment per aggregator, a consistent sharing, pi_zk in the ZK
+//! mode, pi_link), else the
 //! aggregators that accepted it are blamed; the posted close must equal the
 //! one that follows from the round's entries
 //! ([`crate::coordinator::expected_close`]), else the coordinator is
 //! blamed; a round aborted because an aggregator withheld or corrupted its
-//! message is a failure of that aggregator. Later rounds are still checked.
+//! message is a failure of that aggregator. A round released without an
+//! aggregator (threshold sharing, at least t partial sums) records that
+//! aggregator in a note ([`Fault::AbsentFromRound`]), not a failure. Later
+//! rounds are still checked.
 //!
 //! A rejection whose reason is public (no registration, wrong commitment
 //! count, pi_zk in the ZK mode, pi_link) is re-checked: an aggregator
@@ -31,13 +35,14 @@ pub mod report;
 use crate::bulletin::{Bulletin, Entry};
 use crate::config::ValidityMode;
 use crate::coordinator::expected_close;
+use crate::equivocation::{Equivocation, EvidenceError};
 use crate::error::{AggError, Fault};
 use crate::ledger::OpenRound;
 use crate::ledger::{Applied, ClosedRound, Ledger};
 use crate::msgs::{AbortReason, Contribution, PublicMessage, RejectReason, RoundOutcome};
 use crate::party::{AggregatorId, PartyId, ProviderId};
 use crate::relation::{ProofContext, UpdateRelation, UpdateStatement};
-use crate::setup::Setup;
+use crate::setup::{Setup, SharingScheme};
 use report::{
     AggregatorDecision, ContributionReport, ContributionStatus, Decision, ProviderReport,
     ProviderRound, Registered, RoundEntries,
@@ -60,6 +65,9 @@ pub enum AuditFault {
     AcceptedUnregistered(ProviderId),
     /// An accepted contribution lacks one commitment per aggregator.
     AcceptedWrongCommitmentCount(ProviderId),
+    /// An accepted contribution's share commitments are not a consistent
+    /// sharing (threshold schemes).
+    AcceptedInconsistentShares(ProviderId),
     /// An accepted contribution's pi_zk fails.
     AcceptedProofFails(ProviderId),
     /// An accepted contribution's pi_link fails.
@@ -75,6 +83,10 @@ pub enum AuditFault {
     /// This aggregator rejected the provider's contribution for a public
     /// reason the record contradicts (the check passes).
     RejectionContradicted(ProviderId),
+    /// The coordinator signed two different entries at one sequence number
+    /// (evidence of [`crate::equivocation::Equivocation`]; the failure's
+    /// entry is that sequence number).
+    CoordinatorEquivocated,
 }
 
 /// A failure and the party to blame.
@@ -203,7 +215,7 @@ pub struct Auditor<Rel, S> {
     broken: Option<AuditFailure>,
 }
 
-impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
+impl<Rel: UpdateRelation, S: SharingScheme> Auditor<Rel, S> {
     /// An auditor for a consortium's public parameters.
     pub fn new(setup: Arc<Setup<Rel, S>>) -> Result<Self, AggError> {
         Ok(Auditor {
@@ -292,6 +304,7 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         let setup = self.setup.clone();
         let open = &cr.round;
         let round = open.round();
+        let nagg = setup.config().num_aggregators();
         let expected = expected_close(&setup, open);
         let mut failures = Vec::new();
         let mut invalid = BTreeMap::new();
@@ -345,6 +358,19 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         self.push_lines(lines);
         if let RoundOutcome::Released(m) = &cr.close.outcome {
             self.verdict.final_model = Some(m.clone());
+            if ok_close {
+                // Released without some aggregators (threshold sharing, at
+                // least t present): a note, not a failure.
+                for s in (0..nagg as u32).map(AggregatorId) {
+                    if !open.partial_sums().contains_key(&s) {
+                        self.verdict.notes.push(AuditNote {
+                            entry: cr.close_seq,
+                            party: PartyId::Aggregator(s),
+                            fault: Fault::AbsentFromRound,
+                        });
+                    }
+                }
+            }
         }
         self.verdict.rounds.push(RoundVerdict {
             round,
@@ -446,6 +472,25 @@ impl<Rel: UpdateRelation, S> Auditor<Rel, S> {
         }
     }
 
+    /// Checks evidence of coordinator equivocation (from any party, e.g.
+    /// an aggregator whose head another contradicted): conclusive evidence
+    /// is a failure of the coordinator at that sequence number, whichever
+    /// branch this auditor follows; inconclusive evidence blames no one and
+    /// is returned as the error.
+    pub fn evidence(&mut self, e: &Equivocation) -> Result<AuditFailure, EvidenceError> {
+        let seq = e.check(self.setup.config())?;
+        let f = AuditFailure {
+            entry: Some(seq),
+            round: None,
+            fault: AuditFault::CoordinatorEquivocated,
+            blame: PartyId::Coordinator,
+        };
+        if !self.verdict.failures.contains(&f) {
+            self.verdict.failures.push(f);
+        }
+        Ok(f)
+    }
+
     /// The verdict after the last entry.
     pub fn finish(mut self) -> Verdict {
         if let Some(open) = self.ledger.open_round() {
@@ -470,7 +515,7 @@ type AcceptedFault = fn(ProviderId) -> AuditFault;
 
 /// The public checks of an accepted contribution, in order, each with the
 /// fault of accepting a contribution that fails it.
-const PUBLIC_CHECKS: [(RejectReason, AcceptedFault); 4] = [
+const PUBLIC_CHECKS: [(RejectReason, AcceptedFault); 5] = [
     (
         RejectReason::NoRegistration,
         AuditFault::AcceptedUnregistered,
@@ -479,6 +524,10 @@ const PUBLIC_CHECKS: [(RejectReason, AcceptedFault); 4] = [
         RejectReason::WrongCommitmentCount,
         AuditFault::AcceptedWrongCommitmentCount,
     ),
+    (
+        RejectReason::InconsistentShares,
+        AuditFault::AcceptedInconsistentShares,
+    ),
     (RejectReason::ProofRejected, AuditFault::AcceptedProofFails),
     (RejectReason::LinkRejected, AuditFault::AcceptedLinkFails),
 ];
@@ -486,7 +535,7 @@ const PUBLIC_CHECKS: [(RejectReason, AcceptedFault); 4] = [
 /// Whether contribution `c` (with its proof context) passes the public
 /// check a rejection reason names; `None` for a reason the public record
 /// cannot check (the share, the two-party check, pi_zk in the MPC mode).
-fn passes<Rel: UpdateRelation, S>(
+fn passes<Rel: UpdateRelation, S: SharingScheme>(
     setup: &Setup<Rel, S>,
     ctx: &ProofContext<'_>,
     c: &Contribution,
@@ -498,6 +547,9 @@ fn passes<Rel: UpdateRelation, S>(
             Some(!setup.relation().needs_registration() || ctx.data_commitment.is_some())
         }
         RejectReason::WrongCommitmentCount => Some(c.share_commitments.len() == nagg),
+        RejectReason::InconsistentShares => {
+            Some(c.share_commitments.len() == nagg && setup.shares_consistent(&c.share_commitments))
+        }
         RejectReason::ProofRejected => {
             (setup.config().validity == ValidityMode::ZkProof).then(|| {
                 setup
@@ -537,7 +589,7 @@ fn round_entries(open: &OpenRound, close: Option<u64>) -> RoundEntries {
 }
 
 /// Audits entries in order.
-pub fn audit_entries<Rel: UpdateRelation, S>(
+pub fn audit_entries<Rel: UpdateRelation, S: SharingScheme>(
     setup: &Arc<Setup<Rel, S>>,
     entries: impl IntoIterator<Item = Entry>,
 ) -> Verdict {
@@ -567,7 +619,10 @@ fn bad_file<Rel, S>(setup: &Setup<Rel, S>, fault: AuditFault) -> Verdict {
 }
 
 /// Audits a loaded bulletin against the public parameters.
-pub fn audit<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bulletin) -> Verdict {
+pub fn audit<Rel: UpdateRelation, S: SharingScheme>(
+    setup: &Arc<Setup<Rel, S>>,
+    bulletin: &Bulletin,
+) -> Verdict {
     if bulletin.config_id() != setup.config_id() {
         return bad_file(setup, AuditFault::ConfigMismatch);
     }
@@ -576,7 +631,10 @@ pub fn audit<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bulletin: &Bull
 
 /// Audits a saved bulletin's bytes: a file that does not decode, or is for
 /// another config, blames the coordinator, which keeps the bulletin.
-pub fn audit_bytes<Rel: UpdateRelation, S>(setup: &Arc<Setup<Rel, S>>, bytes: &[u8]) -> Verdict {
+pub fn audit_bytes<Rel: UpdateRelation, S: SharingScheme>(
+    setup: &Arc<Setup<Rel, S>>,
+    bytes: &[u8],
+) -> Verdict {
     match Bulletin::decode_file(bytes) {
         Ok((config, entries)) if config.id() == setup.config_id() => audit_entries(setup, entries),
         Ok(_) => bad_file(setup, AuditFault::ConfigMismatch),

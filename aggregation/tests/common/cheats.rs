@@ -346,24 +346,64 @@ impl UpdateRelation for LyingRelation {
     }
 }
 
-/// Shamir 2-of-2 (points 1 and 2, lambda = (2, -1)) whose dealer picks the
-/// line so that the plain sum of the shares is 5 for every coordinate:
-/// x_1 = v + a, x_2 = v + 2a with 2v + 3a = 5. The reconstruction is v.
-pub struct RiggedShamir(pub Shamir);
+/// How a rigged Shamir dealer deals a vector; `None` deals honestly.
+pub trait Deal {
+    /// The shares of `v`, or `None` for an honest sharing.
+    fn deal(&self, v: &[Fr]) -> Option<Vec<ShamirShare>>;
+}
 
-impl SecretSharing for RiggedShamir {
+/// Shamir with a rigged dealer: parties, validation, expansion,
+/// reconstruction and parity checks are Shamir's; only dealing differs.
+pub struct RiggedDealer<D> {
+    pub inner: Shamir,
+    pub dealer: D,
+}
+
+impl<D: Deal> SecretSharing for RiggedDealer<D> {
     type Share = ShamirShare;
     fn num_parties(&self) -> usize {
-        2
+        self.inner.num_parties()
     }
     fn threshold(&self) -> usize {
-        2
+        self.inner.threshold()
     }
     fn share<R: rand_core::RngCore + rand_core::CryptoRng + ?Sized>(
         &self,
         v: &[Fr],
-        _rng: &mut R,
+        rng: &mut R,
     ) -> Result<Vec<ShamirShare>, SharingError> {
+        match self.dealer.deal(v) {
+            Some(s) => Ok(s),
+            None => self.inner.share(v, rng),
+        }
+    }
+    fn validate_share(&self, p: usize, s: &ShamirShare, len: usize) -> Result<(), SharingError> {
+        self.inner.validate_share(p, s, len)
+    }
+    fn expand(&self, p: usize, s: &ShamirShare, len: usize) -> Result<Vec<Fr>, SharingError> {
+        self.inner.expand(p, s, len)
+    }
+    fn reconstruction_coefficients(&self, parties: &[usize]) -> Result<Vec<Fr>, SharingError> {
+        self.inner.reconstruction_coefficients(parties)
+    }
+}
+
+impl<D: Deal> SharingScheme for RiggedDealer<D> {
+    fn config(&self) -> SharingConfig {
+        self.inner.config()
+    }
+    fn consistency_rows(&self) -> Vec<Vec<Fr>> {
+        self.inner.consistency_rows()
+    }
+}
+
+/// Shamir 2-of-2 (points 1 and 2, lambda = (2, -1)) whose dealer picks the
+/// line so that the plain sum of the shares is 5 for every coordinate:
+/// x_1 = v + a, x_2 = v + 2a with 2v + 3a = 5. The reconstruction is v.
+pub struct SumFive;
+
+impl Deal for SumFive {
+    fn deal(&self, v: &[Fr]) -> Option<Vec<ShamirShare>> {
         let three_inv = Fr::from(3u8).invert();
         let (mut x1, mut x2) = (Vec::new(), Vec::new());
         for vj in v {
@@ -371,24 +411,12 @@ impl SecretSharing for RiggedShamir {
             x1.push(vj + a);
             x2.push(vj + a + a);
         }
-        Ok(vec![ShamirShare(x1), ShamirShare(x2)])
-    }
-    fn validate_share(&self, p: usize, s: &ShamirShare, len: usize) -> Result<(), SharingError> {
-        self.0.validate_share(p, s, len)
-    }
-    fn expand(&self, p: usize, s: &ShamirShare, len: usize) -> Result<Vec<Fr>, SharingError> {
-        self.0.expand(p, s, len)
-    }
-    fn reconstruction_coefficients(&self, parties: &[usize]) -> Result<Vec<Fr>, SharingError> {
-        self.0.reconstruction_coefficients(parties)
+        Some(vec![ShamirShare(x1), ShamirShare(x2)])
     }
 }
 
-impl SharingScheme for RiggedShamir {
-    fn config(&self) -> SharingConfig {
-        self.0.config()
-    }
-}
+/// The 2-of-2 rigged dealer of the MPC tests.
+pub type RiggedShamir = RiggedDealer<SumFive>;
 
 /// A provider with its own (cheating) relation or sharing: it contributes
 /// `update` on `model` through injections, with its own coins.
@@ -470,7 +498,10 @@ pub fn rigged_dealer(
         c,
         2,
         BoundedVectorRelation::new(D, BITS).unwrap(),
-        RiggedShamir(Shamir::new(2, 2).unwrap()),
+        RiggedDealer {
+            inner: Shamir::new(2, 2).unwrap(),
+            dealer: SumFive,
+        },
         huge,
     )
 }

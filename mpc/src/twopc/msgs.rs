@@ -89,6 +89,16 @@ impl SessionShape {
     /// Encoded length of the base-OT choice points.
     const CHOICES_LEN: u64 = 1 + 8 + 32 * KAPPA as u64;
 
+    /// The length of the longest message of this session (a cap for the
+    /// frames that carry them).
+    pub fn max_encoded_len(&self) -> u64 {
+        SessionMsgKind::ALL
+            .iter()
+            .map(|k| self.encoded_len(*k))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The exact encoded length of a message of `kind` in this session.
     pub fn encoded_len(&self, kind: SessionMsgKind) -> u64 {
         match kind {
@@ -127,6 +137,15 @@ pub enum SessionMsgKind {
 }
 
 impl SessionMsgKind {
+    /// Every kind, in protocol order.
+    pub const ALL: [SessionMsgKind; 5] = [
+        SessionMsgKind::BaseOtSetup,
+        SessionMsgKind::BaseOtChoices,
+        SessionMsgKind::Extension,
+        SessionMsgKind::Garbled,
+        SessionMsgKind::OutputLabels,
+    ];
+
     /// The tag byte that opens the encoding.
     pub fn tag(self) -> u8 {
         match self {

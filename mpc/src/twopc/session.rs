@@ -188,6 +188,39 @@ impl TwoPcParty<FieldSharing> {
     }
 }
 
+/// The exact message sizes of a session of `n` vectors of length `d` over
+/// the sharing `S` for `range`, from the public parameters alone (so a
+/// transport can cap its frames before any session exists). Errors as
+/// [`TwoPcParty::with_sharing`] does for a range too wide for `S` or more
+/// OTs than one KOS batch allows.
+pub fn session_shape<S: BoundSharing>(
+    n: usize,
+    d: usize,
+    range: &BoundRange,
+) -> Result<SessionShape, TwoPcError> {
+    check_range::<S>(range)?;
+    let too_large = || TwoPcError::BatchTooLarge {
+        ots: (n as u64)
+            .saturating_mul(d as u64)
+            .saturating_mul(S::BITS as u64),
+        max: kos::MAX_BATCH as u64,
+    };
+    let ots = n
+        .checked_mul(d)
+        .and_then(|c| c.checked_mul(S::BITS))
+        .filter(|&o| o <= kos::MAX_BATCH)
+        .ok_or_else(too_large)?;
+    let per_coordinate = coordinate_circuit::<S>(range)?.and_count();
+    let and_gates = batch_and_gates(per_coordinate, n, d)
+        .and_then(|g| usize::try_from(g).ok())
+        .ok_or_else(too_large)?;
+    Ok(SessionShape {
+        ots,
+        and_gates,
+        outputs: n,
+    })
+}
+
 /// Digest of the public session parameters.
 fn params_digest<S: BoundSharing>(
     session_id: &SessionId,
@@ -236,7 +269,6 @@ impl<S: BoundSharing> TwoPcParty<S> {
         vectors: &[Vec<S::Share>],
         seed: [u8; 32],
     ) -> Result<Self, TwoPcError> {
-        check_range::<S>(&range)?;
         let n = vectors.len();
         let d = vectors.first().map_or(0, Vec::len);
         if let Some((index, v)) = vectors.iter().enumerate().find(|(_, v)| v.len() != d) {
@@ -246,21 +278,8 @@ impl<S: BoundSharing> TwoPcParty<S> {
                 got: v.len(),
             });
         }
-        let too_large = || TwoPcError::BatchTooLarge {
-            ots: (n as u64)
-                .saturating_mul(d as u64)
-                .saturating_mul(S::BITS as u64),
-            max: kos::MAX_BATCH as u64,
-        };
-        let ots = n
-            .checked_mul(d)
-            .and_then(|c| c.checked_mul(S::BITS))
-            .filter(|&o| o <= kos::MAX_BATCH)
-            .ok_or_else(too_large)?;
-        let per_coordinate = coordinate_circuit::<S>(&range)?.and_count();
-        let and_gates = batch_and_gates(per_coordinate, n, d)
-            .and_then(|g| usize::try_from(g).ok())
-            .ok_or_else(too_large)?;
+        let shape = session_shape::<S>(n, d, &range)?;
+        let (ots, and_gates) = (shape.ots, shape.and_gates);
         let mut bits = Zeroizing::new(Vec::with_capacity(ots));
         for x in vectors.iter().flatten() {
             match role {
@@ -279,11 +298,7 @@ impl<S: BoundSharing> TwoPcParty<S> {
             range,
             params,
             ot_session,
-            shape: SessionShape {
-                ots,
-                and_gates,
-                outputs: n,
-            },
+            shape,
             rng: ChaCha20Rng::from_seed(seed),
             state: State::Ready { bits },
             cost: TwoPcCost {

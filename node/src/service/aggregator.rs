@@ -12,19 +12,40 @@
 //! must encode to the stored bytes, which are then posted. Entries are
 //! signed at the current head with ed25519 (deterministic), so the same
 //! message at the same head is the same bytes.
+//!
+//! MPC validity mode: before deciding, the aggregator runs the two-party
+//! bound check with its peer over their own channel ([`super::twopc`]) and
+//! writes the verdicts (a write-once outbox record of kind
+//! `twopc-verdicts`, never sent) before the accepted set derived from them.
+//! A restart finding stored verdicts decides from them; one that finds none
+//! signed nothing derived from the check, which is then re-run from
+//! scratch with fresh randomness. Aggregator 1 dials aggregator 0 at its
+//! decision time; aggregator 0 waits for it, and dials aggregator 1 itself
+//! once aggregator 1's set is on the bulletin (aggregator 1 then has its
+//! verdicts and serves the re-run). An attempt that fails (a named
+//! rejection, a lost connection) is retried until the check's deadline
+//! (half the accepted-set deadline); past it the aggregator decides with
+//! no verdicts, so it accepts nothing.
 
+use super::twopc::{
+    run_attempt, twopc_caps, Attempt, AttemptError, BadMessage, Side, StoredVerdicts, BAD_MESSAGES,
+};
 use super::{next_entry, spawn_follower, Context, Poster, ServiceError, View};
-use crate::frame::{Control, WireMessage};
+use crate::frame::{Control, PostRefusal, WireMessage};
 use crate::store::{Store, StoreError, Stored};
-use crate::transport::{Conn, Server};
+use crate::transport::{Client, Conn, Server};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 use zkagg_aggregation::aggregator::{AggregatorDecided, AggregatorRound};
+use zkagg_aggregation::bulletin::Entry;
+use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::error::Fault;
 use zkagg_aggregation::msgs::{decode_delivery, decode_public, PublicMessage, ShareDelivery};
 use zkagg_aggregation::relation::UpdateRelation;
@@ -38,6 +59,9 @@ const SHARE: &str = "share";
 const ACCEPTED_SET: &str = "accepted-set";
 /// The outbox kind of a partial sum.
 const PARTIAL_SUM: &str = "partial-sum";
+/// The outbox kind of the two-party check's verdicts (a write-once record
+/// of what the accepted set is derived from; never sent).
+const VERDICTS: &str = "twopc-verdicts";
 
 /// Handles one provider connection: each delivery is checked against the
 /// authenticated sender and this aggregator, stored, then acknowledged.
@@ -114,6 +138,14 @@ pub struct AggregatorFaults {
     /// and before it is posted, until the process is killed or stopped (so
     /// a test can SIGKILL it between deciding and posting).
     pub stall_after_decide: Option<u64>,
+    /// MPC mode, as the evaluator (aggregator 1): in round 0, open the
+    /// first attempts of the two-party check with each bad message of
+    /// [`BAD_MESSAGES`] in turn, then run honestly.
+    pub bad_twopc_messages: bool,
+    /// MPC mode: in this round, stop once the two-party check gave this
+    /// aggregator its verdicts and before they are stored, until the
+    /// process is killed (so a test can SIGKILL it mid-check).
+    pub stall_before_storing_verdicts: Option<u64>,
 }
 
 /// The aggregator's progress in the open round.
@@ -178,9 +210,74 @@ where
             }
         },
     ));
-    let r = drive(&ctx, setup, me, &store, &window, faults).await;
+    let mut peer_task = None;
+    let peer = if setup.config().validity == ValidityMode::Mpc2pc {
+        let caps = twopc_caps(setup.config(), &setup)?;
+        let paddr = ops
+            .aggregator_peers
+            .get(me.index())
+            .copied()
+            .ok_or_else(|| ServiceError::Protocol("no two-party endpoint address".into()))?;
+        let peer_server = Server::new(
+            Arc::new(ctx.config.consortium.clone()),
+            &ctx.member.ca,
+            ctx.member.identity.clone(),
+            move |p| matches!(p, PartyId::Aggregator(s) if s != me),
+            ctx.limits,
+            caps,
+        )?;
+        let listener = TcpListener::bind(paddr)
+            .await
+            .map_err(|e| ServiceError::Network(format!("bind {paddr}: {e}")))?;
+        tracing::info!(addr = %paddr, "two-party endpoint listening");
+        let (tx, rx) = mpsc::channel(4);
+        let mut stop_peer = ctx.shutdown.clone();
+        let mut done_peer = done_tx.subscribe();
+        peer_task = Some(tokio::spawn(peer_server.serve(
+            listener,
+            move |conn| {
+                let tx = tx.clone();
+                async move {
+                    // A full queue (a peer opening many connections) drops it.
+                    let _ = tx.try_send(conn);
+                }
+            },
+            async move {
+                tokio::select! {
+                    _ = super::until_stop(&mut stop_peer) => {}
+                    _ = super::until_stop(&mut done_peer) => {}
+                }
+            },
+        )));
+        let client = Client::new(
+            &ctx.config.consortium,
+            ctx.member.ca.clone(),
+            ctx.member.identity.clone(),
+            ctx.limits,
+            caps,
+        );
+        Some(Peer {
+            rx,
+            client,
+            addrs: ops.aggregator_peers.clone(),
+            bad_attempts: if faults.bad_twopc_messages {
+                BAD_MESSAGES.len()
+            } else {
+                0
+            },
+            sent_bad: 0,
+            last_session: None,
+            stall_before_storing: faults.stall_before_storing_verdicts,
+        })
+    } else {
+        None
+    };
+    let r = drive(&ctx, setup, me, &store, &window, faults, peer).await;
     let _ = done_tx.send(true);
     let _ = server_task.await;
+    if let Some(t) = peer_task {
+        let _ = t.await;
+    }
     r
 }
 
@@ -217,6 +314,278 @@ async fn everyone_in<Rel: UpdateRelation, S>(
     Ok(true)
 }
 
+type PeerConn = crate::transport::ServerConn;
+
+/// The MPC mode's channel to the peer aggregator.
+struct Peer {
+    rx: mpsc::Receiver<PeerConn>,
+    client: Client,
+    addrs: Vec<SocketAddr>,
+    bad_attempts: usize,
+    sent_bad: usize,
+    last_session: Option<[u8; 32]>,
+    stall_before_storing: Option<u64>,
+}
+
+/// What an attempt of the two-party check runs on.
+struct CheckCtx<'a, Rel, S> {
+    setup: &'a Arc<Setup<Rel, S>>,
+    store: &'a Store,
+    me: AggregatorId,
+    round: u64,
+    deadline: Instant,
+}
+
+/// Builds the round from this aggregator's stored shares (only those of
+/// `only`, if given), refusing none silently: a stored share the core
+/// refuses is logged.
+async fn load_round<Rel, S>(
+    setup: &Arc<Setup<Rel, S>>,
+    store: &Store,
+    me: AggregatorId,
+    round: u64,
+    only: Option<&[ProviderId]>,
+) -> Result<AggregatorRound<Rel, S>, ServiceError>
+where
+    Rel: UpdateRelation,
+    S: SharingScheme,
+{
+    let mut agg = AggregatorRound::new(me, setup.clone(), round);
+    for i in (0..setup.config().num_providers() as u32).map(ProviderId) {
+        if only.is_some_and(|a| !a.contains(&i)) {
+            continue;
+        }
+        let Some(bytes) = store.received(round, i, SHARE).await? else {
+            continue;
+        };
+        let d: ShareDelivery = match decode_delivery(&bytes) {
+            Ok(d) => d,
+            Err(_) => continue,
+        };
+        if let Err(e) = agg.receive_share(i, d) {
+            tracing::warn!(%e, provider = i.0, "stored share refused");
+        }
+    }
+    Ok(agg)
+}
+
+async fn stored_verdicts<Rel, S>(
+    c: &CheckCtx<'_, Rel, S>,
+) -> Result<Option<StoredVerdicts>, ServiceError> {
+    let n = c.setup.config().num_providers();
+    match c
+        .store
+        .outbox_message(c.round, VERDICTS, PartyId::Aggregator(c.me))
+        .await?
+    {
+        Some(b) => Ok(Some(StoredVerdicts::from_bytes(&b, n)?)),
+        None => Ok(None),
+    }
+}
+
+/// Writes the verdicts (durable when this returns), before anything
+/// derived from them is signed.
+async fn put_verdicts<Rel, S>(
+    c: &CheckCtx<'_, Rel, S>,
+    v: &StoredVerdicts,
+) -> Result<(), ServiceError> {
+    let (id, _) = c
+        .store
+        .put_outbox(c.round, VERDICTS, PartyId::Aggregator(c.me), &v.to_bytes()?)
+        .await?;
+    c.store.mark_sent(id).await?;
+    tracing::info!(
+        round = c.round,
+        upto = v.upto_seq,
+        checked = v.verdicts.len(),
+        "two-party verdicts stored"
+    );
+    Ok(())
+}
+
+/// One attempt over `conn`, on the round rebuilt from the stored shares.
+#[allow(clippy::too_many_arguments)]
+async fn attempt<T, Rel, S>(
+    c: &CheckCtx<'_, Rel, S>,
+    peer: &mut Peer,
+    mut conn: Conn<T>,
+    side: Side,
+    fixed_upto: Option<u64>,
+    view: &mut View<Rel, S>,
+    entries: &mut mpsc::UnboundedReceiver<Entry>,
+    rng: &mut ChaCha20Rng,
+) -> Result<StoredVerdicts, ServiceError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    Rel: UpdateRelation,
+    S: SharingScheme,
+{
+    let mut agg = load_round(c.setup, c.store, c.me, c.round, None).await?;
+    let bad: Option<BadMessage> =
+        if c.round == 0 && c.me.0 == 1 && peer.sent_bad < peer.bad_attempts {
+            BAD_MESSAGES.get(peer.sent_bad).copied()
+        } else {
+            None
+        };
+    if bad.is_some() {
+        peer.sent_bad += 1;
+    }
+    let a = Attempt {
+        me: c.me,
+        round: c.round,
+        side,
+        fixed_upto,
+        deadline: c.deadline,
+        bad,
+        last_session: peer.last_session,
+        view,
+        entries,
+    };
+    let r = run_attempt(&mut conn, a, &mut agg, rng).await;
+    peer.last_session = agg.validity_session();
+    conn.close().await;
+    match r {
+        Ok(v) => Ok(v),
+        Err(AttemptError::Local(e)) => Err(e),
+        Err(e) => Err(ServiceError::Protocol(format!(
+            "two-party attempt failed: {e:?}"
+        ))),
+    }
+}
+
+/// Serves an attempt the peer opened. Without stored verdicts the result
+/// is stored; with them it is a re-run for the peer over the stored
+/// prefix, and the verdicts must agree.
+#[allow(clippy::too_many_arguments)]
+async fn serve_incoming<Rel, S>(
+    c: &CheckCtx<'_, Rel, S>,
+    peer: &mut Peer,
+    conn: PeerConn,
+    view: &mut View<Rel, S>,
+    entries: &mut mpsc::UnboundedReceiver<Entry>,
+    rng: &mut ChaCha20Rng,
+) -> Result<Option<StoredVerdicts>, ServiceError>
+where
+    Rel: UpdateRelation,
+    S: SharingScheme,
+{
+    let stored = stored_verdicts(c).await?;
+    let fixed = stored.as_ref().map(|v| v.upto_seq);
+    match attempt(c, peer, conn, Side::Listener, fixed, view, entries, rng).await {
+        Ok(v) => match stored {
+            None => {
+                put_verdicts(c, &v).await?;
+                Ok(Some(v))
+            }
+            Some(s) => {
+                if s != v {
+                    tracing::warn!(
+                        round = c.round,
+                        "a re-run gave other verdicts than the stored ones"
+                    );
+                } else {
+                    tracing::info!(round = c.round, "served a re-run of the two-party check");
+                }
+                Ok(Some(s))
+            }
+        },
+        Err(ServiceError::Protocol(e)) => {
+            tracing::info!(round = c.round, %e, "two-party attempt ended");
+            Ok(stored)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The verdicts of the round: stored ones, or a fresh check with the peer
+/// (retried until the deadline), stored before returning; empty verdicts
+/// (accept nothing) past the deadline.
+async fn obtain_verdicts<Rel, S>(
+    c: &CheckCtx<'_, Rel, S>,
+    peer: &mut Peer,
+    view: &mut View<Rel, S>,
+    entries: &mut mpsc::UnboundedReceiver<Entry>,
+    rng: &mut ChaCha20Rng,
+) -> Result<StoredVerdicts, ServiceError>
+where
+    Rel: UpdateRelation,
+    S: SharingScheme,
+{
+    if let Some(v) = stored_verdicts(c).await? {
+        return Ok(v);
+    }
+    let other = AggregatorId(1 - c.me.0.min(1));
+    while Instant::now() < c.deadline {
+        super::drain(view, entries)?;
+        let peer_decided = view
+            .ledger
+            .open_round()
+            .is_some_and(|o| o.round() == c.round && o.accepted_sets().contains_key(&other));
+        if c.me.0 == 1 || peer_decided {
+            let Some(addr) = peer.addrs.get(other.index()).copied() else {
+                break;
+            };
+            let conn = match tokio::time::timeout_at(
+                c.deadline,
+                peer.client.connect(addr, PartyId::Aggregator(other)),
+            )
+            .await
+            {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => {
+                    tracing::debug!(%e, "peer aggregator unreachable");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+                Err(_) => break,
+            };
+            match attempt(c, peer, conn, Side::Dialer, None, view, entries, rng).await {
+                Ok(v) => {
+                    if peer.stall_before_storing == Some(c.round) {
+                        tracing::warn!(
+                            round = c.round,
+                            "stalling before storing the verdicts (fault injection)"
+                        );
+                        std::future::pending::<()>().await;
+                    }
+                    put_verdicts(c, &v).await?;
+                    return Ok(v);
+                }
+                Err(ServiceError::Protocol(e)) => {
+                    tracing::info!(round = c.round, %e, "two-party attempt ended; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            let wait = (Instant::now() + std::time::Duration::from_millis(200)).min(c.deadline);
+            let conn = tokio::select! {
+                conn = peer.rx.recv() => conn,
+                _ = tokio::time::sleep_until(wait) => None,
+            };
+            match conn {
+                Some(conn) => {
+                    if let Some(v) = serve_incoming(c, peer, conn, view, entries, rng).await? {
+                        return Ok(v);
+                    }
+                }
+                // The endpoint stopped: wait out the step instead of spinning.
+                None => tokio::time::sleep_until(wait).await,
+            }
+        }
+    }
+    tracing::warn!(
+        round = c.round,
+        "no two-party verdicts by the deadline: accepting nothing"
+    );
+    let v = StoredVerdicts {
+        upto_seq: view.bulletin.len(),
+        verdicts: Vec::new(),
+    };
+    put_verdicts(c, &v).await?;
+    Ok(v)
+}
+
 async fn drive<Rel, S>(
     ctx: &Context,
     setup: Arc<Setup<Rel, S>>,
@@ -224,6 +593,7 @@ async fn drive<Rel, S>(
     store: &Store,
     window: &RoundWindow,
     faults: AggregatorFaults,
+    mut peer: Option<Peer>,
 ) -> Result<(), ServiceError>
 where
     Rel: UpdateRelation + Send + Sync + 'static,
@@ -239,16 +609,57 @@ where
     let mut state: Option<RoundState> = None;
     let mut rng = ChaCha20Rng::from_entropy();
     let party = PartyId::Aggregator(me);
+    let check_window = crate::config::Deadlines::ms(ops.deadlines.accepted_sets_ms / 2);
     loop {
         let wake = state.as_ref().map(|s| s.decide_at);
+        // A new share may complete the round: wake for it while undecided.
         let undecided = state.as_ref().is_some_and(|s| s.decided.is_none());
-        let next = tokio::select! {
-            r = next_entry(&mut view, &mut entries, &mut shutdown, wake) => r?,
-            _ = window.stored.notified(), if undecided => Some(()),
+        let incoming = match peer.as_mut() {
+            Some(p) => tokio::select! {
+                r = next_entry(&mut view, &mut entries, &mut shutdown, wake) => {
+                    if r?.is_none() {
+                        tracing::info!("stopping");
+                        return Ok(());
+                    }
+                    None
+                }
+                c = p.rx.recv(), if !p.rx.is_closed() || !p.rx.is_empty() => c,
+                _ = window.stored.notified(), if undecided => None,
+            },
+            None => {
+                let next = tokio::select! {
+                    r = next_entry(&mut view, &mut entries, &mut shutdown, wake) => r?,
+                    _ = window.stored.notified(), if undecided => Some(()),
+                };
+                if next.is_none() {
+                    tracing::info!("stopping");
+                    return Ok(());
+                }
+                None
+            }
         };
-        if next.is_none() {
-            tracing::info!("stopping");
-            return Ok(());
+        if let (Some(conn), Some(p)) = (incoming, peer.as_mut()) {
+            // The peer opened the check (or asks for a re-run): served in
+            // the open round only, from this aggregator's decision time on.
+            let Some(st) = state.as_ref().filter(|s| {
+                view.ledger
+                    .open_round()
+                    .is_some_and(|o| o.round() == s.round)
+            }) else {
+                drop(conn);
+                continue;
+            };
+            let (round, decide_at) = (st.round, st.decide_at);
+            tokio::time::sleep_until(decide_at).await;
+            let c = CheckCtx {
+                setup: &setup,
+                store,
+                me,
+                round,
+                deadline: Instant::now().max(decide_at) + check_window,
+            };
+            serve_incoming(&c, p, conn, &mut view, &mut entries, &mut rng).await?;
+            continue;
         }
         if view.ledger.next_round() >= ops.rounds && view.ledger.open_round().is_none() {
             tracing::info!("every round closed");
@@ -299,24 +710,34 @@ where
                     continue;
                 }
             }
-            let mut agg = AggregatorRound::new(me, setup.clone(), round);
-            for i in (0..cfg.num_providers() as u32).map(ProviderId) {
-                if stored_set
-                    .as_ref()
-                    .is_some_and(|a| !a.accepted.contains(&i))
-                {
-                    continue;
+            let verdicts = match peer.as_mut() {
+                None => None,
+                Some(p) => {
+                    let c = CheckCtx {
+                        setup: &setup,
+                        store,
+                        me,
+                        round,
+                        deadline: Instant::now().max(st.decide_at) + check_window,
+                    };
+                    if stored_set.is_some() {
+                        // Stored before the set: a restart decides from them.
+                        Some(
+                            stored_verdicts(&c)
+                                .await?
+                                .map(|v| v.map())
+                                .unwrap_or_default(),
+                        )
+                    } else {
+                        let v = obtain_verdicts(&c, p, &mut view, &mut entries, &mut rng).await?;
+                        Some(v.map())
+                    }
                 }
-                let Some(bytes) = store.received(round, i, SHARE).await? else {
-                    continue;
-                };
-                let d: ShareDelivery = match decode_delivery(&bytes) {
-                    Ok(d) => d,
-                    Err(_) => continue,
-                };
-                if let Err(e) = agg.receive_share(i, d) {
-                    tracing::warn!(%e, provider = i.0, "stored share refused");
-                }
+            };
+            let only = stored_set.as_ref().map(|a| a.accepted.clone());
+            let mut agg = load_round(&setup, store, me, round, only.as_deref()).await?;
+            if let Some(v) = verdicts {
+                agg.restore_verdicts(v);
             }
             let (decided, set) = agg.decide(&view.ledger, &mut rng)?;
             let set = match stored_set {
@@ -345,7 +766,10 @@ where
                 return Ok(());
             }
             if !posted {
-                poster
+                // Done once it is on the bulletin, or too late to matter:
+                // the round closed, or the coordinator closed the set phase
+                // without it (threshold sharing, this aggregator was slow).
+                let r = poster
                     .post(
                         &mut view,
                         &mut entries,
@@ -353,12 +777,24 @@ where
                         party,
                         &msg,
                         |v| {
-                            v.ledger.open_round().is_some_and(|o| {
-                                o.round() == round && o.accepted_sets().contains_key(&me)
+                            v.ledger.open_round().is_none_or(|o| {
+                                o.round() != round
+                                    || o.accepted_sets().contains_key(&me)
+                                    || o.sets_closed().is_some()
                             })
                         },
                     )
-                    .await?;
+                    .await;
+                match r {
+                    Ok(()) => {}
+                    Err(ServiceError::Refused(PostRefusal::Fault(
+                        f
+                        @ (Fault::AcceptedSetAfterClose | Fault::OutsideRound | Fault::WrongRound),
+                    ))) => {
+                        tracing::warn!(round, fault = ?f, "accepted set too late; the round goes on without it");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             store.mark_sent(id).await?;
             continue;
@@ -369,7 +805,12 @@ where
         let Some(acc) = open.intersection(nagg) else {
             continue;
         };
-        if acc.len() < cfg.min_batch as usize || open.partial_sums().contains_key(&me) {
+        // Only an aggregator whose set counts sums (a set refused after the
+        // coordinator closed the phase does not).
+        if acc.len() < cfg.min_batch as usize
+            || open.partial_sums().contains_key(&me)
+            || !open.accepted_sets().contains_key(&me)
+        {
             continue;
         }
         let Some(decided) = st.decided.take() else {

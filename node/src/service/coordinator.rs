@@ -273,6 +273,25 @@ where
             {
                 return Ok(());
             }
+            {
+                // Threshold sharing with an aggregator lost: end the set
+                // phase with the t or more sets that came.
+                let mut c = self.coordinator.lock().await;
+                let posted = c
+                    .ledger()
+                    .open_round()
+                    .filter(|o| o.sets_closed().is_none())
+                    .map_or(0, |o| o.accepted_sets().len());
+                if posted < nagg && posted >= cfg.threshold() {
+                    let closed = c.close_accepted_sets()?;
+                    self.publish_last(&c).await?;
+                    tracing::info!(
+                        round = closed.round,
+                        sets = ?closed.aggregators,
+                        "accepted-set phase closed without every aggregator"
+                    );
+                }
+            }
             let enough = {
                 let c = self.coordinator.lock().await;
                 c.ledger()
@@ -283,9 +302,10 @@ where
             if enough {
                 let sums_deadline = Instant::now() + Deadlines::ms(d.partial_sums_ms);
                 let all_sums = |c: &Coordinator<Rel, S>| {
-                    c.ledger()
-                        .open_round()
-                        .is_some_and(|o| o.partial_sums().len() == nagg)
+                    c.ledger().open_round().is_some_and(|o| {
+                        o.counted_sets(nagg)
+                            .is_some_and(|k| o.partial_sums().len() >= k.len())
+                    })
                 };
                 if self
                     .wait_until(sums_deadline, &mut shutdown, all_sums)

@@ -6,9 +6,13 @@
 //! 2. each provider, following the bulletin, computes its update, proves,
 //!    posts its contribution and delivers share s to aggregator s;
 //! 3. each aggregator stores every delivery before acknowledging it; at the
-//!    contribution deadline it decides and posts its accepted set;
-//! 4. once every set is on the bulletin (and their intersection reaches
-//!    the minimum batch) each aggregator posts its partial sum;
+//!    contribution deadline (in the MPC mode after the two-party bound
+//!    check with its peer, [`twopc`]) it decides and posts its accepted set;
+//! 4. once the set phase is over (every set on the bulletin, or, with
+//!    threshold sharing and an aggregator lost, the coordinator's
+//!    `AcceptedSetsClosed` over the t or more that came by the deadline) and
+//!    the intersection reaches the minimum batch, each aggregator posts its
+//!    partial sum;
 //! 5. the coordinator closes the round with `close_round` when every
 //!    message is in or a deadline passed (released, or aborted with the
 //!    reason on the bulletin).
@@ -20,6 +24,7 @@
 pub mod aggregator;
 pub mod coordinator;
 pub mod provider;
+pub mod twopc;
 
 use crate::config::{ConfigFileError, Member, NodeConfig, SetupVisitor};
 use crate::frame::{Control, FrameCaps, PostRefusal, WireMessage};
@@ -59,10 +64,14 @@ pub enum ServiceError {
     /// The durable store.
     #[error("store: {0}")]
     Store(#[from] StoreError),
-    /// The protocol: a bad entry from the coordinator, a refused post, a
-    /// state that does not match the stored one.
+    /// The protocol: a bad entry from the coordinator, a state that does
+    /// not match the stored one.
     #[error("protocol: {0}")]
     Protocol(String),
+    /// The coordinator refused a post (typed, so a caller can tell a late
+    /// message from a bug).
+    #[error("post refused: {0:?}")]
+    Refused(PostRefusal),
 }
 
 impl ServiceError {
@@ -72,7 +81,7 @@ impl ServiceError {
         match self {
             ServiceError::Config(_) | ServiceError::Data(_) | ServiceError::WrongRole(_) => 3,
             ServiceError::Network(_) => 4,
-            ServiceError::Protocol(_) => 5,
+            ServiceError::Protocol(_) | ServiceError::Refused(_) => 5,
             ServiceError::Store(_) => 6,
         }
     }
@@ -309,7 +318,7 @@ impl Poster {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Ok(Err(r)) => {
-                    return Err(ServiceError::Protocol(format!("post refused: {r:?}")));
+                    return Err(ServiceError::Refused(r));
                 }
                 Err(e) => {
                     if start.elapsed() > RECONNECT_BOUND {

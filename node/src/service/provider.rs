@@ -178,12 +178,14 @@ where
         }
         let deadline =
             Instant::now() + crate::config::Deadlines::ms(ops.deadlines.contributions_ms);
-        for d in &deliveries {
-            let Some(addr) = ctx.config.aggregator_addr(d.aggregator) else {
-                continue;
-            };
-            if let Err(e) = deliver(&client, addr, d, deadline).await {
-                // One aggregator lost only leaves this provider out.
+        // Concurrently: an unreachable aggregator must not delay the others.
+        let sends = deliveries.iter().filter_map(|d| {
+            let addr = ctx.config.aggregator_addr(d.aggregator)?;
+            Some(deliver(&client, addr, d, deadline))
+        });
+        for r in futures_util::future::join_all(sends).await {
+            if let Err(e) = r {
+                // A lost aggregator: only its share is missing.
                 tracing::warn!(%e, round, "share not delivered");
             }
         }
