@@ -212,3 +212,201 @@ fn field_op_timing() {
     let t = zkagg_zk::hyrax::mle::eq_table_fe(&r);
     eprintln!("eq_table_fe(20): {:.2?} ({})", start.elapsed(), t.len());
 }
+
+/// Prints the minimum and median of (prove, verify) times.
+fn report(name: &str, times: &mut [(std::time::Duration, std::time::Duration)]) {
+    if times.is_empty() {
+        return;
+    }
+    let mut p: Vec<_> = times.iter().map(|t| t.0).collect();
+    let mut v: Vec<_> = times.iter().map(|t| t.1).collect();
+    p.sort();
+    v.sort();
+    eprintln!(
+        "{name}: prove min {:.2?} median {:.2?}; verify min {:.2?} median {:.2?} ({} runs)",
+        p[0],
+        p[p.len() / 2],
+        v[0],
+        v[v.len() / 2],
+        p.len()
+    );
+}
+
+fn size_rows(vk: &nizk::VerifyingKey) -> usize {
+    vk.size().num_rows()
+}
+
+/// R_train (default Breast Cancer configuration, 91 x 30, synthetic data
+/// from a fixed seed): coverage by families, both evaluators, verify split
+/// into its parts, prove; libspartan beside it with
+/// `ZKAGG_PROFILE_LIBSPARTAN=1`:
+/// `cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture profile_train`.
+#[test]
+#[ignore = "slow: a timing run, use --release"]
+fn profile_train() {
+    use rand::Rng;
+    use zkagg_zk::model::*;
+    use zkagg_zk::nizk::MatrixEvaluator;
+    let reps: usize = std::env::var("ZKAGG_PROFILE_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let cfg = if std::env::var_os("ZKAGG_PROFILE_COMPACT").is_some() {
+        TrainConfig::breast_cancer_compact(91)
+    } else {
+        TrainConfig::breast_cancer(91)
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(2024);
+    let half = 1i64 << (cfg.data_format.total_bits - 1);
+    let rows: Vec<Vec<i64>> = (0..91)
+        .map(|_| (0..30).map(|_| rng.gen_range(-half..half)).collect())
+        .collect();
+    let labels: Vec<i64> = (0..91).map(|_| rng.gen_range(0..2)).collect();
+    let data = DataOpening::new(Dataset::from_rows(&rows, labels).unwrap(), &mut rng);
+    let weights: Vec<i64> = (0..cfg.dim()).map(|_| rng.gen_range(-2000..2000)).collect();
+    let update =
+        UpdateOpening::train(&LogisticRegression, &cfg, &weights, &data.data, &mut rng).unwrap();
+    let rho = random_scalar(&mut rng);
+    let st =
+        TrainStatement::honest(&cfg, LabelKind::Binary, &weights, &data, &update, rho).unwrap();
+    let circuit = TrainCircuit::new(
+        cfg.clone(),
+        LogisticRegression,
+        st,
+        TrainWitness { data, update },
+    )
+    .unwrap();
+    let mut sb = ShapeBuilder::new();
+    TrainCircuit::shape(cfg, LogisticRegression)
+        .unwrap()
+        .synthesize(&mut sb)
+        .unwrap();
+    let shape = sb.finish();
+    let start = Instant::now();
+    let (pk, vk) = nizk::setup(&shape).unwrap();
+    eprintln!(
+        "train: {} constraints, {} witnesses, setup {:.2?}",
+        shape.num_cons,
+        shape.num_vars,
+        start.elapsed()
+    );
+    match vk.structured() {
+        Some(s) => eprintln!(
+            "train: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
+            s.families().len(),
+            s.families()
+                .iter()
+                .map(|f| (f.base_row, f.height, f.count))
+                .collect::<Vec<_>>(),
+            s.family_nnz(),
+            s.remainder_nnz()
+        ),
+        None => eprintln!("train: no structured description (flat evaluator)"),
+    }
+    if std::env::var_os("ZKAGG_PROFILE_TABLE").is_some() {
+        let (table, _) = constraint_table(&circuit.config().clone(), LogisticRegression).unwrap();
+        let mut at = 0;
+        for row in table {
+            eprintln!(
+                "  {:>6} .. {:>6} {} ({} witnesses)",
+                at,
+                at + row.constraints,
+                row.scope,
+                row.witnesses
+            );
+            at += row.constraints;
+        }
+        if let Some(s) = vk.structured() {
+            let mut covered = vec![false; size_rows(&vk)];
+            for f in s.families() {
+                covered[f.base_row..f.base_row + f.height * f.count].fill(true);
+            }
+            let m = vk.evaluator().matrices();
+            let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+            for i in 0..shape.num_cons {
+                let r = vk.row_of(i);
+                if !covered[r] {
+                    let nnz: usize = m.iter().map(|m| m.row_nnz(r)).sum();
+                    match runs.last_mut() {
+                        Some(l) if l.1 == i => {
+                            l.1 = i + 1;
+                            l.2 += nnz;
+                        }
+                        _ => runs.push((i, i + 1, nnz)),
+                    }
+                }
+            }
+            eprintln!(
+                "remainder runs (shape rows, nnz): {:?}",
+                runs.iter().filter(|r| r.2 > 100).collect::<Vec<_>>()
+            );
+        }
+    }
+    let (w, x) = generate_witness(&circuit).unwrap();
+    let size = vk.size();
+    let mut times: Vec<(std::time::Duration, std::time::Duration)> = Vec::new();
+    for _ in 0..reps {
+        let start = Instant::now();
+        let p = pk
+            .prove_with_rng(&w, &x, &mut Transcript::new(b"p"), &mut rng)
+            .unwrap();
+        let prove = start.elapsed();
+        let bytes = p.to_bytes();
+        let start = Instant::now();
+        let decoded = nizk::NizkProof::from_bytes(&bytes, &vk).unwrap();
+        let decode = start.elapsed();
+        let rx: Vec<zkagg_zk::Fr> = (0..size.s_x)
+            .map(|_| zkagg_zk::Fr::random(&mut rng))
+            .collect();
+        let ry: Vec<zkagg_zk::Fr> = (0..=size.s_w)
+            .map(|_| zkagg_zk::Fr::random(&mut rng))
+            .collect();
+        let start = Instant::now();
+        let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
+        let t_flat = start.elapsed();
+        let start = Instant::now();
+        let st = vk.structured().map(|s| s.evaluate(&rx, &ry).unwrap());
+        let t_st = start.elapsed();
+        if let Some(v) = st {
+            assert_eq!(v, flat);
+        }
+        let start = Instant::now();
+        let mut batch = zkagg_zk::hyrax::BatchCheck::new(vk.generators(), rand_core::OsRng);
+        let _ = vk
+            .verify_into(&decoded, &x, &mut Transcript::new(b"p"), &mut batch)
+            .unwrap();
+        let into = start.elapsed();
+        let start = Instant::now();
+        assert!(batch.verify());
+        let msm = start.elapsed();
+        let start = Instant::now();
+        vk.verify_bytes(&bytes, &x, &mut Transcript::new(b"p"))
+            .unwrap();
+        times.push((prove, start.elapsed()));
+        eprintln!(
+            "train: prove {prove:.2?}, verify {:.2?} (decode {decode:.2?}, equations incl. evaluator {into:.2?}, msm {msm:.2?}), flat evaluator {t_flat:.2?}, structured {t_st:.2?}, proof {} B",
+            start.elapsed(),
+            bytes.len()
+        );
+    }
+    report("train", &mut times);
+    if std::env::var_os("ZKAGG_PROFILE_LIBSPARTAN").is_some() {
+        let (pk, vk) = Libspartan::setup(&shape).unwrap();
+        let mut times = Vec::new();
+        for _ in 0..reps {
+            let start = Instant::now();
+            let p = Libspartan::prove_assignment(&pk, &w, &x, &mut Transcript::new(b"p")).unwrap();
+            let prove = start.elapsed();
+            let bytes = Libspartan::encode_proof(&p);
+            let start = Instant::now();
+            Libspartan::verify(&vk, &bytes, &x, &mut Transcript::new(b"p")).unwrap();
+            times.push((prove, start.elapsed()));
+            eprintln!(
+                "train [libspartan]: prove {prove:.2?}, verify {:.2?}, proof {} B",
+                start.elapsed(),
+                bytes.len()
+            );
+        }
+        report("train [libspartan]", &mut times);
+    }
+}
