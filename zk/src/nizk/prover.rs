@@ -95,7 +95,14 @@ impl RoundOracle for Inner {
             .map(|i| {
                 let (m0, m1) = (self.m[i], self.m[i + half]);
                 let (z0, z1) = (self.z[i], self.z[i + half]);
-                (m0 * z0, (m1.double() - m0) * (z1.double() - z0))
+                let p = m0 * z0;
+                if m1.is_zero() && z1.is_zero() {
+                    // (-m0)(-z0): the first round's upper half (the io part
+                    // of z) is almost all zero.
+                    (p, p)
+                } else {
+                    (p, (m1.double() - m0) * (z1.double() - z0))
+                }
             })
             .reduce(|| (Fe::ZERO, Fe::ZERO), |x, y| (x.0 + y.0, x.1 + y.1));
         vec![g0.to_fr(), g2.to_fr()]
@@ -228,28 +235,24 @@ impl ProvingKey {
         let claim = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
         let blind = r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2];
         let eq_rx = mle::eq_table_fe(&rx);
-        let scaled: Vec<Vec<Fe>> = r_abc
-            .iter()
-            .map(|rk| {
-                let rk = Fe::from_fr(rk);
-                eq_rx
-                    .par_iter()
-                    .with_min_len(4096)
-                    .map(|e| rk * *e)
-                    .collect()
-            })
-            .collect();
-        drop(eq_rx);
+        let r_fe = r_abc.map(|r| Fe::from_fr(&r));
         let [ta, tb, tc] = &*self.transposed;
-        // M(rx, y) for every y: column y of r_A A + r_B B + r_C C against eq(rx, .).
+        // M(rx, y) for every y: column y of r_A A + r_B B + r_C C against
+        // eq(rx, .), one multiplication per matrix with entries in the column.
         let mvec: Vec<Fe> = (0..2 * nw)
             .into_par_iter()
             .with_min_len(1024)
             .map(|y| {
-                ta.row_dot(y, &scaled[0]) + tb.row_dot(y, &scaled[1]) + tc.row_dot(y, &scaled[2])
+                let mut acc = Fe::ZERO;
+                for (t, r) in [ta, tb, tc].into_iter().zip(&r_fe) {
+                    if t.row_nnz(y) != 0 {
+                        acc += *r * t.row_dot(y, &eq_rx);
+                    }
+                }
+                acc
             })
             .collect();
-        drop(scaled);
+        drop(eq_rx);
         // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
         let inner_z_w: Vec<Fe> = z[..nw].to_vec();
         let mut inner = Inner { m: mvec, z };
