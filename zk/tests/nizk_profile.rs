@@ -57,6 +57,7 @@ fn profile_range_check() {
     };
     let (w, x) = generate_witness(&c).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut times = Vec::new();
     for _ in 0..reps {
         let start = Instant::now();
         let p = pk
@@ -112,27 +113,34 @@ fn profile_range_check() {
         let start = Instant::now();
         vk.verify_bytes(&bytes, &x, &mut Transcript::new(b"p"))
             .unwrap();
+        times.push((prove, start.elapsed()));
         eprintln!(
             "d={d}: prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
             start.elapsed(),
             bytes.len()
         );
     }
+    report(&format!("d={d}"), &mut times);
     if std::env::var_os("ZKAGG_PROFILE_LIBSPARTAN").is_some() {
         let start = Instant::now();
         let (pk, vk) = Libspartan::setup(&shape).unwrap();
         let setup = start.elapsed();
-        let start = Instant::now();
-        let p = Libspartan::prove_assignment(&pk, &w, &x, &mut Transcript::new(b"p")).unwrap();
-        let prove = start.elapsed();
-        let bytes = Libspartan::encode_proof(&p);
-        let start = Instant::now();
-        Libspartan::verify(&vk, &bytes, &x, &mut Transcript::new(b"p")).unwrap();
-        eprintln!(
-            "d={d} [libspartan]: setup {setup:.2?}, prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
-            start.elapsed(),
-            bytes.len()
-        );
+        let mut times = Vec::new();
+        for _ in 0..reps {
+            let start = Instant::now();
+            let p = Libspartan::prove_assignment(&pk, &w, &x, &mut Transcript::new(b"p")).unwrap();
+            let prove = start.elapsed();
+            let bytes = Libspartan::encode_proof(&p);
+            let start = Instant::now();
+            Libspartan::verify(&vk, &bytes, &x, &mut Transcript::new(b"p")).unwrap();
+            times.push((prove, start.elapsed()));
+            eprintln!(
+                "d={d} [libspartan]: setup {setup:.2?}, prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
+                start.elapsed(),
+                bytes.len()
+            );
+        }
+        report(&format!("d={d} [libspartan]"), &mut times);
     }
 }
 

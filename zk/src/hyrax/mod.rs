@@ -266,7 +266,12 @@ impl Generators {
 
     /// <v, B> + r H. Entries that are small integers of either sign (bits,
     /// 16-bit values) take a bucket method over their few bits; the rest a
-    /// variable-time MSM. Not constant time in `v`.
+    /// variable-time MSM. For the column generators (row commitments),
+    /// entries equal to 1 are summed by precomputed subset sums of groups
+    /// of 8 generators (one addition per group), and rows with at least 32
+    /// full-size entries use precomputed width-8 NAF (Straus) tables; both
+    /// tables are built on first use (verifiers never build them). Not
+    /// constant time in `v`.
     pub fn commit_vec(&self, basis: Basis, v: &[Fr], r: &Fr) -> Result<RistrettoPoint, HyraxError> {
         let bases = self.basis(basis);
         if v.len() > bases.len() {

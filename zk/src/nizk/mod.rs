@@ -39,9 +39,12 @@
 //! weights from the verifier's own RNG.
 //!
 //! The verifying key's digest is SHA-256 over a short description: version,
-//! sizes, non-zero counts, the generator context and the shape digest
-//! ([`R1csShape::digest`], computed once at setup). The matrices themselves
-//! are never absorbed into a transcript.
+//! sizes, non-zero counts, the generator context, the shape digest
+//! ([`R1csShape::digest`], computed once at setup) and the row layout (rows
+//! are renumbered so that blocks of awkward heights sit at power-of-two
+//! strides, [`structured::aligned_row_layout`]; constraint order does not
+//! matter to the relation). The matrices themselves are never absorbed into
+//! a transcript.
 //!
 //! Fiat-Shamir hygiene ("Frozen Heart", Dao et al., S&P 2023): statement and
 //! public inputs first, every length prefixed, 64-byte wide challenges, no

@@ -69,32 +69,52 @@
 //! So arbitrary strides and bases are supported, in O(log N) per window for
 //! a fixed stride, but not in O(log T) independently of the stride: a block
 //! of odd height h costs h^2 per window (a 17-row block 18 * 18 * 2 states),
-//! which the inference weighs against walking the non-zeros. A block-padded
-//! witness layout (option (c) of the issue) would make every stride a power
-//! of two, but would change the shape, the witness and the proof format; it
-//! is not needed for the shapes measured here.
+//! which the inference weighs against walking the non-zeros.
 //!
-//! # Coverage and measurements (2 cores, `tests/nizk_profile.rs`, release)
+//! # The padded row layout
+//!
+//! The row side is ours to choose: constraint order does not matter to the
+//! relation, so setup renumbers the rows ([`aligned_row_layout`]) before
+//! building the matrices. Repeated blocks whose height has an odd part
+//! above 7 (`MAX_ODD_HEIGHT`; R_train's 243-row training samples and 66-row
+//! forward passes, 437-row Poseidon permutations) are placed at a stride of
+//! 2^ceil(log2 h), the rows in between left empty, so that the row side of
+//! the automaton has two states; what does not fit in the padded row count
+//! stays as it is. The witness (column) layout is untouched, so the prover
+//! does the same work and the column strides keep their odd parts (a
+//! sample's 272 = 16 * 17 variables cost 18 column carries). The layout is a
+//! deterministic function of the shape and is bound by the verifying key's
+//! digest. Padding the witness layout as well (option (c) of the issue)
+//! would make every stride a power of two, at the price of a larger and
+//! permuted witness; it is not done.
+//!
+//! Candidate heights at a row are only those h with sig[r + h] = sig[r]
+//! (a chain of equal row signatures), kept if the first three blocks have
+//! equal signature runs (a constant-time comparison of prefix hashes), at
+//! most 16 per row and a bounded amount of work per row and
+//! per shape.
+//!
+//! # Coverage and measurements (2 cores shared with other jobs, release)
 //!
 //! - RangeCheckCircuit, any d and bit width: one family (height = bits,
-//!   count d), no remainder. d = 10,000 (16 bits): structured evaluator
-//!   about 75 us against 41-49 ms flat; whole verify 11-14 ms against
-//!   libspartan's 146 ms. d = 100,000 (2^21 rows, 7.8M non-zeros): about
-//!   50-75 us against 506-516 ms flat; verify 24-29 ms against libspartan's
-//!   1.39 s.
-//! - BoundedUpdateCircuit at d = 100,000: the range checks (16 x 100,000)
-//!   and the Horner steps (1 x 99,999) are families, 8.2M non-zeros; the
-//!   Poseidon permutations stay in the remainder, 7.8M non-zeros: 834
-//!   permutations of 437 rows with 437 variables each repeat exactly, but
-//!   437 is odd, so one window would need 438^2 * 2 states, more than
-//!   walking them ([`MAX_HEIGHT`] also stops at 256 rows). Measured: 345 ms
-//!   structured against 505 ms flat. Covering them needs either a cheaper
-//!   evaluation of sums over odd strides that large or the block-padded
-//!   layout of option (c).
+//!   count d), no remainder, no padding. d = 100,000 (2^21 rows, 7.8M
+//!   non-zeros): about 50 us against 1.4-1.5 s flat.
+//! - R_train (91 x 30, default configuration): weights range (20 x 31),
+//!   samples (256 x 89 after padding, plus sample 0 as 8 x 30), forward
+//!   passes (128 x 91), divisions and clips (64 x 30): 172,844 non-zeros in
+//!   families, 172,499 in the remainder (the data commitment's Poseidon
+//!   permutations, whose absorbed inputs come at irregular columns, and the
+//!   backward pass). Structured evaluator 13-34 ms against 17-77 ms flat,
+//!   depending on the load
+//!   (`cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture profile_train`).
+//! - BoundedUpdateCircuit: the range checks and the Horner steps are
+//!   families; the Poseidon permutations (437 rows) are padded to 512 when
+//!   the padded rows fit in the power of two (at d = 100,000 only about 37k
+//!   rows are free, so most permutations stay in the remainder).
 //!
-//! The verifying key's digest is unchanged: it binds the shape digest, and
-//! the description is a deterministic function of the shape that is checked
-//! against it at setup.
+//! The verifying key's digest binds the shape digest and the row layout;
+//! the description is a deterministic function of the shape, checked
+//! against the matrices at setup.
 
 use super::eval::{MatrixEvaluator, SparseMatrix, SplitEq, MINUS_ONE, ONE};
 use crate::fe::Fe;
