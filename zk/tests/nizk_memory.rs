@@ -7,8 +7,11 @@
 //!
 //! Each child sets up the keys, then resets the peak, then runs the phase:
 //! "phase peak" is the most resident memory during the phase (keys and
-//! inputs included), "process peak" the most over the child's life (setup
-//! included).
+//! inputs included), "peak before the phase" the most during setup and
+//! witness generation.
+//!
+//! Measured (2 cores, loaded): prove 901 MB ours against 1,554 MB
+//! libspartan, verify 205 MB against 599 MB.
 
 use merlin::Transcript;
 use rand::{Rng, SeedableRng};
@@ -56,6 +59,7 @@ fn run_child<P: ProofSystem>(phase: &str, proof_path: &str) {
         values: Some((0..d).map(|_| rng.gen_range(-32768..32768)).collect()),
     };
     let (w, x) = generate_witness(&c).unwrap();
+    let setup_peak = status_kb("VmHWM:");
     match phase {
         "prove" => {
             drop(vk);
@@ -75,9 +79,8 @@ fn run_child<P: ProofSystem>(phase: &str, proof_path: &str) {
         }
     }
     println!(
-        "RSS {} {phase}: process peak {} kB",
-        P::ID,
-        status_kb("VmHWM:")
+        "RSS {} {phase}: peak before the phase (setup) {setup_peak} kB",
+        P::ID
     );
 }
 

@@ -17,14 +17,8 @@ use zkagg_zk::spartan::generate_witness;
 #[test]
 #[ignore = "slow: a timing run, use --release"]
 fn profile_range_check() {
-    let d: usize = std::env::var("ZKAGG_PROFILE_D")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
-    let reps: usize = std::env::var("ZKAGG_PROFILE_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let d: usize = env_usize("ZKAGG_PROFILE_D", 10_000);
+    let reps: usize = env_usize("ZKAGG_PROFILE_REPS", 3);
     let mut sb = ShapeBuilder::new();
     RangeCheckCircuit::shape(d, 16).synthesize(&mut sb).unwrap();
     let shape = sb.finish();
@@ -37,19 +31,7 @@ fn profile_range_check() {
         "d={d}: of which inferring and checking the structured description {:.2?}",
         start.elapsed()
     );
-    match vk.structured() {
-        Some(s) => eprintln!(
-            "d={d}: structured: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
-            s.families().len(),
-            s.families()
-                .iter()
-                .map(|f| (f.base_row, f.height, f.count))
-                .collect::<Vec<_>>(),
-            s.family_nnz(),
-            s.remainder_nnz()
-        ),
-        None => eprintln!("d={d}: no structured description (flat evaluator)"),
-    }
+    coverage(&format!("d={d}"), &vk);
     let c = RangeCheckCircuit {
         d,
         bits: 16,
@@ -59,15 +41,7 @@ fn profile_range_check() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let mut times = Vec::new();
     for _ in 0..reps {
-        let start = Instant::now();
-        let p = pk
-            .prove_with_rng(&w, &x, &mut Transcript::new(b"p"), &mut rng)
-            .unwrap();
-        let prove = start.elapsed();
-        let bytes = p.to_bytes();
-        let start = Instant::now();
-        let decoded = nizk::NizkProof::from_bytes(&bytes, &vk).unwrap();
-        let decode = start.elapsed();
+        let (prove, bytes, decoded, decode) = prove_and_decode(&pk, &vk, &w, &x, &mut rng);
         let size = vk.size();
         let rx: Vec<zkagg_zk::Fr> = (0..size.s_x)
             .map(|i| zkagg_zk::Fr::from(i as u64 + 7))
@@ -75,16 +49,7 @@ fn profile_range_check() {
         let ry: Vec<zkagg_zk::Fr> = (0..=size.s_w)
             .map(|i| zkagg_zk::Fr::from(i as u64 + 9))
             .collect();
-        let start = Instant::now();
-        use zkagg_zk::nizk::MatrixEvaluator;
-        let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
-        let eval = start.elapsed();
-        let start = Instant::now();
-        let structured = vk.structured().map(|s| s.evaluate(&rx, &ry).unwrap());
-        let eval_s = start.elapsed();
-        if let Some(v) = structured {
-            assert_eq!(v, flat);
-        }
+        let (eval, eval_s) = time_evaluators(&vk, &rx, &ry);
         let start = Instant::now();
         let ey = zkagg_zk::hyrax::mle::eq_table_fe(&ry);
         let ex = zkagg_zk::hyrax::mle::eq_table_fe(&rx);
@@ -122,25 +87,7 @@ fn profile_range_check() {
     }
     report(&format!("d={d}"), &mut times);
     if std::env::var_os("ZKAGG_PROFILE_LIBSPARTAN").is_some() {
-        let start = Instant::now();
-        let (pk, vk) = Libspartan::setup(&shape).unwrap();
-        let setup = start.elapsed();
-        let mut times = Vec::new();
-        for _ in 0..reps {
-            let start = Instant::now();
-            let p = Libspartan::prove_assignment(&pk, &w, &x, &mut Transcript::new(b"p")).unwrap();
-            let prove = start.elapsed();
-            let bytes = Libspartan::encode_proof(&p);
-            let start = Instant::now();
-            Libspartan::verify(&vk, &bytes, &x, &mut Transcript::new(b"p")).unwrap();
-            times.push((prove, start.elapsed()));
-            eprintln!(
-                "d={d} [libspartan]: setup {setup:.2?}, prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
-                start.elapsed(),
-                bytes.len()
-            );
-        }
-        report(&format!("d={d} [libspartan]"), &mut times);
+        profile_libspartan(&format!("d={d}"), &shape, &w, &x, reps);
     }
 }
 
@@ -151,10 +98,7 @@ fn profile_range_check() {
 #[ignore = "slow: a timing run, use --release"]
 fn profile_update_evaluators() {
     use zkagg_zk::nizk::MatrixEvaluator;
-    let d: usize = std::env::var("ZKAGG_PROFILE_D")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
+    let d: usize = env_usize("ZKAGG_PROFILE_D", 10_000);
     let mut sb = ShapeBuilder::new();
     zkagg_zk::update::BoundedUpdateCircuit::shape(d, 16)
         .synthesize(&mut sb)
@@ -240,6 +184,110 @@ fn report(name: &str, times: &mut [(std::time::Duration, std::time::Duration)]) 
     );
 }
 
+fn shape_of<C: Circuit>(c: &C) -> zkagg_zk::r1cs::R1csShape {
+    let mut sb = ShapeBuilder::new();
+    c.synthesize(&mut sb).unwrap();
+    sb.finish()
+}
+
+/// Prints the families of the key's structured description.
+fn coverage(name: &str, vk: &nizk::VerifyingKey) {
+    match vk.structured() {
+        Some(s) => eprintln!(
+            "{name}: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
+            s.families().len(),
+            s.families()
+                .iter()
+                .map(|f| (f.base_row, f.height, f.count))
+                .collect::<Vec<_>>(),
+            s.family_nnz(),
+            s.remainder_nnz()
+        ),
+        None => eprintln!("{name}: no structured description (flat evaluator)"),
+    }
+}
+
+/// libspartan on the same instance: setup once, then `reps` proofs.
+fn profile_libspartan(
+    name: &str,
+    shape: &zkagg_zk::r1cs::R1csShape,
+    w: &[zkagg_zk::Fr],
+    x: &[zkagg_zk::Fr],
+    reps: usize,
+) {
+    let start = Instant::now();
+    let (pk, vk) = Libspartan::setup(shape).unwrap();
+    eprintln!("{name} [libspartan]: setup {:.2?}", start.elapsed());
+    let mut times = Vec::new();
+    for _ in 0..reps {
+        let start = Instant::now();
+        let p = Libspartan::prove_assignment(&pk, w, x, &mut Transcript::new(b"p")).unwrap();
+        let prove = start.elapsed();
+        let bytes = Libspartan::encode_proof(&p);
+        let start = Instant::now();
+        Libspartan::verify(&vk, &bytes, x, &mut Transcript::new(b"p")).unwrap();
+        times.push((prove, start.elapsed()));
+        eprintln!(
+            "{name} [libspartan]: prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
+            start.elapsed(),
+            bytes.len()
+        );
+    }
+    report(&format!("{name} [libspartan]"), &mut times);
+}
+
+/// Times the flat and the structured evaluator at one point (checking that
+/// they agree).
+fn time_evaluators(
+    vk: &nizk::VerifyingKey,
+    rx: &[zkagg_zk::Fr],
+    ry: &[zkagg_zk::Fr],
+) -> (std::time::Duration, std::time::Duration) {
+    use zkagg_zk::nizk::MatrixEvaluator;
+    let start = Instant::now();
+    let flat = vk.evaluator().evaluate(rx, ry).unwrap();
+    let t_flat = start.elapsed();
+    let start = Instant::now();
+    let st = vk.structured().map(|s| s.evaluate(rx, ry).unwrap());
+    let t_st = start.elapsed();
+    if let Some(v) = st {
+        assert_eq!(v, flat);
+    }
+    (t_flat, t_st)
+}
+
+/// One proof: its proving time, bytes, decoding and decoding time.
+fn prove_and_decode(
+    pk: &nizk::ProvingKey,
+    vk: &nizk::VerifyingKey,
+    w: &[zkagg_zk::Fr],
+    x: &[zkagg_zk::Fr],
+    rng: &mut ChaCha20Rng,
+) -> (
+    std::time::Duration,
+    Vec<u8>,
+    nizk::NizkProof,
+    std::time::Duration,
+) {
+    let start = Instant::now();
+    let p = pk
+        .prove_with_rng(w, x, &mut Transcript::new(b"p"), rng)
+        .unwrap();
+    let prove = start.elapsed();
+    let bytes = p.to_bytes();
+    let start = Instant::now();
+    let decoded = nizk::NizkProof::from_bytes(&bytes, vk).unwrap();
+    (prove, bytes, decoded, start.elapsed())
+}
+
+/// A numeric knob from the environment.
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 fn size_rows(vk: &nizk::VerifyingKey) -> usize {
     vk.size().num_rows()
 }
@@ -254,11 +302,7 @@ fn size_rows(vk: &nizk::VerifyingKey) -> usize {
 fn profile_train() {
     use rand::Rng;
     use zkagg_zk::model::*;
-    use zkagg_zk::nizk::MatrixEvaluator;
-    let reps: usize = std::env::var("ZKAGG_PROFILE_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let reps: usize = env_usize("ZKAGG_PROFILE_REPS", 3);
     let cfg = if std::env::var_os("ZKAGG_PROFILE_COMPACT").is_some() {
         TrainConfig::breast_cancer_compact(91)
     } else {
@@ -284,12 +328,7 @@ fn profile_train() {
         TrainWitness { data, update },
     )
     .unwrap();
-    let mut sb = ShapeBuilder::new();
-    TrainCircuit::shape(cfg, LogisticRegression)
-        .unwrap()
-        .synthesize(&mut sb)
-        .unwrap();
-    let shape = sb.finish();
+    let shape = shape_of(&TrainCircuit::shape(cfg, LogisticRegression).unwrap());
     let start = Instant::now();
     let (pk, vk) = nizk::setup(&shape).unwrap();
     eprintln!(
@@ -298,19 +337,7 @@ fn profile_train() {
         shape.num_vars,
         start.elapsed()
     );
-    match vk.structured() {
-        Some(s) => eprintln!(
-            "train: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
-            s.families().len(),
-            s.families()
-                .iter()
-                .map(|f| (f.base_row, f.height, f.count))
-                .collect::<Vec<_>>(),
-            s.family_nnz(),
-            s.remainder_nnz()
-        ),
-        None => eprintln!("train: no structured description (flat evaluator)"),
-    }
+    coverage("train", &vk);
     if std::env::var_os("ZKAGG_PROFILE_TABLE").is_some() {
         let (table, _) = constraint_table(&circuit.config().clone(), LogisticRegression).unwrap();
         let mut at = 0;
@@ -354,30 +381,14 @@ fn profile_train() {
     let size = vk.size();
     let mut times: Vec<(std::time::Duration, std::time::Duration)> = Vec::new();
     for _ in 0..reps {
-        let start = Instant::now();
-        let p = pk
-            .prove_with_rng(&w, &x, &mut Transcript::new(b"p"), &mut rng)
-            .unwrap();
-        let prove = start.elapsed();
-        let bytes = p.to_bytes();
-        let start = Instant::now();
-        let decoded = nizk::NizkProof::from_bytes(&bytes, &vk).unwrap();
-        let decode = start.elapsed();
+        let (prove, bytes, decoded, decode) = prove_and_decode(&pk, &vk, &w, &x, &mut rng);
         let rx: Vec<zkagg_zk::Fr> = (0..size.s_x)
             .map(|_| zkagg_zk::Fr::random(&mut rng))
             .collect();
         let ry: Vec<zkagg_zk::Fr> = (0..=size.s_w)
             .map(|_| zkagg_zk::Fr::random(&mut rng))
             .collect();
-        let start = Instant::now();
-        let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
-        let t_flat = start.elapsed();
-        let start = Instant::now();
-        let st = vk.structured().map(|s| s.evaluate(&rx, &ry).unwrap());
-        let t_st = start.elapsed();
-        if let Some(v) = st {
-            assert_eq!(v, flat);
-        }
+        let (t_flat, t_st) = time_evaluators(&vk, &rx, &ry);
         let start = Instant::now();
         let mut batch = zkagg_zk::hyrax::BatchCheck::new(vk.generators(), rand_core::OsRng);
         let _ = vk
@@ -399,22 +410,6 @@ fn profile_train() {
     }
     report("train", &mut times);
     if std::env::var_os("ZKAGG_PROFILE_LIBSPARTAN").is_some() {
-        let (pk, vk) = Libspartan::setup(&shape).unwrap();
-        let mut times = Vec::new();
-        for _ in 0..reps {
-            let start = Instant::now();
-            let p = Libspartan::prove_assignment(&pk, &w, &x, &mut Transcript::new(b"p")).unwrap();
-            let prove = start.elapsed();
-            let bytes = Libspartan::encode_proof(&p);
-            let start = Instant::now();
-            Libspartan::verify(&vk, &bytes, &x, &mut Transcript::new(b"p")).unwrap();
-            times.push((prove, start.elapsed()));
-            eprintln!(
-                "train [libspartan]: prove {prove:.2?}, verify {:.2?}, proof {} B",
-                start.elapsed(),
-                bytes.len()
-            );
-        }
-        report("train [libspartan]", &mut times);
+        profile_libspartan("train", &shape, &w, &x, reps);
     }
 }

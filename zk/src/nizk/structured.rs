@@ -88,7 +88,7 @@
 //! would make every stride a power of two, at the price of a larger and
 //! permuted witness; it is not done.
 //!
-//! Candidate heights at a row are only those h with sig[r + h] = sig[r]
+//! Candidate heights at a row are only those h with `sig[r + h] = sig[r]`
 //! (a chain of equal row signatures), kept if the first three blocks have
 //! equal signature runs (a constant-time comparison of prefix hashes), at
 //! most 16 per row and a bounded amount of work per row and

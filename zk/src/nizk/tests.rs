@@ -48,18 +48,17 @@ fn update(d: usize, seed: u64) -> (BoundedUpdateCircuit, BoundedUpdateCircuit) {
     )
 }
 
+/// The column of shape variable c in the padded layout z = (w, 0.., 1, x, 0..).
+fn padded_col(shape: &R1csShape, vk: &VerifyingKey) -> impl Fn(usize) -> usize {
+    let (nv, nw) = (shape.num_vars, vk.size().witness_len());
+    move |c| if c < nv { c } else { nw + c - nv }
+}
+
 /// A dense reference: the matrices as one 2^(s_x + s_y) table, folded at (rx, ry).
 fn dense_eval(shape: &R1csShape, vk: &VerifyingKey, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
     let size = vk.size();
-    let nw = size.witness_len();
-    let ncols = 2 * nw;
-    let col = |c: usize| {
-        if c < shape.num_vars {
-            c
-        } else {
-            nw + c - shape.num_vars
-        }
-    };
+    let ncols = 2 * size.witness_len();
+    let col = padded_col(shape, vk);
     let mut out = [Fr::ZERO; 3];
     for (k, m) in [&shape.a, &shape.b, &shape.c].into_iter().enumerate() {
         let mut table = vec![Fr::ZERO; size.num_rows() * ncols];
@@ -334,14 +333,7 @@ fn many_proofs_verify_in_one_msm_and_one_bad_proof_fails_the_batch() {
 /// The shape's entries in the padded layout, sorted (the independent
 /// reference for the structured description's expansion).
 fn padded_entries(shape: &R1csShape, vk: &VerifyingKey) -> [Vec<(usize, usize, Fr)>; 3] {
-    let nw = vk.size().witness_len();
-    let col = |c: usize| {
-        if c < shape.num_vars {
-            c
-        } else {
-            nw + c - shape.num_vars
-        }
-    };
+    let col = padded_col(shape, vk);
     [&shape.a, &shape.b, &shape.c].map(|m| {
         let mut v: Vec<(usize, usize, Fr)> = m
             .iter()
@@ -567,14 +559,7 @@ fn a_tiny_shape_falls_back_to_the_flat_evaluator() {
 /// v eq(rx, row) eq(ry, col), each eq as a product over the index bits (no
 /// tables, no blocks), in the key's row layout.
 fn naive_eval(shape: &R1csShape, vk: &VerifyingKey, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
-    let nw = vk.size().witness_len();
-    let col = |c: usize| {
-        if c < shape.num_vars {
-            c
-        } else {
-            nw + c - shape.num_vars
-        }
-    };
+    let col = padded_col(shape, vk);
     [&shape.a, &shape.b, &shape.c].map(|m| {
         m.iter()
             .map(|(r, c, v)| *v * mle::eq_at(rx, vk.row_of(*r)) * mle::eq_at(ry, col(*c)))
