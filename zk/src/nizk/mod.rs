@@ -51,6 +51,16 @@
 //! challenge reused, zero challenges rejected. Verification returns an
 //! error on every malformed input and never panics.
 //!
+//! Measured (2 cores shared with other jobs, load 5-6, both backends in one
+//! run of `cargo test --release -p zkagg-zk --test nizk_profile -- --ignored
+//! --nocapture`, `ZKAGG_PROFILE_LIBSPARTAN=1`; medians): R_train (91 x 30,
+//! default configuration) prove 225 ms against libspartan's 505 ms, verify
+//! 30 ms against 79 ms, proof 27.2 KB against 21.8 KB; the 16-bit range
+//! check at d = 100,000 (2^21, `ZKAGG_PROFILE_D=100000`) prove 3.8 s against
+//! 10.3 s, verify 38 ms against 1.49 s, proof 112 KB against 50 KB. Peak
+//! memory at 2^21 (`tests/nizk_memory.rs`): prove 901 MB against 1,554 MB,
+//! verify 205 MB against 599 MB.
+//!
 //! Not audited.
 
 mod error;
