@@ -1,12 +1,15 @@
 //! Known-answer transcripts of the Hyrax-Spartan NIZK: seeded proofs on
 //! fixed circuits with their verifying-key digests, proof hashes and the
 //! verifier's main challenges, as versioned JSON
-//! (`tests/vectors/nizk/kat_v1.json`), including mutations that must fail.
+//! (`tests/vectors/nizk/kat_v2.json`), including mutations that must fail.
 //! These are regression vectors of this implementation (they pin the
 //! transcript and encoding formats); there is no independent reference.
 //!
 //! Regenerate after a deliberate format change (and bump the version):
 //! `ZKAGG_WRITE_KAT=1 cargo test -p zkagg-zk --test nizk_kat`.
+//! Version 2: the verifying-key digest (domain `zkagg/nizk/vk/v2`) binds the
+//! row layout of [`nizk::structured::aligned_row_layout`], which renumbers
+//! the rows of the bounded-update vectors (Poseidon blocks padded to 512).
 
 use merlin::Transcript;
 use rand::SeedableRng;
@@ -23,7 +26,7 @@ use zkagg_zk::Fr;
 
 const PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/vectors/nizk/kat_v1.json"
+    "/tests/vectors/nizk/kat_v2.json"
 );
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -140,7 +143,7 @@ fn generate() -> File {
     let (s, c) = update(2);
     vectors.push(make("bounded_update_16bit", 2, 3, &s, &c));
     File {
-        version: 1,
+        version: 2,
         backend: zkagg_zk::proof_system::HyraxSpartan::ID.into(),
         transcript_label: "zkagg/kat/nizk/v1".into(),
         vectors,
@@ -156,6 +159,6 @@ fn known_answer_transcripts_match() {
         std::fs::write(PATH, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
     }
     let want: File = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
-    assert_eq!(want.version, 1);
+    assert_eq!(want.version, 2);
     assert_eq!(got, want);
 }

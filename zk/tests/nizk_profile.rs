@@ -17,14 +17,8 @@ use zkagg_zk::spartan::generate_witness;
 #[test]
 #[ignore = "slow: a timing run, use --release"]
 fn profile_range_check() {
-    let d: usize = std::env::var("ZKAGG_PROFILE_D")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
-    let reps: usize = std::env::var("ZKAGG_PROFILE_REPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let d: usize = env_usize("ZKAGG_PROFILE_D", 10_000);
+    let reps: usize = env_usize("ZKAGG_PROFILE_REPS", 3);
     let mut sb = ShapeBuilder::new();
     RangeCheckCircuit::shape(d, 16).synthesize(&mut sb).unwrap();
     let shape = sb.finish();
@@ -37,19 +31,7 @@ fn profile_range_check() {
         "d={d}: of which inferring and checking the structured description {:.2?}",
         start.elapsed()
     );
-    match vk.structured() {
-        Some(s) => eprintln!(
-            "d={d}: structured: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
-            s.families().len(),
-            s.families()
-                .iter()
-                .map(|f| (f.base_row, f.height, f.count))
-                .collect::<Vec<_>>(),
-            s.family_nnz(),
-            s.remainder_nnz()
-        ),
-        None => eprintln!("d={d}: no structured description (flat evaluator)"),
-    }
+    coverage(&format!("d={d}"), &vk);
     let c = RangeCheckCircuit {
         d,
         bits: 16,
@@ -57,16 +39,9 @@ fn profile_range_check() {
     };
     let (w, x) = generate_witness(&c).unwrap();
     let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut times = Vec::new();
     for _ in 0..reps {
-        let start = Instant::now();
-        let p = pk
-            .prove_with_rng(&w, &x, &mut Transcript::new(b"p"), &mut rng)
-            .unwrap();
-        let prove = start.elapsed();
-        let bytes = p.to_bytes();
-        let start = Instant::now();
-        let decoded = nizk::NizkProof::from_bytes(&bytes, &vk).unwrap();
-        let decode = start.elapsed();
+        let (prove, bytes, decoded, decode) = prove_and_decode(&pk, &vk, &w, &x, &mut rng);
         let size = vk.size();
         let rx: Vec<zkagg_zk::Fr> = (0..size.s_x)
             .map(|i| zkagg_zk::Fr::from(i as u64 + 7))
@@ -74,16 +49,7 @@ fn profile_range_check() {
         let ry: Vec<zkagg_zk::Fr> = (0..=size.s_w)
             .map(|i| zkagg_zk::Fr::from(i as u64 + 9))
             .collect();
-        let start = Instant::now();
-        use zkagg_zk::nizk::MatrixEvaluator;
-        let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
-        let eval = start.elapsed();
-        let start = Instant::now();
-        let structured = vk.structured().map(|s| s.evaluate(&rx, &ry).unwrap());
-        let eval_s = start.elapsed();
-        if let Some(v) = structured {
-            assert_eq!(v, flat);
-        }
+        let (eval, eval_s) = time_evaluators(&vk, &rx, &ry);
         let start = Instant::now();
         let ey = zkagg_zk::hyrax::mle::eq_table_fe(&ry);
         let ex = zkagg_zk::hyrax::mle::eq_table_fe(&rx);
@@ -112,27 +78,16 @@ fn profile_range_check() {
         let start = Instant::now();
         vk.verify_bytes(&bytes, &x, &mut Transcript::new(b"p"))
             .unwrap();
+        times.push((prove, start.elapsed()));
         eprintln!(
             "d={d}: prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
             start.elapsed(),
             bytes.len()
         );
     }
+    report(&format!("d={d}"), &mut times);
     if std::env::var_os("ZKAGG_PROFILE_LIBSPARTAN").is_some() {
-        let start = Instant::now();
-        let (pk, vk) = Libspartan::setup(&shape).unwrap();
-        let setup = start.elapsed();
-        let start = Instant::now();
-        let p = Libspartan::prove_assignment(&pk, &w, &x, &mut Transcript::new(b"p")).unwrap();
-        let prove = start.elapsed();
-        let bytes = Libspartan::encode_proof(&p);
-        let start = Instant::now();
-        Libspartan::verify(&vk, &bytes, &x, &mut Transcript::new(b"p")).unwrap();
-        eprintln!(
-            "d={d} [libspartan]: setup {setup:.2?}, prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
-            start.elapsed(),
-            bytes.len()
-        );
+        profile_libspartan(&format!("d={d}"), &shape, &w, &x, reps);
     }
 }
 
@@ -143,10 +98,7 @@ fn profile_range_check() {
 #[ignore = "slow: a timing run, use --release"]
 fn profile_update_evaluators() {
     use zkagg_zk::nizk::MatrixEvaluator;
-    let d: usize = std::env::var("ZKAGG_PROFILE_D")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
+    let d: usize = env_usize("ZKAGG_PROFILE_D", 10_000);
     let mut sb = ShapeBuilder::new();
     zkagg_zk::update::BoundedUpdateCircuit::shape(d, 16)
         .synthesize(&mut sb)
@@ -211,4 +163,253 @@ fn field_op_timing() {
     let start = Instant::now();
     let t = zkagg_zk::hyrax::mle::eq_table_fe(&r);
     eprintln!("eq_table_fe(20): {:.2?} ({})", start.elapsed(), t.len());
+}
+
+/// Prints the minimum and median of (prove, verify) times.
+fn report(name: &str, times: &mut [(std::time::Duration, std::time::Duration)]) {
+    if times.is_empty() {
+        return;
+    }
+    let mut p: Vec<_> = times.iter().map(|t| t.0).collect();
+    let mut v: Vec<_> = times.iter().map(|t| t.1).collect();
+    p.sort();
+    v.sort();
+    eprintln!(
+        "{name}: prove min {:.2?} median {:.2?}; verify min {:.2?} median {:.2?} ({} runs)",
+        p[0],
+        p[p.len() / 2],
+        v[0],
+        v[v.len() / 2],
+        p.len()
+    );
+}
+
+fn shape_of<C: Circuit>(c: &C) -> zkagg_zk::r1cs::R1csShape {
+    let mut sb = ShapeBuilder::new();
+    c.synthesize(&mut sb).unwrap();
+    sb.finish()
+}
+
+/// Prints the families of the key's structured description.
+fn coverage(name: &str, vk: &nizk::VerifyingKey) {
+    match vk.structured() {
+        Some(s) => eprintln!(
+            "{name}: {} families (base, height, count) {:?}, {} non-zeros in families, {} in the remainder",
+            s.families().len(),
+            s.families()
+                .iter()
+                .map(|f| (f.base_row, f.height, f.count))
+                .collect::<Vec<_>>(),
+            s.family_nnz(),
+            s.remainder_nnz()
+        ),
+        None => eprintln!("{name}: no structured description (flat evaluator)"),
+    }
+}
+
+/// libspartan on the same instance: setup once, then `reps` proofs.
+fn profile_libspartan(
+    name: &str,
+    shape: &zkagg_zk::r1cs::R1csShape,
+    w: &[zkagg_zk::Fr],
+    x: &[zkagg_zk::Fr],
+    reps: usize,
+) {
+    let start = Instant::now();
+    let (pk, vk) = Libspartan::setup(shape).unwrap();
+    eprintln!("{name} [libspartan]: setup {:.2?}", start.elapsed());
+    let mut times = Vec::new();
+    for _ in 0..reps {
+        let start = Instant::now();
+        let p = Libspartan::prove_assignment(&pk, w, x, &mut Transcript::new(b"p")).unwrap();
+        let prove = start.elapsed();
+        let bytes = Libspartan::encode_proof(&p);
+        let start = Instant::now();
+        Libspartan::verify(&vk, &bytes, x, &mut Transcript::new(b"p")).unwrap();
+        times.push((prove, start.elapsed()));
+        eprintln!(
+            "{name} [libspartan]: prove (assignment ready) {prove:.2?}, verify {:.2?}, proof {} B",
+            start.elapsed(),
+            bytes.len()
+        );
+    }
+    report(&format!("{name} [libspartan]"), &mut times);
+}
+
+/// Times the flat and the structured evaluator at one point (checking that
+/// they agree).
+fn time_evaluators(
+    vk: &nizk::VerifyingKey,
+    rx: &[zkagg_zk::Fr],
+    ry: &[zkagg_zk::Fr],
+) -> (std::time::Duration, std::time::Duration) {
+    use zkagg_zk::nizk::MatrixEvaluator;
+    let start = Instant::now();
+    let flat = vk.evaluator().evaluate(rx, ry).unwrap();
+    let t_flat = start.elapsed();
+    let start = Instant::now();
+    let st = vk.structured().map(|s| s.evaluate(rx, ry).unwrap());
+    let t_st = start.elapsed();
+    if let Some(v) = st {
+        assert_eq!(v, flat);
+    }
+    (t_flat, t_st)
+}
+
+/// One proof: its proving time, bytes, decoding and decoding time.
+fn prove_and_decode(
+    pk: &nizk::ProvingKey,
+    vk: &nizk::VerifyingKey,
+    w: &[zkagg_zk::Fr],
+    x: &[zkagg_zk::Fr],
+    rng: &mut ChaCha20Rng,
+) -> (
+    std::time::Duration,
+    Vec<u8>,
+    nizk::NizkProof,
+    std::time::Duration,
+) {
+    let start = Instant::now();
+    let p = pk
+        .prove_with_rng(w, x, &mut Transcript::new(b"p"), rng)
+        .unwrap();
+    let prove = start.elapsed();
+    let bytes = p.to_bytes();
+    let start = Instant::now();
+    let decoded = nizk::NizkProof::from_bytes(&bytes, vk).unwrap();
+    (prove, bytes, decoded, start.elapsed())
+}
+
+/// A numeric knob from the environment.
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn size_rows(vk: &nizk::VerifyingKey) -> usize {
+    vk.size().num_rows()
+}
+
+/// R_train (default Breast Cancer configuration, 91 x 30, synthetic data
+/// from a fixed seed): coverage by families, both evaluators, verify split
+/// into its parts, prove; libspartan beside it with
+/// `ZKAGG_PROFILE_LIBSPARTAN=1`:
+/// `cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture profile_train`.
+#[test]
+#[ignore = "slow: a timing run, use --release"]
+fn profile_train() {
+    use rand::Rng;
+    use zkagg_zk::model::*;
+    let reps: usize = env_usize("ZKAGG_PROFILE_REPS", 3);
+    let cfg = if std::env::var_os("ZKAGG_PROFILE_COMPACT").is_some() {
+        TrainConfig::breast_cancer_compact(91)
+    } else {
+        TrainConfig::breast_cancer(91)
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(2024);
+    let half = 1i64 << (cfg.data_format.total_bits - 1);
+    let rows: Vec<Vec<i64>> = (0..91)
+        .map(|_| (0..30).map(|_| rng.gen_range(-half..half)).collect())
+        .collect();
+    let labels: Vec<i64> = (0..91).map(|_| rng.gen_range(0..2)).collect();
+    let data = DataOpening::new(Dataset::from_rows(&rows, labels).unwrap(), &mut rng);
+    let weights: Vec<i64> = (0..cfg.dim()).map(|_| rng.gen_range(-2000..2000)).collect();
+    let update =
+        UpdateOpening::train(&LogisticRegression, &cfg, &weights, &data.data, &mut rng).unwrap();
+    let rho = random_scalar(&mut rng);
+    let st =
+        TrainStatement::honest(&cfg, LabelKind::Binary, &weights, &data, &update, rho).unwrap();
+    let circuit = TrainCircuit::new(
+        cfg.clone(),
+        LogisticRegression,
+        st,
+        TrainWitness { data, update },
+    )
+    .unwrap();
+    let shape = shape_of(&TrainCircuit::shape(cfg, LogisticRegression).unwrap());
+    let start = Instant::now();
+    let (pk, vk) = nizk::setup(&shape).unwrap();
+    eprintln!(
+        "train: {} constraints, {} witnesses, setup {:.2?}",
+        shape.num_cons,
+        shape.num_vars,
+        start.elapsed()
+    );
+    coverage("train", &vk);
+    if std::env::var_os("ZKAGG_PROFILE_TABLE").is_some() {
+        let (table, _) = constraint_table(&circuit.config().clone(), LogisticRegression).unwrap();
+        let mut at = 0;
+        for row in table {
+            eprintln!(
+                "  {:>6} .. {:>6} {} ({} witnesses)",
+                at,
+                at + row.constraints,
+                row.scope,
+                row.witnesses
+            );
+            at += row.constraints;
+        }
+        if let Some(s) = vk.structured() {
+            let mut covered = vec![false; size_rows(&vk)];
+            for f in s.families() {
+                covered[f.base_row..f.base_row + f.height * f.count].fill(true);
+            }
+            let m = vk.evaluator().matrices();
+            let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+            for i in 0..shape.num_cons {
+                let r = vk.row_of(i);
+                if !covered[r] {
+                    let nnz: usize = m.iter().map(|m| m.row_nnz(r)).sum();
+                    match runs.last_mut() {
+                        Some(l) if l.1 == i => {
+                            l.1 = i + 1;
+                            l.2 += nnz;
+                        }
+                        _ => runs.push((i, i + 1, nnz)),
+                    }
+                }
+            }
+            eprintln!(
+                "remainder runs (shape rows, nnz): {:?}",
+                runs.iter().filter(|r| r.2 > 100).collect::<Vec<_>>()
+            );
+        }
+    }
+    let (w, x) = generate_witness(&circuit).unwrap();
+    let size = vk.size();
+    let mut times: Vec<(std::time::Duration, std::time::Duration)> = Vec::new();
+    for _ in 0..reps {
+        let (prove, bytes, decoded, decode) = prove_and_decode(&pk, &vk, &w, &x, &mut rng);
+        let rx: Vec<zkagg_zk::Fr> = (0..size.s_x)
+            .map(|_| zkagg_zk::Fr::random(&mut rng))
+            .collect();
+        let ry: Vec<zkagg_zk::Fr> = (0..=size.s_w)
+            .map(|_| zkagg_zk::Fr::random(&mut rng))
+            .collect();
+        let (t_flat, t_st) = time_evaluators(&vk, &rx, &ry);
+        let start = Instant::now();
+        let mut batch = zkagg_zk::hyrax::BatchCheck::new(vk.generators(), rand_core::OsRng);
+        let _ = vk
+            .verify_into(&decoded, &x, &mut Transcript::new(b"p"), &mut batch)
+            .unwrap();
+        let into = start.elapsed();
+        let start = Instant::now();
+        assert!(batch.verify());
+        let msm = start.elapsed();
+        let start = Instant::now();
+        vk.verify_bytes(&bytes, &x, &mut Transcript::new(b"p"))
+            .unwrap();
+        times.push((prove, start.elapsed()));
+        eprintln!(
+            "train: prove {prove:.2?}, verify {:.2?} (decode {decode:.2?}, equations incl. evaluator {into:.2?}, msm {msm:.2?}), flat evaluator {t_flat:.2?}, structured {t_st:.2?}, proof {} B",
+            start.elapsed(),
+            bytes.len()
+        );
+    }
+    report("train", &mut times);
+    if std::env::var_os("ZKAGG_PROFILE_LIBSPARTAN").is_some() {
+        profile_libspartan("train", &shape, &w, &x, reps);
+    }
 }

@@ -47,8 +47,10 @@ pub use msm::{Base, BatchCheck, Equation, SerialCheck, Sink};
 use crate::fe::Fe;
 use crate::field::Fr;
 use crate::transcript::TranscriptProtocol;
-use curve25519_dalek::ristretto::RistrettoPoint;
-use curve25519_dalek::traits::{Identity, MultiscalarMul, VartimeMultiscalarMul};
+use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
+use curve25519_dalek::traits::{
+    Identity, MultiscalarMul, VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul,
+};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
@@ -131,6 +133,69 @@ pub struct Generators {
     coeffs: Vec<RistrettoPoint>,
     g: RistrettoPoint,
     h: RistrettoPoint,
+    /// Subset sums of the column generators, built on the first commitment
+    /// (verifiers never need them).
+    col_subsets: std::sync::OnceLock<SubsetSums>,
+    /// Straus tables of the column generators for rows with many full-size
+    /// entries, built on first use.
+    col_straus: std::sync::OnceLock<ColStraus>,
+}
+
+/// Precomputed (width-8 NAF) tables of the column generators.
+#[derive(Clone)]
+struct ColStraus(std::sync::Arc<VartimeRistrettoPrecomputation>);
+
+impl core::fmt::Debug for ColStraus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ColStraus")
+    }
+}
+
+/// Rows with at least this many full-size entries use [`ColStraus`].
+const STRAUS_MIN: usize = 32;
+
+/// Columns per group of [`SubsetSums`].
+const GROUP: usize = 8;
+
+/// For each group of [`GROUP`] consecutive column generators, the sums of
+/// all 2^GROUP subsets ("four Russians"): the part of a row commitment
+/// that comes from entries equal to 1 (bits, which dominate our witnesses)
+/// costs one addition per group instead of one per entry.
+#[derive(Clone, Debug)]
+struct SubsetSums(Vec<RistrettoPoint>);
+
+impl SubsetSums {
+    fn new(cols: &[RistrettoPoint]) -> Self {
+        let sums = cols
+            .par_chunks(GROUP)
+            .flat_map_iter(|g| {
+                let mut t = vec![RistrettoPoint::identity(); 1 << GROUP];
+                for mask in 1..t.len() {
+                    let low = mask.trailing_zeros() as usize;
+                    let rest = mask & (mask - 1);
+                    t[mask] = match g.get(low) {
+                        Some(p) => t[rest] + p,
+                        None => t[rest],
+                    };
+                }
+                t
+            })
+            .collect();
+        SubsetSums(sums)
+    }
+
+    /// sum over groups of the subset sum selected by the group's mask.
+    fn sum(&self, masks: &[u8]) -> RistrettoPoint {
+        let mut acc = RistrettoPoint::identity();
+        for (g, m) in masks.iter().enumerate() {
+            if *m != 0 {
+                if let Some(p) = self.0.get((g << GROUP) | *m as usize) {
+                    acc += p;
+                }
+            }
+        }
+        acc
+    }
 }
 
 fn hash_to_point(ctx: &[u8], tag: u8, index: u64) -> RistrettoPoint {
@@ -161,6 +226,8 @@ impl Generators {
             coeffs,
             g: hash_to_point(ctx, b'V', 0),
             h: hash_to_point(ctx, b'H', 0),
+            col_subsets: std::sync::OnceLock::new(),
+            col_straus: std::sync::OnceLock::new(),
         }
     }
 
@@ -199,7 +266,12 @@ impl Generators {
 
     /// <v, B> + r H. Entries that are small integers of either sign (bits,
     /// 16-bit values) take a bucket method over their few bits; the rest a
-    /// variable-time MSM. Not constant time in `v`.
+    /// variable-time MSM. For the column generators (row commitments),
+    /// entries equal to 1 are summed by precomputed subset sums of groups
+    /// of 8 generators (one addition per group), and rows with at least 32
+    /// full-size entries use precomputed width-8 NAF (Straus) tables; both
+    /// tables are built on first use (verifiers never build them). Not
+    /// constant time in `v`.
     pub fn commit_vec(&self, basis: Basis, v: &[Fr], r: &Fr) -> Result<RistrettoPoint, HyraxError> {
         let bases = self.basis(basis);
         if v.len() > bases.len() {
@@ -209,7 +281,14 @@ impl Generators {
                 got: v.len(),
             });
         }
-        Ok(commit_small_aware(&bases[..v.len()], v) + r * self.h)
+        let tables = match basis {
+            Basis::Cols => Some(ColTables {
+                gens: self,
+                subsets: self.col_subsets.get_or_init(|| SubsetSums::new(&self.cols)),
+            }),
+            Basis::Coeffs => None,
+        };
+        Ok(commit_small_aware(&bases[..v.len()], v, tables) + r * self.h)
     }
 }
 
@@ -281,15 +360,60 @@ fn msm_u64(s: &[u64], p: &[&RistrettoPoint]) -> RistrettoPoint {
     acc
 }
 
-fn commit_small_aware(bases: &[RistrettoPoint], v: &[Fr]) -> RistrettoPoint {
+/// The column generators' precomputations, for row commitments.
+#[derive(Clone, Copy)]
+struct ColTables<'a> {
+    gens: &'a Generators,
+    subsets: &'a SubsetSums,
+}
+
+impl ColTables<'_> {
+    /// sum of s_i G_i over (i, s_i), by the precomputed Straus tables.
+    fn big(&self, entries: &[(usize, Fr)]) -> RistrettoPoint {
+        let cols = &self.gens.cols;
+        let t = self.gens.col_straus.get_or_init(|| {
+            ColStraus(std::sync::Arc::new(VartimeRistrettoPrecomputation::new(
+                cols.iter(),
+            )))
+        });
+        let mut scalars = vec![Fr::ZERO; cols.len()];
+        for (i, x) in entries {
+            if let Some(s) = scalars.get_mut(*i) {
+                *s = *x;
+            }
+        }
+        t.0.vartime_multiscalar_mul(&scalars)
+    }
+}
+
+/// <v, bases>; for row commitments (`tables` given, `bases` the column
+/// generators from index 0) the entries equal to 1 are summed through the
+/// subset sums and rows with many full-size entries use Straus tables.
+fn commit_small_aware(
+    bases: &[RistrettoPoint],
+    v: &[Fr],
+    tables: Option<ColTables<'_>>,
+) -> RistrettoPoint {
+    let subsets = tables.map(|t| t.subsets);
     let (mut ps, mut pp) = (Vec::new(), Vec::new());
     let (mut ns, mut np) = (Vec::new(), Vec::new());
     let (mut bs, mut bp) = (Vec::new(), Vec::new());
     let mut ones = RistrettoPoint::identity();
-    for (x, b) in v.iter().zip(bases) {
+    let mut masks = vec![
+        0u8;
+        if subsets.is_some() {
+            v.len().div_ceil(GROUP)
+        } else {
+            0
+        }
+    ];
+    for (i, (x, b)) in v.iter().zip(bases).enumerate() {
         match classify(x) {
             Small::Pos(0) => {}
-            Small::Pos(1) => ones += b,
+            Small::Pos(1) => match masks.get_mut(i / GROUP) {
+                Some(m) => *m |= 1 << (i % GROUP),
+                None => ones += b,
+            },
             Small::Pos(s) => {
                 ps.push(s);
                 pp.push(b);
@@ -300,13 +424,23 @@ fn commit_small_aware(bases: &[RistrettoPoint], v: &[Fr]) -> RistrettoPoint {
             }
             Small::Big => {
                 bs.push(*x);
-                bp.push(b);
+                bp.push((i, b));
             }
         }
     }
+    if let Some(t) = subsets {
+        ones += t.sum(&masks);
+    }
     let mut out = ones + msm_u64(&ps, &pp) - msm_u64(&ns, &np);
-    if !bs.is_empty() {
-        out += RistrettoPoint::vartime_multiscalar_mul(bs, bp);
+    match tables {
+        Some(t) if bs.len() >= STRAUS_MIN => {
+            let entries: Vec<(usize, Fr)> = bp.iter().map(|(i, _)| *i).zip(bs).collect();
+            out += t.big(&entries);
+        }
+        _ if !bs.is_empty() => {
+            out += RistrettoPoint::vartime_multiscalar_mul(bs, bp.into_iter().map(|(_, b)| b));
+        }
+        _ => {}
     }
     out
 }

@@ -65,6 +65,30 @@ fn small_value_commitment_matches_plain_msm() {
         .is_err());
 }
 
+/// Rows with many full-size entries (the Straus tables) and ones spread over
+/// the groups of the subset sums, over a column count that is not a
+/// multiple of the group size.
+#[test]
+fn row_commitments_with_many_full_entries_match_plain_msm() {
+    let g = gens(100);
+    let mut r = rng(3);
+    let v: Vec<Fr> = (0..100u64)
+        .map(|i| match i % 3 {
+            0 => Fr::random(&mut r),
+            1 => Fr::from(i % 2),
+            _ => crate::field::from_i64(-(i as i64)),
+        })
+        .collect();
+    let blind = Fr::random(&mut r);
+    for len in [100usize, 99, 97, 40] {
+        let want = RistrettoPoint::multiscalar_mul(
+            v[..len].iter().chain([&blind]),
+            g.cols()[..len].iter().chain([g.h()]),
+        );
+        assert_eq!(g.commit_vec(Basis::Cols, &v[..len], &blind).unwrap(), want);
+    }
+}
+
 struct Opening {
     layout: Layout,
     comm: PolyCommitment,

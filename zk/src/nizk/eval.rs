@@ -23,8 +23,8 @@ pub struct SparseMatrix {
     values: Vec<Fe>,
 }
 
-const ONE: u32 = 0;
-const MINUS_ONE: u32 = 1;
+pub(super) const ONE: u32 = 0;
+pub(super) const MINUS_ONE: u32 = 1;
 
 impl SparseMatrix {
     /// Builds the matrix from (row, column, value) entries (any order,
@@ -90,6 +90,14 @@ impl SparseMatrix {
     /// Number of non-zero entries.
     pub fn nnz(&self) -> usize {
         self.cols.len()
+    }
+
+    /// Number of non-zero entries in row `r` (0 beyond the last row).
+    pub fn row_nnz(&self, r: usize) -> usize {
+        match (self.row_ptr.get(r), self.row_ptr.get(r + 1)) {
+            (Some(lo), Some(hi)) => (hi - lo) as usize,
+            _ => 0,
+        }
     }
 
     /// Row `r`'s column indices and coefficient indices.

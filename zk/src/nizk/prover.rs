@@ -23,16 +23,60 @@ fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
 
 /// eq(tau, x) (A(x) B(x) - C(x)): evaluations at 0, 2, 3.
 ///
+/// The eq factor is never tabulated or bound. In round j (variables r_<j
+/// fixed) the round polynomial is g_j(X) = E_j e_j(X) q_j(X) with
+/// E_j = prod_{i<j} eq(tau_i, r_i), e_j(X) = (1 - tau_j)(1 - X) + tau_j X and
+/// q_j(X) = sum_{x'} eq(tau_{>j}, x') (A B - C)(r_<j, X, x'), of degree 2.
+/// The prover computes q_j(0) and q_j(2) (eq(tau_{>j}, .) as two half tables,
+/// one multiplication per entry), q_j(1) from the running claim
+/// c_j = (1 - tau_j) q_j(0) + tau_j q_j(1) (tau_j is non-zero), and
+/// q_j(3) by extrapolation; then c_{j+1} = q_j(r_j). The round polynomials
+/// are the same as with a bound eq table (Gruen's observation, as used for
+/// Spartan's outer sum-check in later work).
+///
 /// In the first round every point with t = 0 is on the hypercube, where a
-/// satisfying assignment has A B - C = 0, so g_1(0) = 0 is not computed. An
+/// satisfying assignment has A B - C = 0, so q_1(0) = 0 is not computed. An
 /// unsatisfying assignment then gives a wrong round polynomial, i.e. a
 /// proof that does not verify, which is what it gets anyway.
 struct Outer {
-    eq: Vec<Fe>,
     a: Vec<Fe>,
     b: Vec<Fe>,
     c: Vec<Fe>,
-    first: bool,
+    tau: Vec<Fr>,
+    /// eq(tau, .) over the last `lo_vars` variables.
+    lo: Vec<Fe>,
+    lo_vars: usize,
+    round: usize,
+    /// E_j.
+    prefix: Fe,
+    /// c_j.
+    claim: Fe,
+    /// q_j(0), q_j(1), q_j(2) of the last round computed.
+    q: core::cell::Cell<[Fe; 3]>,
+}
+
+impl Outer {
+    fn new(a: Vec<Fe>, b: Vec<Fe>, c: Vec<Fe>, tau: Vec<Fr>) -> Self {
+        let lo_vars = tau.len() / 2;
+        let lo = mle::eq_table_fe(&tau[tau.len() - lo_vars..]);
+        Outer {
+            a,
+            b,
+            c,
+            tau,
+            lo,
+            lo_vars,
+            round: 0,
+            prefix: Fe::ONE,
+            claim: Fe::ZERO,
+            q: core::cell::Cell::new([Fe::ZERO; 3]),
+        }
+    }
+
+    /// e_j at X for tau_j = t.
+    fn e(t: Fe, x: Fe) -> Fe {
+        (Fe::ONE - t) * (Fe::ONE - x) + t * x
+    }
 }
 
 impl RoundOracle for Outer {
@@ -41,36 +85,78 @@ impl RoundOracle for Outer {
     }
 
     fn round_evals(&self) -> Vec<Fr> {
-        let half = self.eq.len() / 2;
-        let first = self.first;
-        let (g0, g2, g3) = (0..half)
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|i| {
-                let lin = |t: &Vec<Fe>| {
-                    let lo = t[i];
-                    let d = t[i + half] - lo;
-                    let t2 = t[i + half] + d;
-                    (lo, t2, t2 + d)
-                };
-                let (e0, e2, e3) = lin(&self.eq);
-                let (a0, a2, a3) = lin(&self.a);
-                let (b0, b2, b3) = lin(&self.b);
-                let (c0, c2, c3) = lin(&self.c);
-                let g0 = if first { Fe::ZERO } else { e0 * (a0 * b0 - c0) };
-                (g0, e2 * (a2 * b2 - c2), e3 * (a3 * b3 - c3))
+        let half = self.a.len() / 2;
+        let n = self.tau.len();
+        let j = self.round.min(n.saturating_sub(1));
+        let rest = &self.tau[(j + 1).min(n)..];
+        // eq(tau_{>j}, i) = hi[i >> k] lo[i & (2^k - 1)].
+        let owned;
+        let (hi, lo, k) = if rest.len() > self.lo_vars {
+            (
+                mle::eq_table_fe(&rest[..rest.len() - self.lo_vars]),
+                &self.lo[..],
+                self.lo_vars,
+            )
+        } else {
+            owned = mle::eq_table_fe(rest);
+            (vec![Fe::ONE], &owned[..], rest.len())
+        };
+        let first = self.round == 0;
+        let (ta, tb, tc) = (&self.a, &self.b, &self.c);
+        let (q0, q2) = hi
+            .par_iter()
+            .enumerate()
+            .map(|(h, eh)| {
+                let base = h << k;
+                let (mut s0, mut s2) = (Fe::ZERO, Fe::ZERO);
+                for (l, el) in lo.iter().enumerate() {
+                    let i = base + l;
+                    if i >= half {
+                        break;
+                    }
+                    let lin = |t: &Vec<Fe>| {
+                        let lo = t[i];
+                        (lo, t[i + half].double() - lo)
+                    };
+                    let (a0, a2) = lin(ta);
+                    let (b0, b2) = lin(tb);
+                    let (c0, c2) = lin(tc);
+                    if !first {
+                        s0 += *el * (a0 * b0 - c0);
+                    }
+                    s2 += *el * (a2 * b2 - c2);
+                }
+                (*eh * s0, *eh * s2)
             })
-            .reduce(
-                || (Fe::ZERO, Fe::ZERO, Fe::ZERO),
-                |x, y| (x.0 + y.0, x.1 + y.1, x.2 + y.2),
-            );
-        vec![g0.to_fr(), g2.to_fr(), g3.to_fr()]
+            .reduce(|| (Fe::ZERO, Fe::ZERO), |x, y| (x.0 + y.0, x.1 + y.1));
+        let t = self.tau.get(j).map_or(Fe::ONE, Fe::from_fr);
+        // tau_j is a non-zero challenge; its inverse exists.
+        let t_inv = Fe::from_fr(&t.to_fr().invert());
+        let q1 = (self.claim - (Fe::ONE - t) * q0) * t_inv;
+        let q3 = q0 + (q2 - q1).double() + (q2 - q1);
+        self.q.set([q0, q1, q2]);
+        let two = Fe::ONE.double();
+        let three = two + Fe::ONE;
+        vec![
+            (self.prefix * (Fe::ONE - t) * q0).to_fr(),
+            (self.prefix * Self::e(t, two) * q2).to_fr(),
+            (self.prefix * Self::e(t, three) * q3).to_fr(),
+        ]
     }
 
     fn bind(&mut self, r: &Fr) {
-        self.first = false;
         let r = Fe::from_fr(r);
-        for t in [&mut self.eq, &mut self.a, &mut self.b, &mut self.c] {
+        let [q0, q1, q2] = self.q.get();
+        // q(r) for the quadratic through (0, q0), (1, q1), (2, q2).
+        let d1 = q1 - q0;
+        let d2 = q2 - q1.double() + q0;
+        let inv2 = Fr::from(2u8).invert();
+        let half_r_rm1 = Fe::from_fr(&((r * (r - Fe::ONE)).to_fr() * inv2));
+        self.claim = q0 + r * d1 + half_r_rm1 * d2;
+        let t = self.tau.get(self.round).map_or(Fe::ONE, Fe::from_fr);
+        self.prefix *= Self::e(t, r);
+        self.round += 1;
+        for t in [&mut self.a, &mut self.b, &mut self.c] {
             bind_table(t, &r);
         }
     }
@@ -95,7 +181,14 @@ impl RoundOracle for Inner {
             .map(|i| {
                 let (m0, m1) = (self.m[i], self.m[i + half]);
                 let (z0, z1) = (self.z[i], self.z[i + half]);
-                (m0 * z0, (m1.double() - m0) * (z1.double() - z0))
+                let p = m0 * z0;
+                if m1.is_zero() && z1.is_zero() {
+                    // (-m0)(-z0): the first round's upper half (the io part
+                    // of z) is almost all zero.
+                    (p, p)
+                } else {
+                    (p, (m1.double() - m0) * (z1.double() - z0))
+                }
             })
             .reduce(|| (Fe::ZERO, Fe::ZERO), |x, y| (x.0 + y.0, x.1 + y.1));
         vec![g0.to_fr(), g2.to_fr()]
@@ -161,13 +254,7 @@ impl ProvingKey {
             || ma.mul_vec(&z, m),
             || rayon::join(|| mb.mul_vec(&z, m), || mc.mul_vec(&z, m)),
         );
-        let mut outer = Outer {
-            eq: mle::eq_table_fe(&tau),
-            a,
-            b,
-            c,
-            first: true,
-        };
+        let mut outer = Outer::new(a, b, c, tau.clone());
         let (outer_proof, ox) = SumcheckProof::prove(
             gens,
             &mut outer,
@@ -182,7 +269,7 @@ impl ProvingKey {
             outer.a[0].to_fr(),
             outer.b[0].to_fr(),
             outer.c[0].to_fr(),
-            outer.eq[0].to_fr(),
+            outer.prefix.to_fr(),
         );
         let vab = va * vb;
         let blinds: [Fr; 4] = core::array::from_fn(|_| Fr::random(rng));
@@ -228,28 +315,24 @@ impl ProvingKey {
         let claim = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
         let blind = r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2];
         let eq_rx = mle::eq_table_fe(&rx);
-        let scaled: Vec<Vec<Fe>> = r_abc
-            .iter()
-            .map(|rk| {
-                let rk = Fe::from_fr(rk);
-                eq_rx
-                    .par_iter()
-                    .with_min_len(4096)
-                    .map(|e| rk * *e)
-                    .collect()
-            })
-            .collect();
-        drop(eq_rx);
+        let r_fe = r_abc.map(|r| Fe::from_fr(&r));
         let [ta, tb, tc] = &*self.transposed;
-        // M(rx, y) for every y: column y of r_A A + r_B B + r_C C against eq(rx, .).
+        // M(rx, y) for every y: column y of r_A A + r_B B + r_C C against
+        // eq(rx, .), one multiplication per matrix with entries in the column.
         let mvec: Vec<Fe> = (0..2 * nw)
             .into_par_iter()
             .with_min_len(1024)
             .map(|y| {
-                ta.row_dot(y, &scaled[0]) + tb.row_dot(y, &scaled[1]) + tc.row_dot(y, &scaled[2])
+                let mut acc = Fe::ZERO;
+                for (t, r) in [ta, tb, tc].into_iter().zip(&r_fe) {
+                    if t.row_nnz(y) != 0 {
+                        acc += *r * t.row_dot(y, &eq_rx);
+                    }
+                }
+                acc
             })
             .collect();
-        drop(scaled);
+        drop(eq_rx);
         // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
         let inner_z_w: Vec<Fe> = z[..nw].to_vec();
         let mut inner = Inner { m: mvec, z };

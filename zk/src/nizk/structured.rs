@@ -69,40 +69,75 @@
 //! So arbitrary strides and bases are supported, in O(log N) per window for
 //! a fixed stride, but not in O(log T) independently of the stride: a block
 //! of odd height h costs h^2 per window (a 17-row block 18 * 18 * 2 states),
-//! which the inference weighs against walking the non-zeros. A block-padded
-//! witness layout (option (c) of the issue) would make every stride a power
-//! of two, but would change the shape, the witness and the proof format; it
-//! is not needed for the shapes measured here.
+//! which the inference weighs against walking the non-zeros.
 //!
-//! # Coverage and measurements (2 cores, `tests/nizk_profile.rs`, release)
+//! # The padded row layout
+//!
+//! The row side is ours to choose: constraint order does not matter to the
+//! relation, so setup renumbers the rows ([`aligned_row_layout`]) before
+//! building the matrices. Repeated blocks whose height has an odd part
+//! above 7 (`MAX_ODD_HEIGHT`; R_train's 243-row training samples and 66-row
+//! forward passes, 437-row Poseidon permutations) are placed at a stride of
+//! 2^ceil(log2 h), the rows in between left empty, so that the row side of
+//! the automaton has two states; what does not fit in the padded row count
+//! stays as it is. The witness (column) layout is untouched, so the prover
+//! does the same work and the column strides keep their odd parts (a
+//! sample's 272 = 16 * 17 variables cost 18 column carries). The layout is a
+//! deterministic function of the shape and is bound by the verifying key's
+//! digest. Padding the witness layout as well (option (c) of the issue)
+//! would make every stride a power of two, at the price of a larger and
+//! permuted witness; it is not done.
+//!
+//! Candidate heights at a row are only those h with `sig[r + h] = sig[r]`
+//! (a chain of equal row signatures), kept if the first three blocks have
+//! equal signature runs (a constant-time comparison of prefix hashes), at
+//! most 16 per row and a bounded amount of work per row and
+//! per shape.
+//!
+//! # Coverage and measurements (2 cores shared with other jobs, release)
 //!
 //! - RangeCheckCircuit, any d and bit width: one family (height = bits,
-//!   count d), no remainder. d = 10,000 (16 bits): structured evaluator
-//!   about 75 us against 41-49 ms flat; whole verify 11-14 ms against
-//!   libspartan's 146 ms. d = 100,000 (2^21 rows, 7.8M non-zeros): about
-//!   50-75 us against 506-516 ms flat; verify 24-29 ms against libspartan's
-//!   1.39 s.
-//! - BoundedUpdateCircuit at d = 100,000: the range checks (16 x 100,000)
-//!   and the Horner steps (1 x 99,999) are families, 8.2M non-zeros; the
-//!   Poseidon permutations stay in the remainder, 7.8M non-zeros: 834
-//!   permutations of 437 rows with 437 variables each repeat exactly, but
-//!   437 is odd, so one window would need 438^2 * 2 states, more than
-//!   walking them ([`MAX_HEIGHT`] also stops at 256 rows). Measured: 345 ms
-//!   structured against 505 ms flat. Covering them needs either a cheaper
-//!   evaluation of sums over odd strides that large or the block-padded
-//!   layout of option (c).
+//!   count d), no remainder, no padding. d = 100,000 (2^21 rows, 7.8M
+//!   non-zeros): about 50 us against 1.4-1.5 s flat.
+//! - R_train (91 x 30, default configuration): weights range (20 x 31),
+//!   samples (256 x 89 after padding, plus sample 0 as 8 x 30), forward
+//!   passes (128 x 91), divisions and clips (64 x 30): 172,844 non-zeros in
+//!   families, 172,499 in the remainder (the data commitment's Poseidon
+//!   permutations, whose absorbed inputs come at irregular columns, and the
+//!   backward pass). Structured evaluator 13-34 ms against 17-77 ms flat,
+//!   depending on the load
+//!   (`cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture profile_train`).
+//! - BoundedUpdateCircuit: the range checks and the Horner steps are
+//!   families; the Poseidon permutations (437 rows) are padded to 512 when
+//!   the padded rows fit in the power of two (at d = 100,000 only about 37k
+//!   rows are free, so most permutations stay in the remainder).
 //!
-//! The verifying key's digest is unchanged: it binds the shape digest, and
-//! the description is a deterministic function of the shape that is checked
-//! against it at setup.
+//! The verifying key's digest binds the shape digest and the row layout;
+//! the description is a deterministic function of the shape, checked
+//! against the matrices at setup.
 
-use super::eval::{MatrixEvaluator, SparseMatrix, SplitEq};
+use super::eval::{MatrixEvaluator, SparseMatrix, SplitEq, MINUS_ONE, ONE};
 use crate::fe::Fe;
 use crate::field::Fr;
 use rayon::prelude::*;
 
 /// The tallest block tried by the inference (rows).
-pub const MAX_HEIGHT: usize = 256;
+pub const MAX_HEIGHT: usize = 1024;
+
+/// The inference's work bound per row (units: one constant-time comparison
+/// of two runs of rows, or one row compared entry by entry).
+const INFER_BUDGET_PER_ROW: usize = 256;
+
+/// The work after which no further height is tried at one row.
+const ROW_BUDGET: usize = 2 * MAX_HEIGHT;
+
+/// The most block heights tried in full at one row.
+const MAX_CANDIDATES: usize = 16;
+
+/// Blocks whose height has an odd part above this are given a padded row
+/// layout by [`aligned_row_layout`] (smaller odd parts cost the automaton
+/// little).
+const MAX_ODD_HEIGHT: usize = 7;
 
 /// Estimated multiplications per non-zero of the flat walk (one eq lookup,
 /// one coefficient, the row factor shared; memory-bound in practice). A
@@ -435,7 +470,18 @@ pub struct StructuredEvaluator {
 struct Rows<'a> {
     mats: &'a [SparseMatrix; 3],
     sig: Vec<u64>,
+    /// The next row with the same signature (or `u32::MAX`): the only
+    /// block heights worth trying at row r are next_same[r] - r, then
+    /// next_same of that row - r, and so on.
+    next_same: Vec<u32>,
+    /// Prefix hashes of the signatures, for comparing two runs of rows in
+    /// constant time (a collision costs only work: every match is then
+    /// checked entry by entry, and the whole description at the end).
+    prefix: Vec<u64>,
+    pow: Vec<u64>,
 }
+
+const HASH_BASE: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl<'a> Rows<'a> {
     fn new(mats: &'a [SparseMatrix; 3]) -> Self {
@@ -457,8 +503,71 @@ impl<'a> Rows<'a> {
                 }
                 h
             })
-            .collect();
-        Rows { mats, sig }
+            .collect::<Vec<u64>>();
+        let mut next_same = vec![u32::MAX; sig.len()];
+        let mut last = std::collections::HashMap::<u64, u32>::new();
+        for r in (0..sig.len()).rev() {
+            if let Some(n) = last.insert(sig[r], r as u32) {
+                next_same[r] = n;
+            }
+        }
+        let mut prefix = Vec::with_capacity(sig.len() + 1);
+        prefix.push(0u64);
+        for x in &sig {
+            let h = prefix[prefix.len() - 1];
+            prefix.push(h.wrapping_mul(HASH_BASE).wrapping_add(*x));
+        }
+        let mut pow = Vec::with_capacity(MAX_HEIGHT + 1);
+        pow.push(1u64);
+        for i in 0..MAX_HEIGHT {
+            pow.push(pow[i].wrapping_mul(HASH_BASE));
+        }
+        Rows {
+            mats,
+            sig,
+            next_same,
+            prefix,
+            pow,
+        }
+    }
+
+    /// The first [`MAX_CANDIDATES`] heights at row r whose first three
+    /// blocks have equal signatures (by hash).
+    fn candidates(&self, r: usize, max_h: usize, work: &mut usize) -> Vec<usize> {
+        let n = self.n();
+        let mut out = Vec::new();
+        for h in self.heights(r, max_h) {
+            *work += 1;
+            if r + 3 * h <= n && self.same_run(r, r + h, h) && self.same_run(r, r + 2 * h, h) {
+                out.push(h);
+                if out.len() == MAX_CANDIDATES {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether rows a..a+h and b..b+h have the same signatures (by hash;
+    /// h <= MAX_HEIGHT, both runs inside the matrix).
+    fn same_run(&self, a: usize, b: usize, h: usize) -> bool {
+        let run =
+            |x: usize| self.prefix[x + h].wrapping_sub(self.prefix[x].wrapping_mul(self.pow[h]));
+        run(a) == run(b)
+    }
+
+    /// The block heights h <= `max_h` worth trying at row r: those with
+    /// sig[r + h] = sig[r], ascending.
+    fn heights(&self, r: usize, max_h: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut at = r;
+        core::iter::from_fn(move || {
+            let n = *self.next_same.get(at)? as usize;
+            if n == u32::MAX as usize || n - r > max_h {
+                return None;
+            }
+            at = n;
+            Some(n - r)
+        })
     }
 
     fn n(&self) -> usize {
@@ -473,6 +582,9 @@ impl<'a> Rows<'a> {
     fn block_matches(&self, r: usize, h: usize, t: usize, strides: &[i64]) -> bool {
         let mut e = 0;
         let base = r + t * h;
+        if !self.same_run(r, base, h) {
+            return false;
+        }
         for j in 0..h {
             if self.sig[base + j] != self.sig[r + j] {
                 return false;
@@ -494,19 +606,20 @@ impl<'a> Rows<'a> {
         true
     }
 
-    /// The longest run of blocks of height h at row r (at least 2), with the
+    /// The longest run of blocks of height h at row r (at least 3), with the
     /// strides between the first two blocks.
     fn try_family(&self, r: usize, h: usize, work: &mut usize) -> Option<(usize, Vec<i64>)> {
         let n = self.n();
-        if r + 2 * h > n {
+        if r + 3 * h > n || h > MAX_HEIGHT {
             return None;
         }
-        for j in 0..h {
-            *work += 1;
-            if self.sig[r + j] != self.sig[r + h + j] {
-                return None;
-            }
+        // At least three blocks (two always look alike), compared by hash
+        // first.
+        *work += 1;
+        if !self.same_run(r, r + h, h) || !self.same_run(r, r + 2 * h, h) {
+            return None;
         }
+        *work += 4 * h;
         let mut strides = Vec::new();
         for j in 0..h {
             for m in self.mats {
@@ -523,7 +636,7 @@ impl<'a> Rows<'a> {
             t += 1;
         }
         *work += t * h;
-        Some((t, strides))
+        (t >= 3).then_some((t, strides))
     }
 
     fn entries(&self, r: usize, h: usize, strides: &[i64]) -> Vec<BlockEntry> {
@@ -546,6 +659,140 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// A row layout that pads blocks of awkward heights: the new position of
+/// every row (a permutation of the rows), or `None` if the identity will
+/// do.
+///
+/// Constraint order does not matter to the relation, so the verifier is
+/// free to renumber rows. Repeated blocks whose height h has a large odd
+/// part (a 243-row training sample, a 437-row Poseidon permutation) make the
+/// evaluator's automaton expensive (its state count grows with the odd part
+/// of the row stride); placed at a stride of 2^ceil(log2 h) instead, with the
+/// rows in between left empty, the row side of the automaton has two states.
+/// The blocks are found as by the inference (rows with equal signatures
+/// repeating with constant column strides, the tallest coverage first, up to
+/// [`MAX_HEIGHT`]), in shape order; other rows keep their order. If the
+/// padded blocks do not all fit in the matrix, those covering the fewest
+/// non-zeros are left unpadded. The witness layout is untouched, so the
+/// prover's work is unchanged.
+pub fn aligned_row_layout(mats: &[SparseMatrix; 3]) -> Option<Vec<u32>> {
+    let n = mats[0].num_rows();
+    if mats.iter().any(|m| m.num_rows() != n) || n >= u32::MAX as usize {
+        return None;
+    }
+    let rows = Rows::new(mats);
+    let budget = INFER_BUDGET_PER_ROW * n + (1 << 24);
+    let mut work = 0usize;
+    // Blocks to pad: (base, height, count, non-zeros).
+    let mut blocks: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut r = 0;
+    while r < n {
+        if rows.is_empty(r) {
+            r += 1;
+            continue;
+        }
+        let mut best: Option<(usize, usize)> = None; // (height, count)
+        let max_h = MAX_HEIGHT.min((n - r) / 3);
+        if work <= budget {
+            let start = work;
+            for h in rows.candidates(r, max_h, &mut work) {
+                if work - start > ROW_BUDGET {
+                    break;
+                }
+                if let Some((count, _)) = rows.try_family(r, h, &mut work) {
+                    if best.is_none_or(|(bh, bc)| count * h > bh * bc) {
+                        best = Some((h, count));
+                    }
+                }
+                if work > budget {
+                    break;
+                }
+            }
+        }
+        match best {
+            Some((h, count)) if h >> h.trailing_zeros() > MAX_ODD_HEIGHT => {
+                let nnz = (0..h * count)
+                    .map(|i| {
+                        mats.iter()
+                            .map(|m| m.row_entries(r + i).0.len())
+                            .sum::<usize>()
+                    })
+                    .sum();
+                blocks.push((r, h, count, nnz));
+                r += h * count;
+            }
+            // Blocks that need no padding are kept whole (their rows in
+            // order, empty ones included); so are single rows.
+            Some((h, count)) => r += h * count,
+            None => r += 1,
+        }
+    }
+    // Rows needed: every row up to the last non-empty one, plus the padding
+    // of the kept blocks; the empty rows after it fill what is left.
+    let used = (0..n)
+        .rev()
+        .find(|&r| !rows.is_empty(r))
+        .map_or(0, |r| r + 1);
+    let mut order: Vec<usize> = (0..blocks.len()).collect();
+    order.sort_by_key(|&i| core::cmp::Reverse(blocks[i].3));
+    // A block that does not fit whole is padded over as many of its first
+    // blocks as fit (at least three), the rest keeping their rows as they are.
+    let mut keep = vec![0usize; blocks.len()];
+    let mut total = used;
+    for i in order {
+        let (_, h, count, _) = blocks[i];
+        let per = h.next_power_of_two() - h;
+        let fit = count.min(n.saturating_sub(total) / per.max(1));
+        if fit >= 3 {
+            total += per * fit;
+            keep[i] = fit;
+        }
+    }
+    let blocks: Vec<_> = blocks
+        .into_iter()
+        .zip(keep)
+        .filter_map(|((base, h, _, nnz), k)| (k > 0).then_some((base, h, k, nnz)))
+        .collect();
+    if blocks.is_empty() {
+        return None;
+    }
+    let mut map = vec![u32::MAX; n];
+    let mut taken = vec![false; n];
+    let mut next = blocks.iter().peekable();
+    let mut p = 0usize;
+    let mut r = 0usize;
+    while r < n {
+        if let Some(&&(base, h, count, _)) = next.peek() {
+            if base == r {
+                let stride = h.next_power_of_two();
+                for t in 0..count {
+                    for j in 0..h {
+                        let q = p + t * stride + j;
+                        *taken.get_mut(q)? = true;
+                        map[r + t * h + j] = q as u32;
+                    }
+                }
+                p += stride * count;
+                r += h * count;
+                next.next();
+                continue;
+            }
+        }
+        if r < used {
+            *taken.get_mut(p)? = true;
+            map[r] = p as u32;
+            p += 1;
+        }
+        r += 1;
+    }
+    // Empty rows fill the free positions in order.
+    let mut free = (0..n).filter(|&q| !taken[q]);
+    for m in map.iter_mut().filter(|m| **m == u32::MAX) {
+        *m = free.next()? as u32;
+    }
+    Some(map)
+}
+
 impl StructuredEvaluator {
     /// Infers a description of the matrices (see the module documentation)
     /// and checks that it re-expands to them exactly. `None` if the shape
@@ -565,7 +812,7 @@ impl StructuredEvaluator {
         let n_y = num_cols.trailing_zeros() as usize;
         let rows = Rows::new(mats);
         // Bounds the inference's work on shapes with many near-repeats.
-        let budget = 64 * num_rows + (1 << 22);
+        let budget = INFER_BUDGET_PER_ROW * num_rows + (1 << 24);
         let mut work = 0usize;
         let mut families = Vec::new();
         let mut remainder_rows = Vec::new();
@@ -577,9 +824,10 @@ impl StructuredEvaluator {
             }
             let mut best: Option<Family> = None;
             let mut tried: Vec<(usize, usize)> = Vec::new();
-            let max_h = MAX_HEIGHT.min((num_rows - r) / 2);
-            for h in 1..=max_h {
-                if work > budget {
+            let max_h = MAX_HEIGHT.min((num_rows - r) / 3);
+            let start = work;
+            for h in rows.candidates(r, max_h, &mut work) {
+                if work > budget || work - start > ROW_BUDGET {
                     break;
                 }
                 // A multiple of a height already extended over two of its
@@ -592,6 +840,7 @@ impl StructuredEvaluator {
                 };
                 tried.push((h, count * h));
                 let entries = rows.entries(r, h, &strides);
+                work += 4 * entries.len();
                 let nnz = count * entries.len();
                 if best.as_ref().is_some_and(|b| b.nnz() >= nnz) {
                     continue;
@@ -814,16 +1063,31 @@ impl MatrixEvaluator for StructuredEvaluator {
                 .remainder
                 .par_chunks(1 << 14)
                 .map(|chunk| {
+                    // Per row: sum of coeff * eq(ry, col) per matrix (1 and -1
+                    // cost an addition), then one multiplication by eq(rx, row).
                     let mut acc = [Fe::ZERO; 3];
-                    let mut row = u32::MAX;
-                    let mut er = Fe::ZERO;
+                    let mut row_acc = [Fe::ZERO; 3];
+                    let mut row = chunk.first().map_or(0, |e| e.0);
                     for (r, m, c, k) in chunk {
                         if *r != row {
+                            let er = ex.at(row as usize);
+                            for (a, x) in acc.iter_mut().zip(&mut row_acc) {
+                                *a += er * *x;
+                                *x = Fe::ZERO;
+                            }
                             row = *r;
-                            er = ex.at(*r as usize);
                         }
-                        acc[*m as usize] +=
-                            er * ey.at(*c as usize) * self.values[*m as usize][*k as usize];
+                        let e = ey.at(*c as usize);
+                        let slot = &mut row_acc[*m as usize];
+                        match *k {
+                            ONE => *slot += e,
+                            MINUS_ONE => *slot -= e,
+                            k => *slot += e * self.values[*m as usize][k as usize],
+                        }
+                    }
+                    let er = ex.at(row as usize);
+                    for (a, x) in acc.iter_mut().zip(&row_acc) {
+                        *a += er * *x;
                     }
                     acc
                 })

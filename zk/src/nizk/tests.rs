@@ -48,22 +48,22 @@ fn update(d: usize, seed: u64) -> (BoundedUpdateCircuit, BoundedUpdateCircuit) {
     )
 }
 
+/// The column of shape variable c in the padded layout z = (w, 0.., 1, x, 0..).
+fn padded_col(shape: &R1csShape, vk: &VerifyingKey) -> impl Fn(usize) -> usize {
+    let (nv, nw) = (shape.num_vars, vk.size().witness_len());
+    move |c| if c < nv { c } else { nw + c - nv }
+}
+
 /// A dense reference: the matrices as one 2^(s_x + s_y) table, folded at (rx, ry).
-fn dense_eval(shape: &R1csShape, size: NizkSize, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
-    let nw = size.witness_len();
-    let ncols = 2 * nw;
-    let col = |c: usize| {
-        if c < shape.num_vars {
-            c
-        } else {
-            nw + c - shape.num_vars
-        }
-    };
+fn dense_eval(shape: &R1csShape, vk: &VerifyingKey, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
+    let size = vk.size();
+    let ncols = 2 * size.witness_len();
+    let col = padded_col(shape, vk);
     let mut out = [Fr::ZERO; 3];
     for (k, m) in [&shape.a, &shape.b, &shape.c].into_iter().enumerate() {
         let mut table = vec![Fr::ZERO; size.num_rows() * ncols];
         for (r, c, v) in m.iter() {
-            table[r * ncols + col(*c)] += v;
+            table[vk.row_of(*r) * ncols + col(*c)] += v;
         }
         let point: Vec<Fr> = rx.iter().chain(ry).copied().collect();
         out[k] = mle::evaluate(&table, &point);
@@ -87,7 +87,7 @@ fn flat_evaluator_agrees_with_dense_evaluation() {
             let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
             assert_eq!(
                 vk.evaluator().evaluate(&rx, &ry).unwrap(),
-                dense_eval(shape, size, &rx, &ry)
+                dense_eval(shape, &vk, &rx, &ry)
             );
         }
         assert!(vk.evaluator().evaluate(&[], &[]).is_none());
@@ -332,20 +332,13 @@ fn many_proofs_verify_in_one_msm_and_one_bad_proof_fails_the_batch() {
 
 /// The shape's entries in the padded layout, sorted (the independent
 /// reference for the structured description's expansion).
-fn padded_entries(shape: &R1csShape, size: NizkSize) -> [Vec<(usize, usize, Fr)>; 3] {
-    let nw = size.witness_len();
-    let col = |c: usize| {
-        if c < shape.num_vars {
-            c
-        } else {
-            nw + c - shape.num_vars
-        }
-    };
+fn padded_entries(shape: &R1csShape, vk: &VerifyingKey) -> [Vec<(usize, usize, Fr)>; 3] {
+    let col = padded_col(shape, vk);
     [&shape.a, &shape.b, &shape.c].map(|m| {
         let mut v: Vec<(usize, usize, Fr)> = m
             .iter()
             .filter(|e| e.2 != Fr::ZERO)
-            .map(|(r, c, v)| (*r, col(*c), *v))
+            .map(|(r, c, v)| (vk.row_of(*r), col(*c), *v))
             .collect();
         v.sort_by_key(|a| (a.0, a.1, a.2.to_bytes()));
         v
@@ -387,7 +380,7 @@ fn structured_description_reexpands_to_exactly_the_flat_matrices() {
         let s = vk
             .structured()
             .unwrap_or_else(|| panic!("{name}: no structured description"));
-        assert_eq!(s.expand(), padded_entries(&shape, vk.size()), "{name}");
+        assert_eq!(s.expand(), padded_entries(&shape, &vk), "{name}");
         assert!(s.matches(vk.evaluator().matrices()), "{name}");
         // The range checks are all families; the update relation leaves
         // only the Poseidon hash and a few single rows.
@@ -466,7 +459,7 @@ fn structured_and_flat_evaluators_agree_at_random_points() {
     let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
     assert_eq!(
         vk.structured().unwrap().evaluate(&rx, &ry).unwrap(),
-        dense_eval(&shape, size, &rx, &ry)
+        dense_eval(&shape, &vk, &rx, &ry)
     );
 }
 
@@ -560,4 +553,76 @@ fn a_tiny_shape_falls_back_to_the_flat_evaluator() {
     ));
     let (p, x) = prove(&pk, &c, 8);
     vk.verify(&p, &x, &mut t()).unwrap();
+}
+
+/// The naive reference: sum over the shape's entries of
+/// v eq(rx, row) eq(ry, col), each eq as a product over the index bits (no
+/// tables, no blocks), in the key's row layout.
+fn naive_eval(shape: &R1csShape, vk: &VerifyingKey, rx: &[Fr], ry: &[Fr]) -> [Fr; 3] {
+    let col = padded_col(shape, vk);
+    [&shape.a, &shape.b, &shape.c].map(|m| {
+        m.iter()
+            .map(|(r, c, v)| *v * mle::eq_at(rx, vk.row_of(*r)) * mle::eq_at(ry, col(*c)))
+            .sum()
+    })
+}
+
+fn train_shapes() -> Vec<(String, R1csShape)> {
+    use crate::model::{LogisticRegression, TrainCircuit, TrainConfig};
+    [
+        ("default", TrainConfig::breast_cancer(12)),
+        ("compact", TrainConfig::breast_cancer_compact(5)),
+    ]
+    .into_iter()
+    .map(|(name, cfg)| {
+        (
+            format!("train {name}"),
+            shape_of(&TrainCircuit::shape(cfg, LogisticRegression).unwrap()),
+        )
+    })
+    .collect()
+}
+
+/// R_train's blocks of awkward heights (a 243-row training sample, the
+/// per-sample forward pass) get a padded row layout: a permutation of the
+/// rows under which the structured description covers them, re-expands to
+/// exactly the (renumbered) shape, and both evaluators agree with the naive
+/// sum at random points.
+#[test]
+fn train_shapes_get_a_padded_row_layout_and_the_evaluators_agree() {
+    let mut r = rng(17);
+    for (name, shape) in train_shapes() {
+        let (_, vk) = setup(&shape).unwrap();
+        let size = vk.size();
+        let mut seen = vec![false; size.num_rows()];
+        for i in 0..size.num_rows() {
+            let p = vk.row_of(i);
+            assert!(!seen[p], "{name}: row {p} taken twice");
+            seen[p] = true;
+        }
+        assert!(
+            (0..shape.num_cons).any(|i| vk.row_of(i) != i),
+            "{name}: no padded blocks"
+        );
+        let s = vk
+            .structured()
+            .unwrap_or_else(|| panic!("{name}: no structured description"));
+        assert_eq!(s.expand(), padded_entries(&shape, &vk), "{name}");
+        if name == "train default" {
+            // The 243-row samples, padded to 256.
+            assert!(
+                s.families()
+                    .iter()
+                    .any(|f| f.height == 256 && f.count >= 10),
+                "{name}"
+            );
+        }
+        for _ in 0..2 {
+            let rx: Vec<Fr> = (0..size.s_x).map(|_| Fr::random(&mut r)).collect();
+            let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r)).collect();
+            let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
+            assert_eq!(s.evaluate(&rx, &ry).unwrap(), flat, "{name}");
+            assert_eq!(naive_eval(&shape, &vk, &rx, &ry), flat, "{name}");
+        }
+    }
 }
