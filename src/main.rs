@@ -421,6 +421,11 @@ struct DemoArgs {
     /// The proof system providers prove with.
     #[arg(long, value_enum, default_value = "hyrax-spartan")]
     proof_system: ProofSystemArg,
+    /// Check the update bound with garbled circuits and oblivious transfer
+    /// between the two aggregators instead of the providers' proofs (needs
+    /// exactly 2 aggregators).
+    #[arg(long)]
+    mpc: bool,
     /// The folder for the consortium, databases, logs and plots (created;
     /// a fresh folder under the system's temporary folder when absent).
     #[arg(long)]
@@ -436,6 +441,12 @@ fn demo_main(a: DemoArgs) -> ExitCode {
     use zkagg_node::config::{Deadlines, GenerateParams};
     if a.providers == 0 || a.aggregators < 2 {
         eprintln!("error: a demo needs at least 1 provider and 2 aggregators");
+        return ExitCode::from(2);
+    }
+    if a.mpc && a.aggregators != 2 {
+        eprintln!(
+            "error: --mpc runs the two-party check between exactly 2 aggregators (--aggregators 2)"
+        );
         return ExitCode::from(2);
     }
     let dataset = a.dataset.bundled();
@@ -501,6 +512,7 @@ fn demo_main(a: DemoArgs) -> ExitCode {
         terminal: std::io::stderr().is_terminal(),
         exe,
         dataset: Some(dataset),
+        mpc: a.mpc,
     };
     let (label, baseline) = (run.metric.0.clone(), run.baseline.clone());
     match zkagg::demo::run::run(plan, Some(run.metric), Some(run.baseline)) {

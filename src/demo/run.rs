@@ -9,6 +9,7 @@
 //! that copy and the coordinator's exported file.
 
 use crate::aggregation::auditor::{audit, audit_bytes, Verdict};
+use crate::aggregation::config::ValidityMode;
 use crate::aggregation::relation::UpdateRelation;
 use crate::aggregation::setup::Setup;
 use crate::aggregation::PartyId;
@@ -16,7 +17,9 @@ use crate::data::Bundled;
 use crate::demo::plot::{self, MetricSeries, PhaseTimes};
 use crate::demo::progress::Progress;
 use crate::demo::watch::{Event, Tracker};
-use crate::node::config::{build_setup, generate, GenerateParams, Generated, Member, SetupVisitor};
+use crate::node::config::{
+    build_setup, generate_with, GenerateParams, Generated, Member, SetupVisitor,
+};
 use crate::node::service::{service_limits, spawn_follower, View};
 use crate::node::transport::Client;
 use std::net::{SocketAddr, TcpListener};
@@ -152,6 +155,9 @@ pub struct Plan {
     pub exe: PathBuf,
     /// The bundled data set each provider trains on its shard of (R_train).
     pub dataset: Option<Bundled>,
+    /// Check validity with the two-party computation between the
+    /// aggregators instead of the providers' proofs.
+    pub mpc: bool,
 }
 
 /// The test metric of a released model, when the relation has one.
@@ -201,11 +207,23 @@ pub fn run(
 ) -> Result<Outcome, DemoError> {
     let start = Instant::now();
     let mut params = plan.params.clone();
-    let addrs = free_addrs(params.aggregators + 1)?;
+    let s = params.aggregators;
+    let peers = if plan.mpc { s } else { 0 };
+    let addrs = free_addrs(s + 1 + peers)?;
     params.coordinator = addrs[0];
-    params.aggregator_addrs = addrs[1..].to_vec();
-    let g = generate(&plan.dir.join("consortium"), &params)
-        .map_err(|e| DemoError::Setup(e.to_string()))?;
+    params.aggregator_addrs = addrs[1..=s].to_vec();
+    let validity = if plan.mpc {
+        ValidityMode::Mpc2pc
+    } else {
+        ValidityMode::ZkProof
+    };
+    let g = generate_with(
+        &plan.dir.join("consortium"),
+        &params,
+        validity,
+        addrs[s + 1..].to_vec(),
+    )
+    .map_err(|e| DemoError::Setup(e.to_string()))?;
     let logs = plan.dir.join("logs");
     std::fs::create_dir_all(&logs)
         .map_err(|e| DemoError::Setup(format!("{}: {e}", logs.display())))?;

@@ -141,3 +141,4 @@ pub fn write_sim(name: &str, sim: &Sim) -> (PathBuf, PathBuf, PathBuf) {
 pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+pub mod procs;

@@ -123,8 +123,17 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                     }
                 }
             }
-            _ => return,
+            Ok(None) => return,
+            Ok(Some(m)) => return super::log_closed(sender.into(), Ok(&m)),
+            Err(e) => return super::log_closed(sender.into(), Err(&e)),
         };
+        match &reply {
+            Control::DeliveryRefused(fault) => {
+                tracing::warn!(peer = %sender, ?fault, "delivery refused")
+            }
+            Control::AlreadyStored => tracing::info!(peer = %sender, "delivery already stored"),
+            _ => {}
+        }
         if conn.send(&WireMessage::Control(reply)).await.is_err() {
             return;
         }

@@ -165,7 +165,10 @@ where
             let reply = match msg {
                 Ok(Some(WireMessage::Entry(e))) => match self.post(conn.peer(), e).await {
                     Ok(seq) => Control::Posted { seq },
-                    Err(r) => Control::Refused(r),
+                    Err(r) => {
+                        tracing::warn!(peer = %conn.peer(), refusal = ?r, "post refused");
+                        Control::Refused(r)
+                    }
                 },
                 Ok(Some(WireMessage::Control(Control::Follow { from_seq }))) => {
                     if let Ok(mut f) = self.followers.lock() {
@@ -176,7 +179,9 @@ where
                 }
                 // A follower sends nothing: its idle timeout is not an error.
                 Err(crate::transport::TransportError::Timeout) if next.is_some() => continue,
-                Ok(None) | Ok(Some(_)) | Err(_) => return,
+                Ok(None) => return,
+                Ok(Some(m)) => return super::log_closed(conn.peer(), Ok(&m)),
+                Err(e) => return super::log_closed(conn.peer(), Err(&e)),
             };
             if conn.send(&WireMessage::Control(reply)).await.is_err() {
                 return;

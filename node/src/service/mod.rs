@@ -129,6 +129,23 @@ impl Context {
     }
 }
 
+/// Logs why a service closes a connection after `recv` failed or brought
+/// a message its endpoint does not take, naming the rejection (the typed
+/// error's variant): a bad frame is a warning; a peer that went away or
+/// stayed idle is only a debug line.
+pub fn log_closed(peer: PartyId, why: Result<&WireMessage, &TransportError>) {
+    match why {
+        Ok(m) => {
+            tracing::warn!(%peer, kind = ?m.kind(), "unexpected message kind; connection closed")
+        }
+        Err(TransportError::Frame(crate::frame::FrameError::Io(e))) => {
+            tracing::debug!(%peer, %e, "connection lost")
+        }
+        Err(TransportError::Timeout) => tracing::debug!(%peer, "connection idle; closed"),
+        Err(e) => tracing::warn!(%peer, error = ?e, "bad frame; connection closed"),
+    }
+}
+
 /// Limits for services: the follower idle timeout is covered by the
 /// coordinator's heartbeats ([`HEARTBEAT`]).
 pub fn service_limits() -> Limits {

@@ -1,0 +1,193 @@
+//! Service processes for the tests that run a consortium: a group of
+//! children named by role, each logging into its own file (killed when the
+//! group is dropped), free loopback ports, the models a bulletin released,
+//! its audit, and the in-process simulation's models for the demo inputs.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+use zkagg::aggregation::bulletin::Bulletin;
+use zkagg::aggregation::config::ConsortiumConfig;
+use zkagg::aggregation::msgs::PublicMessage;
+use zkagg::aggregation::relation::BoundedVectorRelation;
+use zkagg::aggregation::setup::SharingScheme;
+use zkagg::aggregation::sim::{ConsortiumBuilder, Honest};
+use zkagg::aggregation::ProviderId;
+use zkagg_node::config::{build_setup, demo_update, SetupVisitor};
+
+/// Named service processes of one test, logging into `dir/<name>.log`.
+pub struct Group {
+    dir: PathBuf,
+    children: Vec<(String, Child)>,
+}
+
+impl Group {
+    /// An empty group logging into `dir`.
+    pub fn new(dir: &Path) -> Group {
+        Group {
+            dir: dir.to_path_buf(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Starts `zkagg <args>` as `name` (debug logs of the node crate).
+    pub fn start(&mut self, name: &str, args: &[&str]) {
+        let log = std::fs::File::create(self.log_path(name)).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_zkagg"))
+            .args(args)
+            .env("RUST_LOG", "info,zkagg_node=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        self.children.push((name.to_owned(), child));
+    }
+
+    /// Where `name` logs.
+    pub fn log_path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.log"))
+    }
+
+    /// What `name` logged so far.
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.log_path(name)).unwrap_or_default()
+    }
+
+    /// Whether `name` is still running.
+    pub fn running(&mut self, name: &str) -> bool {
+        self.children
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .is_some_and(|(_, c)| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Waits (bounded) until `name`'s log holds `needle`.
+    pub fn await_log(&self, name: &str, needle: &str, bound: Duration) {
+        let end = Instant::now() + bound;
+        while !self.log(name).contains(needle) {
+            assert!(Instant::now() < end, "{name} never logged {needle:?}");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits for every child to exit within `bound` (all together); a
+    /// child still running then is killed and reported as a failure.
+    pub fn finish(&mut self, bound: Duration) -> Vec<(String, Option<ExitStatus>)> {
+        let end = Instant::now() + bound;
+        let mut out: Vec<(String, Option<ExitStatus>)> = Vec::new();
+        for (name, child) in &mut self.children {
+            let status = loop {
+                match child.try_wait().unwrap() {
+                    Some(s) => break Some(s),
+                    None if Instant::now() >= end => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break None;
+                    }
+                    None => std::thread::sleep(Duration::from_millis(25)),
+                }
+            };
+            out.push((name.clone(), status));
+        }
+        out
+    }
+
+    /// The last lines of every log, for a failing test's output.
+    pub fn tails(&self, lines: usize) -> String {
+        let mut s = String::new();
+        for (name, _) in &self.children {
+            let log = self.log(name);
+            let all: Vec<&str> = log.lines().collect();
+            s.push_str(&format!("== {name}\n"));
+            for l in &all[all.len().saturating_sub(lines)..] {
+                s.push_str(l);
+                s.push('\n');
+            }
+        }
+        s
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        for (_, c) in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// `n` distinct loopback addresses free a moment ago.
+pub fn loopback_ports(n: usize) -> Vec<SocketAddr> {
+    let held: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap())
+        .collect();
+    held.iter().map(|l| l.local_addr().unwrap()).collect()
+}
+
+/// The models released on a bulletin, round by round (`None` for an
+/// aborted round).
+pub fn released(bulletin: &Bulletin) -> Vec<Option<Vec<i64>>> {
+    let mut out = Vec::new();
+    for (_, m) in bulletin.messages() {
+        if let PublicMessage::RoundClose(c) = m {
+            out.push(c.new_model().map(<[i64]>::to_vec));
+        }
+    }
+    out
+}
+
+/// Audits bulletin bytes under `config` in-process; returns the number of
+/// released rounds, or the first failure.
+pub fn audit(config: &ConsortiumConfig, bytes: &[u8]) -> Result<usize, String> {
+    struct AuditBytes<'a>(&'a [u8]);
+    impl SetupVisitor for AuditBytes<'_> {
+        type Output = zkagg::aggregation::auditor::Verdict;
+        fn visit<Rel, S>(self, setup: zkagg::aggregation::setup::Setup<Rel, S>) -> Self::Output
+        where
+            Rel: zkagg_node::input::NodeRelation,
+            S: SharingScheme + Send + Sync + 'static,
+        {
+            zkagg::aggregation::auditor::audit_bytes(&std::sync::Arc::new(setup), self.0)
+        }
+    }
+    let verdict = build_setup(config)
+        .map_err(|e| e.to_string())?
+        .visit(AuditBytes(bytes));
+    if verdict.ok() {
+        Ok(verdict.rounds_released())
+    } else {
+        Err(format!("{:?}", verdict.first_failure()))
+    }
+}
+
+/// What the in-process simulation releases in `rounds` rounds when the
+/// providers not in `absent` send the services' demo updates.
+pub fn simulated_release<S: SharingScheme>(
+    sharing: S,
+    (d, bits, seed): (usize, u32, u64),
+    providers: u32,
+    absent: &[u32],
+    rounds: u64,
+) -> Vec<Option<Vec<i64>>> {
+    let rel = BoundedVectorRelation::new(d, bits as usize).unwrap();
+    let mut sim = ConsortiumBuilder::new(rel, sharing)
+        .providers(providers as usize)
+        .min_batch(2)
+        .build()
+        .unwrap();
+    let mut rng = rand::thread_rng();
+    let mut out = Vec::new();
+    for t in 0..rounds {
+        let ups: Vec<Option<Vec<i64>>> = (0..providers)
+            .map(|i| (!absent.contains(&i)).then(|| demo_update(seed, ProviderId(i), t, d, bits)))
+            .collect();
+        let inputs: Vec<Option<&Vec<i64>>> = ups.iter().map(Option::as_ref).collect();
+        let report = sim.run_round(&inputs, &mut Honest, &mut rng).unwrap();
+        out.push(report.new_model().map(<[i64]>::to_vec));
+    }
+    out
+}
