@@ -1,5 +1,6 @@
 //! Snapshots of what a person sees: `--help` of the binary and of every
-//! subcommand, and the errors for a bad flag and a bad consortium file.
+//! subcommand, and the errors for a bad flag, a bad consortium file and a
+//! bad row in a provider's CSV file.
 //! The snapshots live in `tests/snapshots/`; after an intended change,
 //! regenerate them with `ZKAGG_UPDATE_SNAPSHOTS=1 cargo test --test cli_snapshots`
 //! and review the diff.
@@ -92,5 +93,46 @@ fn a_bad_config_file_names_the_line() {
     let err = text(&out.stderr).replace(s(&dir), "<DIR>");
     let last = err.lines().last().unwrap_or_default().to_owned();
     snapshot("error-bad-config-service", &format!("{last}\n"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_bad_csv_row_names_its_line_and_column() {
+    let dir = temp_dir("bad-csv");
+    let out = zkagg(&[
+        "init",
+        "--dir",
+        s(&dir),
+        "--dataset",
+        "breast-cancer",
+        "--providers",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let cfg = dir.join("consortium.toml");
+    let config = zkagg_node::config::NodeConfig::load(&cfg).unwrap();
+    let schema = config.consortium.data.as_ref().unwrap();
+    let mut header: Vec<&str> = schema.features.iter().map(|f| f.name.as_str()).collect();
+    header.push(schema.label.name.as_str());
+    let good = vec!["0"; header.len()].join(",");
+    let mut bad = vec!["0"; header.len()];
+    bad[1] = "12.5x";
+    let csv = format!("{}\n{good}\n{}\n", header.join(","), bad.join(","));
+    let data = dir.join("hospital.csv");
+    std::fs::write(&data, csv).unwrap();
+    let member = dir.join("members/provider-0");
+    let out = zkagg(&[
+        "provider",
+        "--config",
+        s(&cfg),
+        "--member",
+        s(&member),
+        "--data",
+        s(&data),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr).replace(s(&dir), "<DIR>");
+    let last = err.lines().last().unwrap_or_default().to_owned();
+    snapshot("error-bad-csv-row", &format!("{last}\n"));
     let _ = std::fs::remove_dir_all(dir);
 }
