@@ -455,7 +455,9 @@ async fn watch<Rel: UpdateRelation, S: crate::aggregation::setup::SharingScheme>
                 )))
             }
         };
-        let (sender, len) = (e.sender, e.payload.len() + 64 + 32 + 16);
+        // The entry as it is encoded on the bulletin and on the wire.
+        let len = crate::zk::encoding::to_bytes(&e).map_or(0, |b| b.len());
+        let sender = e.sender;
         let seq = e.seq;
         view.apply(e)
             .map_err(|e| DemoError::Bulletin(e.to_string()))?;

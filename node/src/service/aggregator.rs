@@ -313,10 +313,16 @@ async fn everyone_in<Rel: UpdateRelation, S>(
     if expected.is_empty() {
         return Ok(false);
     }
+    // The bulletin first (no I/O): the store is read only once every
+    // expected contribution is posted.
+    if !expected
+        .iter()
+        .all(|i| open.contributions().contains_key(i))
+    {
+        return Ok(false);
+    }
     for i in expected {
-        if !open.contributions().contains_key(&i)
-            || store.received(round, i, SHARE).await?.is_none()
-        {
+        if store.received(round, i, SHARE).await?.is_none() {
             return Ok(false);
         }
     }
