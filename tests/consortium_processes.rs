@@ -189,7 +189,7 @@ struct Scenario<'a> {
     kill_in_twopc: bool,
     /// This aggregator is SIGKILLed once round 0 is open and not restarted.
     kill_for_good: Option<usize>,
-    /// MPC mode: once round 0 is open, the test opens a check with
+    /// MPC mode: before round 0 opens, the test opens a check with
     /// aggregator 0 as aggregator 1, claiming a head its copy contradicts.
     forged_head: bool,
     /// This aggregator is SIGSTOPped once round 0 is open and SIGCONTed
@@ -356,8 +356,9 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     }
     let mut head_probe = Vec::new();
     if sc.forged_head {
-        // Aggregator 0 serves openings only in a round it has seen.
-        agg0_logged("round seen");
+        // Opened before round 0 does: aggregator 0 keeps the connection
+        // and serves it first when its round-0 check runs (a round in MPC
+        // mode is too short to aim at).
         head_probe = forged_head_probe(&g, peers[0]);
     }
     if let Some(k) = sc.stop_until_sets_closed {

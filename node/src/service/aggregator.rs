@@ -275,6 +275,7 @@ where
                 0
             },
             sent_bad: 0,
+            pending: std::collections::VecDeque::new(),
             last_session: None,
             stall_before_storing: faults.stall_before_storing_verdicts,
         })
@@ -331,9 +332,17 @@ async fn everyone_in<Rel: UpdateRelation, S>(
 
 type PeerConn = crate::transport::ServerConn;
 
+/// How many connections the peer opened early are kept for this
+/// aggregator's check (the endpoint's queue holds as many again).
+const PENDING_PEER_CONNS: usize = 4;
+
 /// The MPC mode's channel to the peer aggregator.
 struct Peer {
     rx: mpsc::Receiver<PeerConn>,
+    /// Connections the peer opened before this aggregator ran its own
+    /// check (it decided first, or this one's copy of the bulletin lags):
+    /// kept, oldest first, and served when the check runs.
+    pending: std::collections::VecDeque<PeerConn>,
     client: Client,
     addrs: Vec<SocketAddr>,
     bad_attempts: usize,
@@ -574,9 +583,12 @@ where
             }
         } else {
             let wait = (Instant::now() + std::time::Duration::from_millis(200)).min(c.deadline);
-            let conn = tokio::select! {
-                conn = peer.rx.recv() => conn,
-                _ = tokio::time::sleep_until(wait) => None,
+            let conn = match peer.pending.pop_front() {
+                Some(conn) => Some(conn),
+                None => tokio::select! {
+                    conn = peer.rx.recv() => conn,
+                    _ = tokio::time::sleep_until(wait) => None,
+                },
             };
             match conn {
                 Some(conn) => {
@@ -654,26 +666,32 @@ where
             }
         };
         if let (Some(conn), Some(p)) = (incoming, peer.as_mut()) {
-            // The peer opened the check (or asks for a re-run): served in
-            // the open round only, from this aggregator's decision time on.
-            let Some(st) = state.as_ref().filter(|s| {
+            // The peer opened the check, or asks for a re-run. Once this
+            // aggregator has its verdicts for the open round it serves at
+            // once (over the stored prefix); before, the connection waits
+            // for this aggregator's own check, which serves it first.
+            if let Some(st) = state.as_ref().filter(|s| {
                 view.ledger
                     .open_round()
                     .is_some_and(|o| o.round() == s.round)
-            }) else {
-                drop(conn);
-                continue;
-            };
-            let (round, decide_at) = (st.round, st.decide_at);
-            tokio::time::sleep_until(decide_at).await;
-            let c = CheckCtx {
-                setup: &setup,
-                store,
-                me,
-                round,
-                deadline: Instant::now().max(decide_at) + check_window,
-            };
-            serve_incoming(&c, p, conn, &mut view, &mut entries, &mut rng).await?;
+            }) {
+                let c = CheckCtx {
+                    setup: &setup,
+                    store,
+                    me,
+                    round: st.round,
+                    deadline: Instant::now() + check_window,
+                };
+                if stored_verdicts(&c).await?.is_some() {
+                    serve_incoming(&c, p, conn, &mut view, &mut entries, &mut rng).await?;
+                    continue;
+                }
+            }
+            if p.pending.len() >= PENDING_PEER_CONNS {
+                // The oldest is the likeliest to be given up by the peer.
+                p.pending.pop_front();
+            }
+            p.pending.push_back(conn);
             continue;
         }
         if view.ledger.next_round() >= ops.rounds && view.ledger.open_round().is_none() {
