@@ -18,9 +18,12 @@
 
 use crate::bulletin::Entry;
 use crate::config::ConsortiumConfig;
+use crate::error::AggError;
+use crate::msgs::MAX_MESSAGE_BYTES;
 use crate::party::{AggregatorId, PartyId};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+use zkagg_zk::encoding;
 
 /// The bulletin length and head an aggregator signed at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +74,22 @@ pub struct Equivocation {
     pub second: Entry,
 }
 
+/// The largest encoded evidence decoded: two entries of the largest
+/// message, with their envelopes.
+pub const MAX_EVIDENCE_BYTES: usize = 2 * (MAX_MESSAGE_BYTES + 256);
+
 impl Equivocation {
+    /// The canonical encoding (what an aggregator stores and exports).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, AggError> {
+        Ok(encoding::to_bytes(self)?)
+    }
+
+    /// Decodes evidence (capped at [`MAX_EVIDENCE_BYTES`], canonical, no
+    /// trailing bytes). Decoding checks nothing else: see [`Self::check`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AggError> {
+        Ok(encoding::from_bytes_capped(bytes, MAX_EVIDENCE_BYTES)?)
+    }
+
     /// Checks the evidence: both entries posted and strictly signed by the
     /// config's coordinator, at one sequence number, different. Returns
     /// that sequence number.

@@ -6,7 +6,9 @@
 //! consortium file is unreadable or invalid; 8 the bulletin file is
 //! unreadable, too large, does not decode, or is for another consortium
 //! (a file that does not decode names nobody: it may have been damaged
-//! anywhere between the coordinator and the auditor).
+//! anywhere between the coordinator and the auditor); 9 an `--evidence`
+//! file is unreadable, does not decode or is not conclusive (evidence that
+//! does not check blames no one, so the audit is not run).
 //!
 //! The `--json` document (`format` 1; field names are stable, new fields
 //! may be added): `ok`, `consortium`, `config_id` (hex), `entries`,
@@ -34,6 +36,7 @@ use std::time::{Duration, Instant};
 use zkagg::aggregation::auditor::report::{ContributionStatus, Decision};
 use zkagg::aggregation::auditor::{AuditFault, Auditor, ValidityCheck, Verdict};
 use zkagg::aggregation::bulletin::{Bulletin, Entry, MAX_BULLETIN_BYTES};
+use zkagg::aggregation::equivocation::{Equivocation, MAX_EVIDENCE_BYTES};
 use zkagg::aggregation::msgs::{AbortReason, RoundOutcome};
 use zkagg::aggregation::relation::{model_digest, UpdateRelation};
 use zkagg::aggregation::setup::Setup;
@@ -48,6 +51,10 @@ pub const EXIT_CONFIG: u8 = 3;
 pub const EXIT_AUDIT_FAILED: u8 = 7;
 /// The bulletin file is unreadable, too large, corrupt or for another consortium.
 pub const EXIT_BAD_BULLETIN: u8 = 8;
+/// An evidence file is unreadable, does not decode, or is not conclusive
+/// (an entry not signed by the coordinator, the same entry twice, two
+/// positions).
+pub const EXIT_BAD_EVIDENCE: u8 = 9;
 
 /// Model weights printed in full up to this dimension (the digest always).
 const PRINT_WEIGHTS: usize = 16;
@@ -57,7 +64,7 @@ const PRINT_WEIGHTS: usize = 16;
 #[command(
     after_help = "Exit codes: 0 the audit passes, 7 it fails (a party is blamed), \
 3 bad consortium file, 8 bad bulletin file (unreadable, larger than 1 GiB, corrupt, or for \
-another consortium)."
+another consortium), 9 bad evidence file (unreadable, corrupt, or not two different coordinator-signed entries at one sequence number)."
 )]
 pub struct AuditArgs {
     /// The consortium file (TOML; public: keys and addresses only).
@@ -67,6 +74,12 @@ pub struct AuditArgs {
     /// `operations.bulletin_file`).
     #[arg(long, value_name = "FILE")]
     bulletin: PathBuf,
+    /// Evidence of coordinator equivocation (an aggregator's
+    /// `<db>.equivocation-<seq>` file: two coordinator-signed entries at
+    /// one sequence number); checked, then a failure of the coordinator.
+    /// May be given more than once.
+    #[arg(long, value_name = "FILE")]
+    evidence: Vec<PathBuf>,
     /// Print one JSON document instead of the report for people.
     #[arg(long)]
     json: bool,
@@ -133,6 +146,16 @@ pub fn run(a: AuditArgs) -> ExitCode {
             hex(&config.id()),
         ));
     }
+    let mut evidence = Vec::new();
+    for path in &a.evidence {
+        match read_evidence(path, &config) {
+            Ok(e) => evidence.push(e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_BAD_EVIDENCE);
+            }
+        }
+    }
     let setup = match build_setup(&config) {
         Ok(s) => s,
         Err(e) => {
@@ -140,7 +163,7 @@ pub fn run(a: AuditArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let audited = setup.visit(TimedAudit(entries));
+    let audited = setup.visit(TimedAudit(entries, evidence));
     let audited = match audited {
         Ok(x) => x,
         Err(e) => {
@@ -176,9 +199,26 @@ struct Audited {
     total: Duration,
 }
 
-/// Audits entries one by one, timing each round.
-/// Audits the entries with the config's setup.
-struct TimedAudit(Vec<Entry>);
+/// Reads and checks an evidence file: capped, canonical, conclusive.
+fn read_evidence(
+    path: &Path,
+    config: &zkagg::aggregation::config::ConsortiumConfig,
+) -> Result<Equivocation, String> {
+    let bytes = read_capped(path, MAX_EVIDENCE_BYTES)?;
+    let e = Equivocation::from_bytes(&bytes).map_err(|e| {
+        format!(
+            "{}: not an evidence file (corrupt or truncated: {e})",
+            path.display()
+        )
+    })?;
+    e.check(config)
+        .map_err(|e| format!("{}: evidence refused: {e}", path.display()))?;
+    Ok(e)
+}
+
+/// Audits the entries (then the evidence) with the config's setup, timing
+/// each round.
+struct TimedAudit(Vec<Entry>, Vec<Equivocation>);
 
 impl SetupVisitor for TimedAudit {
     type Output = Result<Audited, zkagg::aggregation::AggError>;
@@ -188,13 +228,14 @@ impl SetupVisitor for TimedAudit {
         Rel: zkagg_node::input::NodeRelation,
         S: zkagg::aggregation::setup::SharingScheme + Send + Sync + 'static,
     {
-        timed_audit(&Arc::new(setup), self.0)
+        timed_audit(&Arc::new(setup), self.0, &self.1)
     }
 }
 
 fn timed_audit<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>(
     setup: &Arc<Setup<Rel, S>>,
     entries: Vec<Entry>,
+    evidence: &[Equivocation],
 ) -> Result<Audited, zkagg::aggregation::AggError> {
     let mut a = Auditor::new(setup.clone())?;
     let start = Instant::now();
@@ -212,6 +253,10 @@ fn timed_audit<Rel: UpdateRelation, S: zkagg::aggregation::setup::SharingScheme>
             round_times.push((r.round, in_round));
             in_round = Duration::ZERO;
         }
+    }
+    for e in evidence {
+        // Checked when read: conclusive, so a failure of the coordinator.
+        let _ = a.evidence(e);
     }
     Ok(Audited {
         verdict: a.finish(),
@@ -344,6 +389,11 @@ sender did not sign, or the file was altered after it was fetched; nothing after
         AuditFault::RejectionContradicted(i) => (
             "rejection-contradicted".into(),
             format!("rejected {i} for a public reason the record contradicts"),
+        ),
+        AuditFault::CoordinatorEquivocated => (
+            "coordinator-equivocated".into(),
+            "signed two different entries at this sequence number (evidence from --evidence)"
+                .into(),
         ),
         other => ("other".into(), format!("{other:?}")),
     };
