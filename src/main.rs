@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use zkagg::aggregation::config::RelationConfig;
 use zkagg_node::service::aggregator::AggregatorFaults;
+use zkagg_node::service::coordinator::CoordinatorFaults;
 use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{self, Role};
 
@@ -37,7 +38,13 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the coordinator: the bulletin and the round schedule.
-    Coordinator(RunArgs),
+    Coordinator {
+        #[command(flatten)]
+        run: RunArgs,
+        /// Show the last aggregator another close of the last round (fault injection).
+        #[arg(long, hide = true)]
+        equivocate_last_close: bool,
+    },
     /// Run an aggregator.
     Aggregator {
         #[command(flatten)]
@@ -644,7 +651,7 @@ fn run_role_with_data(
         };
         if let Some(path) = &metrics {
             let name = match role {
-                Role::Coordinator => "coordinator",
+                Role::Coordinator(_) => "coordinator",
                 Role::Aggregator(_) => "aggregator",
                 Role::Provider(_) => "provider",
             };
@@ -678,7 +685,15 @@ fn main() -> ExitCode {
         Command::Demo(a) => demo_main(a),
         Command::Bulletin(a) => cli::bulletin::run(a),
         Command::Audit(a) => cli::audit::run(a),
-        Command::Coordinator(args) => run_role(Role::Coordinator, args),
+        Command::Coordinator {
+            run,
+            equivocate_last_close,
+        } => run_role(
+            Role::Coordinator(CoordinatorFaults {
+                equivocate_last_close,
+            }),
+            run,
+        ),
         Command::Aggregator {
             run,
             stall_after_decide,

@@ -128,6 +128,24 @@ pub enum Control {
     /// A two-party check message (or opening) was refused; the connection
     /// closes and the attempt is over.
     ValidityRefused(Fault),
+    /// Aggregator to aggregator (either mode): the sender's copy of the
+    /// bulletin has head `head` at length `len`; asks for the receiver's
+    /// head at that length (`service::heads`).
+    HeadAt {
+        /// The length.
+        len: u64,
+        /// The sender's head there (the config id for 0).
+        head: [u8; 32],
+    },
+    /// The answer to [`Control::HeadAt`] (or to an entry asked for beyond
+    /// the receiver's copy): the receiver's head at `len`, the asked length
+    /// or its own length if shorter.
+    HeadIs {
+        /// The length.
+        len: u64,
+        /// The receiver's head there.
+        head: [u8; 32],
+    },
 }
 
 /// A decoded frame.

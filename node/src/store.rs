@@ -17,6 +17,9 @@
 //! - `received`: keyed by (round, provider, kind); an identical replay is
 //!   [`Stored::AlreadyStored`], a different second one a
 //!   [`StoreError::ReceivedConflict`].
+//! - `evidence`: an aggregator's evidence of coordinator equivocation, one
+//!   per sequence number, the first kept ([`Store::put_evidence`]); the
+//!   caller checked it.
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
@@ -129,6 +132,8 @@ CREATE TABLE IF NOT EXISTS received(
     round INTEGER NOT NULL, provider INTEGER NOT NULL, kind TEXT NOT NULL,
     bytes BLOB NOT NULL, hash BLOB NOT NULL,
     PRIMARY KEY(round, provider, kind));
+CREATE TABLE IF NOT EXISTS evidence(
+    seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 ";
 
 fn party_bytes(p: PartyId) -> Vec<u8> {
@@ -489,6 +494,40 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
+        })
+        .await
+    }
+
+    /// Stores evidence of coordinator equivocation at `seq` (encoded; the
+    /// caller checked it). Evidence already stored at `seq` is kept:
+    /// [`Stored::AlreadyStored`].
+    pub async fn put_evidence(&self, seq: u64, bytes: &[u8]) -> Result<Stored, StoreError> {
+        let bytes = bytes.to_vec();
+        self.call(move |c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO evidence(seq, bytes) VALUES (?1, ?2)",
+                params![i64_col(seq)?, &bytes],
+            )?;
+            Ok(if n == 1 {
+                Stored::New
+            } else {
+                Stored::AlreadyStored
+            })
+        })
+        .await
+    }
+
+    /// The stored evidence, by sequence number.
+    pub async fn evidence(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        self.call(|c| {
+            let mut st = c.prepare("SELECT seq, bytes FROM evidence ORDER BY seq")?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, bytes) = row?;
+                out.push((u64_col(seq)?, bytes));
+            }
+            Ok(out)
         })
         .await
     }

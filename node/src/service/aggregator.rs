@@ -27,6 +27,7 @@
 //! (half the accepted-set deadline); past it the aggregator decides with
 //! no verdicts, so it accepts nothing.
 
+use super::heads::{self, Heads, Trigger};
 use super::twopc::{
     run_attempt, twopc_caps, Attempt, AttemptError, BadMessage, Side, StoredVerdicts, BAD_MESSAGES,
 };
@@ -188,11 +189,16 @@ where
         .config
         .aggregator_addr(me)
         .ok_or(ServiceError::WrongRole(ctx.member.party))?;
+    // Providers deliver shares; the other aggregators compare heads.
     let server = Server::new(
         Arc::new(ctx.config.consortium.clone()),
         &ctx.member.ca,
         ctx.member.identity.clone(),
-        |p| matches!(p, PartyId::Provider(_)),
+        move |p| match p {
+            PartyId::Provider(_) => true,
+            PartyId::Aggregator(s) => s != me,
+            PartyId::Coordinator => false,
+        },
         ctx.limits,
         ctx.caps(),
     )?;
@@ -209,9 +215,28 @@ where
         stored: tokio::sync::Notify::new(),
     });
     let w = window.clone();
+    let (queries_tx, queries) = mpsc::channel(16);
+    let heads = Heads::new(
+        me,
+        ctx.config.consortium.clone(),
+        store.clone(),
+        db.clone(),
+        queries_tx,
+    );
+    let (trigger, trigger_rx) = tokio::sync::watch::channel(Trigger::default());
+    let (heads_done_tx, heads_done) = tokio::sync::watch::channel(false);
+    heads::spawn_watcher(heads.clone(), &ctx, trigger_rx, heads_done_tx);
     let server_task = tokio::spawn(server.serve(
         listener,
-        move |conn| serve_deliveries(me, st.clone(), w.clone(), conn),
+        move |conn| {
+            let (st, w, h) = (st.clone(), w.clone(), heads.clone());
+            async move {
+                match conn.peer() {
+                    PartyId::Aggregator(_) => h.serve(conn).await,
+                    _ => serve_deliveries(me, st, w, conn).await,
+                }
+            }
+        },
         async move {
             tokio::select! {
                 _ = super::until_stop(&mut stop_server) => {}
@@ -282,7 +307,13 @@ where
     } else {
         None
     };
-    let r = drive(&ctx, setup, me, &store, &window, faults, peer).await;
+    let hx = HeadsLoop {
+        queries,
+        trigger,
+        done: heads_done,
+        closes: 0,
+    };
+    let r = drive(&ctx, setup, me, &store, &window, faults, peer, hx).await;
     let _ = done_tx.send(true);
     let _ = server_task.await;
     if let Some(t) = peer_task {
@@ -613,6 +644,58 @@ where
     Ok(v)
 }
 
+/// The main loop's side of the head exchange ([`heads`]): it answers the
+/// queries on its copy and triggers the comparisons.
+struct HeadsLoop {
+    queries: mpsc::Receiver<heads::Asked>,
+    trigger: tokio::sync::watch::Sender<Trigger>,
+    done: tokio::sync::watch::Receiver<bool>,
+    closes: u64,
+}
+
+impl HeadsLoop {
+    /// Triggers a comparison when a round closed in the view.
+    fn after_entries<Rel: UpdateRelation, S>(&mut self, view: &View<Rel, S>) {
+        let closes = view.ledger.next_round();
+        if closes != self.closes {
+            self.closes = closes;
+            self.trigger.send_replace(Trigger {
+                closes,
+                last: false,
+            });
+        }
+    }
+
+    /// After the last round: the final comparison, answering queries until
+    /// it is done (bounded).
+    async fn linger<Rel: UpdateRelation, S>(
+        &mut self,
+        view: &View<Rel, S>,
+        bound: std::time::Duration,
+        shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    ) {
+        self.trigger.send_replace(Trigger {
+            closes: view.ledger.next_round(),
+            last: true,
+        });
+        let end = Instant::now() + bound;
+        loop {
+            tokio::select! {
+                q = self.queries.recv() => match q {
+                    Some((q, tx)) => {
+                        let _ = tx.send(heads::answer(&view.bulletin, q));
+                    }
+                    None => return,
+                },
+                _ = self.done.wait_for(|d| *d) => return,
+                _ = tokio::time::sleep_until(end) => return,
+                _ = super::until_stop(shutdown) => return,
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn drive<Rel, S>(
     ctx: &Context,
     setup: Arc<Setup<Rel, S>>,
@@ -621,6 +704,7 @@ async fn drive<Rel, S>(
     window: &RoundWindow,
     faults: AggregatorFaults,
     mut peer: Option<Peer>,
+    mut hx: HeadsLoop,
 ) -> Result<(), ServiceError>
 where
     Rel: UpdateRelation + Send + Sync + 'static,
@@ -652,11 +736,19 @@ where
                 }
                 c = p.rx.recv(), if !p.rx.is_closed() || !p.rx.is_empty() => c,
                 _ = window.stored.notified(), if undecided => None,
+                Some((q, tx)) = hx.queries.recv() => {
+                    let _ = tx.send(heads::answer(&view.bulletin, q));
+                    continue;
+                }
             },
             None => {
                 let next = tokio::select! {
                     r = next_entry(&mut view, &mut entries, &mut shutdown, wake) => r?,
                     _ = window.stored.notified(), if undecided => Some(()),
+                    Some((q, tx)) = hx.queries.recv() => {
+                        let _ = tx.send(heads::answer(&view.bulletin, q));
+                        continue;
+                    }
                 };
                 if next.is_none() {
                     tracing::info!("stopping");
@@ -694,8 +786,13 @@ where
             p.pending.push_back(conn);
             continue;
         }
+        hx.after_entries(&view);
         if view.ledger.next_round() >= ops.rounds && view.ledger.open_round().is_none() {
             tracing::info!("every round closed");
+            let bound = crate::config::Deadlines::ms(ops.deadlines.linger_ms)
+                + heads::FINAL_BOUND
+                + std::time::Duration::from_secs(1);
+            hx.linger(&view, bound, &mut shutdown).await;
             return Ok(());
         }
         let Some(open) = view.ledger.open_round() else {

@@ -20,12 +20,62 @@ use tokio::sync::{watch, Mutex};
 use tokio::time::Instant;
 use zkagg_aggregation::bulletin::Entry;
 use zkagg_aggregation::coordinator::Coordinator;
+use zkagg_aggregation::msgs::{AbortReason, PublicMessage, RoundClose, RoundOutcome};
 use zkagg_aggregation::relation::UpdateRelation;
 use zkagg_aggregation::setup::{Setup, SharingScheme};
 use zkagg_aggregation::{AggError, AggregatorId, PartyId, ProviderId};
 
 /// Entries sent to a follower per store read.
 const FOLLOW_PAGE: usize = 64;
+
+/// Test faults the coordinator can be told to commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoordinatorFaults {
+    /// Equivocate: show the last aggregator another close of the last
+    /// round (aborted, nothing accepted), signed at the same sequence
+    /// number as the close everyone else gets. The last entry, so its copy
+    /// stays a valid chain: a fork only the head exchange reveals.
+    pub equivocate_last_close: bool,
+}
+
+/// Who is shown another close of which round, signed with what.
+struct Fork {
+    to: PartyId,
+    round: u64,
+    key: ed25519_dalek::SigningKey,
+    config_id: [u8; 32],
+}
+
+impl Fork {
+    /// The entry `to` is shown instead of `e`, if it is the forked close.
+    fn instead(&self, peer: PartyId, e: &Entry) -> Option<Entry> {
+        if peer != self.to || e.sender != PartyId::Coordinator {
+            return None;
+        }
+        let PublicMessage::RoundClose(close) = e.message().ok()? else {
+            return None;
+        };
+        if close.round != self.round {
+            return None;
+        }
+        let other = RoundClose {
+            round: close.round,
+            accepted: Vec::new(),
+            outcome: RoundOutcome::Aborted(AbortReason::BelowMinimumBatch),
+        };
+        let forged = Entry::sign(
+            &self.config_id,
+            e.seq,
+            e.prev,
+            PartyId::Coordinator,
+            &self.key,
+            &PublicMessage::RoundClose(other),
+        )
+        .ok()?;
+        tracing::warn!(seq = e.seq, %peer, "showing another close (fault injection: equivocation)");
+        Some(forged)
+    }
+}
 
 /// The coordinator's state shared by its connections and its schedule.
 pub struct CoordinatorService<Rel, S> {
@@ -34,6 +84,7 @@ pub struct CoordinatorService<Rel, S> {
     len: watch::Sender<u64>,
     followers: std::sync::Mutex<BTreeSet<PartyId>>,
     failed: AtomicBool,
+    fork: Option<Fork>,
 }
 
 impl<Rel, S> CoordinatorService<Rel, S>
@@ -46,6 +97,15 @@ where
         setup: Arc<Setup<Rel, S>>,
         key: ed25519_dalek::SigningKey,
         store: Store,
+    ) -> Result<Arc<Self>, ServiceError> {
+        Self::open_with(setup, key, store, None).await
+    }
+
+    async fn open_with(
+        setup: Arc<Setup<Rel, S>>,
+        key: ed25519_dalek::SigningKey,
+        store: Store,
+        fork: Option<Fork>,
     ) -> Result<Arc<Self>, ServiceError> {
         let mut coordinator = Coordinator::new(setup, key)?;
         let mut next = 0u64;
@@ -71,7 +131,30 @@ where
             len,
             followers: Default::default(),
             failed: AtomicBool::new(false),
+            fork,
         }))
+    }
+
+    /// Opens the service committing `faults` (tests), with the rounds it
+    /// runs.
+    pub async fn open_faulty(
+        setup: Arc<Setup<Rel, S>>,
+        key: ed25519_dalek::SigningKey,
+        store: Store,
+        faults: CoordinatorFaults,
+        rounds: u64,
+    ) -> Result<Arc<Self>, ServiceError> {
+        let config_id = setup.config_id();
+        let to = PartyId::Aggregator(AggregatorId(
+            setup.config().num_aggregators().saturating_sub(1) as u32,
+        ));
+        let fork = (faults.equivocate_last_close && rounds > 0).then(|| Fork {
+            to,
+            round: rounds - 1,
+            key: key.clone(),
+            config_id,
+        });
+        Self::open_with(setup, key, store, fork).await
     }
 
     /// Posts `entry` on behalf of the authenticated `peer`.
@@ -138,6 +221,10 @@ where
                     };
                     for e in page {
                         next = Some(e.seq + 1);
+                        let e = match self.fork.as_ref().and_then(|f| f.instead(conn.peer(), &e)) {
+                            Some(forged) => forged,
+                            None => e,
+                        };
                         if conn.send(&WireMessage::Entry(e)).await.is_err() {
                             return;
                         }
@@ -348,7 +435,11 @@ where
 
 /// Runs the coordinator until every round is closed (and the linger
 /// passed) or the shutdown flag is set.
-pub async fn run<Rel, S>(ctx: Context, setup: Arc<Setup<Rel, S>>) -> Result<(), ServiceError>
+pub async fn run<Rel, S>(
+    ctx: Context,
+    setup: Arc<Setup<Rel, S>>,
+    faults: CoordinatorFaults,
+) -> Result<(), ServiceError>
 where
     Rel: UpdateRelation + Send + Sync + 'static,
     S: SharingScheme + Send + Sync + 'static,
@@ -357,7 +448,14 @@ where
         return Err(ServiceError::WrongRole(ctx.member.party));
     }
     let store = Store::open(&ctx.config.operations.coordinator_db).await?;
-    let svc = CoordinatorService::open(setup, ctx.member.signing.clone(), store).await?;
+    let svc = CoordinatorService::open_faulty(
+        setup,
+        ctx.member.signing.clone(),
+        store,
+        faults,
+        ctx.config.operations.rounds,
+    )
+    .await?;
     let server = Server::new(
         Arc::new(ctx.config.consortium.clone()),
         &ctx.member.ca,

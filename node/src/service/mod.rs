@@ -23,6 +23,7 @@
 
 pub mod aggregator;
 pub mod coordinator;
+pub mod heads;
 pub mod provider;
 pub mod twopc;
 
@@ -409,8 +410,8 @@ pub async fn next_entry<Rel: UpdateRelation, S>(
 /// A role to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
-    /// The coordinator.
-    Coordinator,
+    /// The coordinator, with the faults it is told to commit.
+    Coordinator(coordinator::CoordinatorFaults),
     /// An aggregator, with the faults it is told to commit.
     Aggregator(aggregator::AggregatorFaults),
     /// A provider, with the faults it is told to commit.
@@ -429,7 +430,7 @@ where
 {
     let setup = Arc::new(setup);
     match role {
-        Role::Coordinator => coordinator::run(ctx, setup).await,
+        Role::Coordinator(faults) => coordinator::run(ctx, setup, faults).await,
         Role::Aggregator(faults) => aggregator::run(ctx, setup, faults).await,
         Role::Provider(faults) => {
             let PartyId::Provider(me) = ctx.member.party else {
@@ -488,7 +489,7 @@ pub async fn run_with_data(
     let member = Member::load(member_dir, &config.consortium)?;
     let expected = matches!(
         (role, member.party),
-        (Role::Coordinator, PartyId::Coordinator)
+        (Role::Coordinator(_), PartyId::Coordinator)
             | (Role::Aggregator(_), PartyId::Aggregator(_))
             | (Role::Provider(_), PartyId::Provider(_))
     );
