@@ -197,6 +197,9 @@ struct Scenario<'a> {
     stop_until_sets_closed: Option<usize>,
     /// Rounds may abort: the caller checks the closes and the audit.
     expect_aborts: bool,
+    /// The coordinator shows the last aggregator another close of the last
+    /// round; the consortium folder is kept for the caller (`Run::kept`).
+    equivocate_last_close: bool,
 }
 
 struct Run {
@@ -214,6 +217,9 @@ struct Run {
     /// What aggregator 0 answered the forged head (its opening, then the
     /// refusal).
     head_probe: Vec<zkagg_node::frame::WireMessage>,
+    /// The consortium's folder and files, if the scenario keeps them (the
+    /// caller removes the folder).
+    kept: Option<(PathBuf, zkagg_node::config::Generated)>,
 }
 
 fn wait_for_log(path: &Path, needle: &str, times: usize, bound: Duration) {
@@ -289,17 +295,18 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     let mut kids = Children(Vec::new());
     let start = Instant::now();
     let member = |p: &Path| p.to_str().unwrap().to_owned();
-    kids.spawn(
+    let coordinator_member = member(&g.coordinator);
+    let mut coordinator_args = vec![
         "coordinator",
-        &[
-            "coordinator",
-            "--config",
-            &cfg,
-            "--member",
-            &member(&g.coordinator),
-        ],
-        &dir,
-    );
+        "--config",
+        &cfg,
+        "--member",
+        &coordinator_member,
+    ];
+    if sc.equivocate_last_close {
+        coordinator_args.push("--equivocate-last-close");
+    }
+    kids.spawn("coordinator", &coordinator_args, &dir);
     for (s, m) in g.aggregators.iter().enumerate() {
         let m = member(m);
         let mut args = vec!["aggregator", "--config", &cfg, "--member", &m];
@@ -467,7 +474,12 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     });
     let aggregator_0_log =
         std::fs::read_to_string(dir.join("aggregator-0.log")).unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&dir);
+    let kept = if sc.equivocate_last_close {
+        Some((dir.clone(), g.clone()))
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+        None
+    };
     Run {
         models,
         closes,
@@ -477,6 +489,7 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         aggregator_0_log,
         peer_probes,
         head_probe,
+        kept,
     }
 }
 
@@ -1512,4 +1525,129 @@ fn a_peer_head_that_contradicts_the_bulletin_is_refused_as_a_fork_and_the_round_
         run.head_probe
     );
     assert!(run.aggregator_0_log.contains("the coordinator forked it"));
+}
+
+/// The evidence aggregator `s` stored (by sequence number).
+fn stored_evidence(g: &zkagg_node::config::Generated, s: usize) -> Vec<(u64, Vec<u8>)> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&g.config.operations.aggregator_dbs[s])
+            .await
+            .unwrap();
+        let e = store.evidence().await.unwrap();
+        store.close().await;
+        e
+    })
+}
+
+#[test]
+fn a_coordinator_that_shows_an_aggregator_another_close_is_caught_and_blamed_by_the_auditor() {
+    use zkagg::aggregation::equivocation::Equivocation;
+    use zkagg::aggregation::msgs::{AbortReason, RoundOutcome};
+    use zkagg_node::service::heads::evidence_file;
+    let run = run_consortium(
+        "equivocation",
+        3,
+        Scenario {
+            equivocate_last_close: true,
+            ..Default::default()
+        },
+    );
+    // The coordinator's own bulletin is the honest branch: it passes.
+    assert_eq!(run.models, sim_models(3, &[]));
+    assert!(run.verdict.ok());
+    let (dir, g) = run.kept.unwrap();
+    let cfg = &g.config.consortium;
+    let close_seq = Bulletin::from_bytes(&run.bulletin).unwrap().len() - 1;
+    // Each aggregator saw the fork, named it, and holds the evidence: two
+    // coordinator-signed closes at the last sequence number.
+    for s in 0..2 {
+        let log = std::fs::read_to_string(dir.join(format!("aggregator-{s}.log"))).unwrap();
+        assert!(
+            log.contains("the coordinator forked the bulletin"),
+            "aggregator {s}: {log}"
+        );
+        assert!(
+            log.contains("coordinator equivocation: evidence stored"),
+            "aggregator {s}: {log}"
+        );
+        let stored = stored_evidence(&g, s);
+        assert_eq!(stored.len(), 1, "aggregator {s}");
+        let (seq, bytes) = &stored[0];
+        assert_eq!(*seq, close_seq);
+        let e = Equivocation::from_bytes(bytes).unwrap();
+        assert_eq!(e.check(cfg), Ok(close_seq));
+        let forged_close = [&e.first, &e.second].into_iter().any(|x| {
+            matches!(
+                x.message(),
+                Ok(PublicMessage::RoundClose(RoundClose {
+                    outcome: RoundOutcome::Aborted(AbortReason::BelowMinimumBatch),
+                    ..
+                }))
+            )
+        });
+        assert!(forged_close, "aggregator {s}");
+        let file = evidence_file(&g.config.operations.aggregator_dbs[s], *seq);
+        assert_eq!(&std::fs::read(&file).unwrap(), bytes);
+    }
+    // The auditor accepts the evidence and blames the coordinator.
+    let bulletin = g.config.operations.bulletin_file.clone().unwrap();
+    let file = evidence_file(&g.config.operations.aggregator_dbs[1], close_seq);
+    let audit = |evidence: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_zkagg"))
+            .args(["audit", "--json", "--config"])
+            .arg(&g.config_file)
+            .arg("--bulletin")
+            .arg(&bulletin)
+            .arg("--evidence")
+            .arg(evidence)
+            .output()
+            .unwrap()
+    };
+    let out = audit(&file);
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failures = doc["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{doc}");
+    assert_eq!(failures[0]["fault"]["kind"], "coordinator-equivocated");
+    assert_eq!(failures[0]["blame"]["role"], "coordinator");
+    assert_eq!(failures[0]["entry"], close_seq);
+    // Forged evidence is refused and blames no one: the same entry twice,
+    // a provider's entry, two positions, bytes that do not decode.
+    let e = Equivocation::from_bytes(&std::fs::read(&file).unwrap()).unwrap();
+    let honest = Bulletin::from_bytes(&run.bulletin).unwrap();
+    let provider_entry = honest
+        .entries()
+        .iter()
+        .find(|x| matches!(x.sender, PartyId::Provider(_)))
+        .unwrap()
+        .clone();
+    let header = honest
+        .entries()
+        .iter()
+        .find(|x| x.sender == PartyId::Coordinator)
+        .unwrap()
+        .clone();
+    let forgeries = [
+        (e.first.clone(), e.first.clone(), "identical"),
+        (e.first.clone(), provider_entry, "not the coordinator"),
+        (header, e.second.clone(), "different sequence numbers"),
+    ];
+    for (k, (first, second, why)) in forgeries.into_iter().enumerate() {
+        let path = dir.join(format!("forged-{k}"));
+        std::fs::write(&path, Equivocation { first, second }.to_bytes().unwrap()).unwrap();
+        let out = audit(&path);
+        assert_eq!(out.status.code(), Some(9), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("evidence refused") && err.contains(why),
+            "{err}"
+        );
+    }
+    let path = dir.join("forged-bytes");
+    std::fs::write(&path, b"not evidence").unwrap();
+    assert_eq!(audit(&path).status.code(), Some(9));
+    let _ = std::fs::remove_dir_all(&dir);
 }

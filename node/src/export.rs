@@ -53,6 +53,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// [`write_atomic`] on the blocking pool (the file I/O stays off the async
+/// threads); an error names the path.
+pub async fn write_atomic_async(path: &Path, bytes: Vec<u8>) -> Result<(), ServiceError> {
+    let p = path.to_path_buf();
+    tokio::task::spawn_blocking(move || write_atomic(&p, &bytes))
+        .await
+        .map_err(|e| ServiceError::Network(format!("{}: {e}", path.display())))?
+        .map_err(|e| ServiceError::Network(format!("{}: {e}", path.display())))
+}
+
 /// Fetches the coordinator's whole bulletin as the member in `member_dir`
 /// (a provider or an aggregator), checking every entry, within `bound`.
 /// The fetch ends at the first heartbeat that reports no entry beyond the

@@ -13,7 +13,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod bulletin_service;
 pub mod config;
 pub mod export;
 pub mod frame;

@@ -308,11 +308,11 @@ where
         }
     }
 
-    /// Writes the bulletin file ([`crate::export::write_atomic`]).
+    /// Writes the bulletin file ([`crate::export::write_atomic`], blocking
+    /// file I/O, so on the blocking pool, off the async threads).
     async fn write_bulletin_file(&self, path: &std::path::Path) -> Result<(), ServiceError> {
         let bytes = self.coordinator.lock().await.bulletin().to_bytes();
-        crate::export::write_atomic(path, &bytes)
-            .map_err(|e| ServiceError::Network(format!("{}: {e}", path.display())))
+        crate::export::write_atomic_async(path, bytes).await
     }
 
     /// Runs the round schedule.

@@ -291,11 +291,7 @@ impl Heads {
                 .unwrap_or(bytes),
         };
         let path = evidence_file(&self.db, seq);
-        let p = path.clone();
-        tokio::task::spawn_blocking(move || crate::export::write_atomic(&p, &bytes))
-            .await
-            .map_err(|e| ServiceError::Network(e.to_string()))?
-            .map_err(|e| ServiceError::Network(format!("{}: {e}", path.display())))?;
+        crate::export::write_atomic_async(&path, bytes).await?;
         Ok(path)
     }
 
