@@ -204,3 +204,67 @@ async fn received_messages_are_idempotent_and_conflicts_typed() {
     assert_eq!(store.received(5, p, "share").await.unwrap(), Some(share));
     assert_eq!(store.received(7, p, "share").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn evidence_is_kept_once_per_sequence_number_across_a_reopen() {
+    let dir = tmpdir("evidence");
+    let path = dir.join("aggregator.sqlite");
+    let store = Store::open(&path).await.unwrap();
+    assert_eq!(store.put_evidence(7, b"first").await.unwrap(), Stored::New);
+    // Another pair at the same position does not replace the first.
+    assert_eq!(
+        store.put_evidence(7, b"second").await.unwrap(),
+        Stored::AlreadyStored
+    );
+    assert_eq!(store.put_evidence(3, b"other").await.unwrap(), Stored::New);
+    store.close().await;
+    let store = Store::open(&path).await.unwrap();
+    assert_eq!(
+        store.evidence().await.unwrap(),
+        vec![(3, b"other".to_vec()), (7, b"first".to_vec())]
+    );
+    store.close().await;
+}
+
+#[test]
+fn the_head_exchange_answers_from_the_copy_without_reading_past_it() {
+    use zkagg_node::service::heads::{answer, Answer, Query};
+    let (b, entries) = signed_entries();
+    let n = b.len();
+    // At a length the copy has, its head there; beyond it, its own.
+    let Answer::Head(1, h) = answer(&b, Query::HeadAt(1)) else {
+        panic!("head at 1")
+    };
+    assert_eq!(h, entries[0].hash());
+    let Answer::Head(0, h) = answer(&b, Query::HeadAt(0)) else {
+        panic!("head at 0")
+    };
+    assert_eq!(h, b.config_id());
+    let Answer::Head(len, h) = answer(&b, Query::HeadAt(u64::MAX)) else {
+        panic!("own head")
+    };
+    assert_eq!((len, h), (n, b.head()));
+    assert!(matches!(answer(&b, Query::EntryAt(n)), Answer::Entry(None)));
+    assert!(matches!(
+        answer(&b, Query::EntryAt(u64::MAX)),
+        Answer::Entry(None)
+    ));
+    let Answer::Entry(Some(e)) = answer(&b, Query::EntryAt(0)) else {
+        panic!("entry 0")
+    };
+    assert_eq!(e, entries[0]);
+    // Only the coordinator's entries, only in the range.
+    let Answer::Entries(c) = answer(&b, Query::CoordinatorEntries(0, n)) else {
+        panic!("entries")
+    };
+    assert!(!c.is_empty());
+    assert!(c.iter().all(|e| e.sender == PartyId::Coordinator));
+    let Answer::Entries(none) = answer(&b, Query::CoordinatorEntries(0, c[0].seq)) else {
+        panic!("entries")
+    };
+    assert!(none.is_empty());
+    let Answer::Entries(far) = answer(&b, Query::CoordinatorEntries(u64::MAX, u64::MAX)) else {
+        panic!("entries")
+    };
+    assert!(far.is_empty());
+}
