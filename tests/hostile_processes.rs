@@ -481,6 +481,39 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
         assert!(group.running(name), "{name} died\n{}", group.tails(20));
     }
 
+    // Aggregator 1 (its certificate) sends aggregator 0 "evidence": the
+    // round header with another model under the real signature. It is
+    // refused by name (the signature does not verify) and answered with
+    // aggregator 0's own entry; nothing is stored.
+    let agg1 = Member::load(&g.aggregators[1], consortium).unwrap();
+    let peer = Client::new(
+        consortium,
+        agg1.ca.clone(),
+        agg1.identity.clone(),
+        limits(),
+        caps,
+    );
+    let header = a
+        .view
+        .entries()
+        .iter()
+        .find(|e| e.sender == PartyId::Coordinator)
+        .unwrap()
+        .clone();
+    let mut forged = header.clone();
+    forged.payload = zkagg::zk::encoding::to_bytes(&PublicMessage::RoundHeader(RoundHeader {
+        round: 0,
+        model: vec![1; D],
+    }))
+    .unwrap();
+    let mut conn = peer.connect(a.aggregator, AGG0).await.unwrap();
+    conn.send(&WireMessage::Entry(forged)).await.unwrap();
+    match conn.recv().await {
+        Ok(Some(WireMessage::Entry(e))) => assert_eq!(e, header),
+        other => panic!("aggregator 0 answered {other:?}"),
+    }
+    conn.close().await;
+
     // The services drop the half-open connections at their handshake
     // timeout (5 s) at the latest.
     all_closed(held_c, Duration::from_secs(15)).await;
@@ -501,6 +534,13 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
             group.tails(20)
         );
     }
+
+    // The refused evidence was stored nowhere.
+    let store = zkagg_node::store::Store::open(&g.config.operations.aggregator_dbs[0])
+        .await
+        .unwrap();
+    assert!(store.evidence().await.unwrap().is_empty());
+    store.close().await;
 
     // Every rejection is named in the log of the service that made it.
     let refusals: &[&[&str]] = &[
@@ -523,6 +563,7 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
         &["delivery refused", "SenderMismatch"],
         &["delivery refused", "TooManyDeliveries"],
         &["delivery already stored"],
+        &["evidence refused", "a signature does not verify"],
         &["unexpected message kind", "Entry"],
         &["unexpected message kind", "Validity"],
         &["unexpected message kind", "Control"],
