@@ -22,8 +22,9 @@
 //! once both copies reach that length, a head the receiver's copy
 //! contradicts means the coordinator showed the two aggregators different
 //! bulletins (`zkagg_aggregation::equivocation`): logged as an error and
-//! refused (`BrokenChain`). Exchanging the entries that make it conclusive
-//! evidence for the auditor is not built yet.
+//! refused (`BrokenChain`). The entries that make it conclusive evidence
+//! for the auditor are exchanged by the head exchange of both modes
+//! ([`super::heads`]).
 //!
 //! **Rejections.** A message for another round, of another session (an
 //! earlier attempt), naming another sender than the authenticated peer, or
