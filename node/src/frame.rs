@@ -128,6 +128,10 @@ pub enum Control {
     /// A two-party check message (or opening) was refused; the connection
     /// closes and the attempt is over.
     ValidityRefused(Fault),
+    /// Asks a service for its status (any authenticated member may).
+    Status,
+    /// A service's status ([`crate::service::status`]).
+    StatusReport(crate::service::status::ServiceStatus),
 }
 
 /// A decoded frame.
