@@ -834,42 +834,39 @@ fn assert_one_message_per_position(run: &Run) {
     assert!(refused.is_empty(), "{refused:?}");
 }
 
+/// A run of 3 providers with aggregator 0 killed and restarted as `sc`
+/// says: the simulation's models and audit rounds, and aggregator 0 never
+/// signed two different messages at one position.
+fn aggregator_kill_run(name: &str, sc: Scenario<'_>) {
+    let run = run_consortium(name, 3, sc);
+    let (models, verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::ZkProof, 3, &[]);
+    assert_eq!(run.models, models);
+    assert_eq!(audit_rounds(&run.verdict), audit_rounds(&verdict));
+    assert_one_message_per_position(&run);
+}
+
 #[test]
 fn an_aggregator_killed_while_receiving_shares_resumes_from_its_stored_shares() {
-    let run = run_consortium(
+    // Every provider is in: the shares acknowledged before the kill (never
+    // delivered again) came from the store, the rest were retried.
+    aggregator_kill_run(
         "kill-receiving",
-        3,
         Scenario {
             kill_aggregator_while_receiving: true,
             ..Default::default()
         },
     );
-    // Every provider is in: the shares acknowledged before the kill (never
-    // delivered again) came from the store, the rest were retried.
-    assert_eq!(run.models, sim_models(3, &[]));
-    assert_eq!(
-        audit_rounds(&run.verdict),
-        audit_rounds(&sim_run(Additive::new(2).unwrap(), ValidityMode::ZkProof, 3, &[]).1)
-    );
-    assert_one_message_per_position(&run);
 }
 
 #[test]
 fn an_aggregator_killed_after_posting_its_set_posts_its_partial_sum_after_restart() {
-    let run = run_consortium(
+    aggregator_kill_run(
         "kill-after-set",
-        3,
         Scenario {
             kill_aggregator_after_posting_set: true,
             ..Default::default()
         },
     );
-    assert_eq!(run.models, sim_models(3, &[]));
-    assert_eq!(
-        audit_rounds(&run.verdict),
-        audit_rounds(&sim_run(Additive::new(2).unwrap(), ValidityMode::ZkProof, 3, &[]).1)
-    );
-    assert_one_message_per_position(&run);
 }
 
 #[test]
