@@ -16,7 +16,7 @@ use std::time::Duration;
 use zkagg::aggregation::config::RelationConfig;
 use zkagg_node::service::aggregator::AggregatorFaults;
 use zkagg_node::service::coordinator::CoordinatorFaults;
-use zkagg_node::service::provider::ProviderFaults;
+use zkagg_node::service::provider::{CrashPoint, ProviderFaults};
 use zkagg_node::service::{self, Role};
 
 /// How long a service has to stop after SIGTERM.
@@ -33,6 +33,27 @@ const STOP_BOUND: Duration = Duration::from_secs(5);
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where a provider told to crash exits (fault injection).
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum CrashAt {
+    /// Proved, before posting the contribution.
+    BeforePost,
+    /// Posted, before delivering any share.
+    AfterPost,
+    /// After the first aggregator's share, halfway through the second's frame.
+    MidDelivery,
+}
+
+impl CrashAt {
+    fn point(self) -> CrashPoint {
+        match self {
+            CrashAt::BeforePost => CrashPoint::BeforePost,
+            CrashAt::AfterPost => CrashPoint::AfterPost,
+            CrashAt::MidDelivery => CrashPoint::MidDelivery,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -58,6 +79,12 @@ enum Command {
         /// Stop in round N's two-party check before storing the verdicts (fault injection).
         #[arg(long, hide = true, value_name = "N")]
         stall_before_storing_verdicts: Option<u64>,
+        /// Keep receiving round N's shares but never decide (fault injection).
+        #[arg(long, hide = true, value_name = "N")]
+        stall_while_receiving: Option<u64>,
+        /// Stop after posting round N's accepted set, before the partial sum (fault injection).
+        #[arg(long, hide = true, value_name = "N")]
+        stall_after_posting_set: Option<u64>,
     },
     /// Run a provider.
     Provider {
@@ -68,6 +95,12 @@ enum Command {
         /// Post contributions but never deliver the shares (fault injection).
         #[arg(long, hide = true)]
         withhold_shares: bool,
+        /// Exit (code 86) at this point of round `--crash-round` (fault injection).
+        #[arg(long, hide = true, value_enum, value_name = "POINT")]
+        crash_at: Option<CrashAt>,
+        /// The round of `--crash-at`.
+        #[arg(long, hide = true, value_name = "N", default_value_t = 0)]
+        crash_round: u64,
     },
     /// Write a consortium (config file, CA, one folder per member) into a folder.
     Init(InitArgs),
@@ -78,6 +111,11 @@ enum Command {
     /// Any provider or aggregator may fetch it: every entry is checked as
     /// the services check them, and the file is written atomically.
     Bulletin(cli::bulletin::BulletinArgs),
+    /// Ask a running service (the member's own, or `--service`) for its status.
+    ///
+    /// Prints one JSON line: the service, the open round, the phase, the
+    /// bulletin's length and head, the uptime.
+    Status(cli::status::StatusArgs),
     /// Audit a bulletin file, from public files only.
     ///
     /// Prints the verdict per round, the party to blame for each failure,
@@ -684,6 +722,7 @@ fn main() -> ExitCode {
         Command::Init(a) => init(a),
         Command::Demo(a) => demo_main(a),
         Command::Bulletin(a) => cli::bulletin::run(a),
+        Command::Status(a) => cli::status::run(a),
         Command::Audit(a) => cli::audit::run(a),
         Command::Coordinator {
             run,
@@ -699,11 +738,15 @@ fn main() -> ExitCode {
             stall_after_decide,
             bad_twopc_messages,
             stall_before_storing_verdicts,
+            stall_while_receiving,
+            stall_after_posting_set,
         } => run_role(
             Role::Aggregator(AggregatorFaults {
                 stall_after_decide,
                 bad_twopc_messages,
                 stall_before_storing_verdicts,
+                stall_while_receiving,
+                stall_after_posting_set,
             }),
             run,
         ),
@@ -711,8 +754,13 @@ fn main() -> ExitCode {
             run,
             data,
             withhold_shares,
+            crash_at,
+            crash_round,
         } => run_role_with_data(
-            Role::Provider(ProviderFaults { withhold_shares }),
+            Role::Provider(ProviderFaults {
+                withhold_shares,
+                crash: crash_at.map(|p| (p.point(), crash_round)),
+            }),
             run,
             data.source(),
         ),

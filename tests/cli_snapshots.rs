@@ -33,13 +33,14 @@ fn snapshot(name: &str, actual: &str) {
     );
 }
 
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "coordinator",
     "aggregator",
     "provider",
     "init",
     "demo",
     "bulletin",
+    "status",
     "audit",
     "constraints",
 ];

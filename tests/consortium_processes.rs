@@ -142,28 +142,65 @@ fn sim_run<S: SharingScheme>(
     providers: usize,
     withheld: &[u32],
 ) -> (Vec<Vec<i64>>, Verdict) {
+    let (models, verdict) = sim_outcomes(sharing, validity, (providers, 2), &|_| withheld.to_vec());
+    let models = models
+        .into_iter()
+        .map(|m| m.expect("the sim releases"))
+        .collect();
+    (models, verdict)
+}
+
+/// The simulation's round outcomes (the model, `None` when aborted) and
+/// audit verdict with `(providers, min_batch)`, the providers `absent(t)`
+/// sending nothing in round t.
+fn sim_outcomes<S: SharingScheme>(
+    sharing: S,
+    validity: ValidityMode,
+    (providers, min_batch): (usize, u32),
+    absent: &dyn Fn(u64) -> Vec<u32>,
+) -> (Vec<Option<Vec<i64>>>, Verdict) {
     let rel = BoundedVectorRelation::new(D, BITS as usize).unwrap();
     let mut sim = ConsortiumBuilder::new(rel, sharing)
         .providers(providers)
-        .min_batch(2)
+        .min_batch(min_batch)
         .validity(validity)
         .build()
         .unwrap();
     let mut rng = rand::thread_rng();
     let models = (0..ROUNDS)
         .map(|t| {
+            let out = absent(t);
             let inputs: Vec<Option<Vec<i64>>> = (0..providers as u32)
-                .map(|i| {
-                    (!withheld.contains(&i)).then(|| demo_update(SEED, ProviderId(i), t, D, BITS))
-                })
+                .map(|i| (!out.contains(&i)).then(|| demo_update(SEED, ProviderId(i), t, D, BITS)))
                 .collect();
             let refs: Vec<Option<&Vec<i64>>> = inputs.iter().map(Option::as_ref).collect();
             let report = sim.run_round(&refs, &mut Honest, &mut rng).unwrap();
-            report.new_model().expect("the sim releases").to_vec()
+            report.new_model().map(<[i64]>::to_vec)
         })
         .collect();
     let verdict = zkagg::aggregation::auditor::audit(sim.setup(), sim.bulletin());
     (models, verdict)
+}
+
+/// An audit's rounds without entry numbers (posting order is the
+/// network's).
+fn audit_rounds(v: &Verdict) -> Vec<impl PartialEq + std::fmt::Debug> {
+    v.rounds
+        .iter()
+        .map(|r| (r.round, r.accepted.clone(), r.outcome.clone(), r.ok))
+        .collect()
+}
+
+/// When crashed providers are restarted.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Restart {
+    /// Never.
+    #[default]
+    Never,
+    /// As soon as each crashed.
+    AtOnce,
+    /// Once round 0 is closed.
+    AfterRound0,
 }
 
 /// What a run does besides the honest protocol.
@@ -200,6 +237,24 @@ struct Scenario<'a> {
     /// The coordinator shows the last aggregator another close of the last
     /// round; the consortium folder is kept for the caller (`Run::kept`).
     equivocate_last_close: bool,
+    /// Providers that crash in round 0 at a point (`--crash-at`); each
+    /// must exit with the crash code.
+    crashes: &'a [(u32, &'a str)],
+    /// When the crashed providers are restarted.
+    restart_crashed: Restart,
+    /// The contribution deadline (else 2.5 s).
+    contributions_ms: Option<u64>,
+    /// The minimum batch (else 2).
+    min_batch: Option<u32>,
+    /// Aggregator 0 stalls once it stored a share of round 0, before
+    /// deciding; it is SIGKILLed there and restarted.
+    kill_aggregator_while_receiving: bool,
+    /// Aggregator 0 stalls once its round-0 set is posted, before its
+    /// partial sum; it is SIGKILLed there and restarted.
+    kill_aggregator_after_posting_set: bool,
+    /// Once round 0 is open, `zkagg status` asks each service as several
+    /// members.
+    probe_status: bool,
 }
 
 struct Run {
@@ -209,6 +264,12 @@ struct Run {
     bulletin: Vec<u8>,
     /// Aggregator 0's outbox copy of its round-0 accepted set.
     outbox_set: Option<Vec<u8>>,
+    /// Aggregator 0's outbox copy of its round-0 partial sum.
+    outbox_sum: Option<Vec<u8>>,
+    /// The coordinator's log (of every run of it).
+    coordinator_log: String,
+    /// `zkagg status` as (member, service): its exit code and its JSON.
+    status_probes: Vec<((&'static str, &'static str), Option<i32>, serde_json::Value)>,
     /// Aggregator 0's log.
     aggregator_0_log: String,
     /// What a provider's and the coordinator's certificates got from
@@ -270,18 +331,25 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
             initial_model: None,
             sharing,
             backend: zkagg::zk::proof_system::Backend::Libspartan,
-            min_batch: 2,
+            min_batch: sc.min_batch.unwrap_or(2),
             coordinator: addrs[0],
             aggregator_addrs: addrs[1..1 + nagg].to_vec(),
             deadlines: Deadlines {
                 start_ms: 20_000,
-                contributions_ms: 2_500,
-                accepted_sets_ms: if sc.kill_aggregator_after_decide || sc.kill_in_twopc {
+                contributions_ms: sc.contributions_ms.unwrap_or(2_500),
+                accepted_sets_ms: if sc.kill_aggregator_after_decide
+                    || sc.kill_in_twopc
+                    || sc.kill_aggregator_while_receiving
+                {
                     8_000
                 } else {
                     3_000
                 },
-                partial_sums_ms: 3_000,
+                partial_sums_ms: if sc.kill_aggregator_after_posting_set {
+                    8_000
+                } else {
+                    3_000
+                },
                 linger_ms: 500,
             },
             rounds: ROUNDS,
@@ -313,6 +381,12 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         if s == 0 && sc.kill_aggregator_after_decide {
             args.extend(["--stall-after-decide", "0"]);
         }
+        if s == 0 && sc.kill_aggregator_while_receiving {
+            args.extend(["--stall-while-receiving", "0"]);
+        }
+        if s == 0 && sc.kill_aggregator_after_posting_set {
+            args.extend(["--stall-after-posting-set", "0"]);
+        }
         if s == 1 && sc.bad_twopc {
             args.push("--bad-twopc-messages");
         }
@@ -327,6 +401,9 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         args.extend(["--member", &m]);
         if withheld.contains(&(i as u32)) {
             args.push("--withhold-shares");
+        }
+        if let Some((_, point)) = sc.crashes.iter().find(|(p, _)| *p == i as u32) {
+            args.extend(["--crash-at", point]);
         }
         kids.spawn(&format!("provider-{i}"), &args, &dir);
     }
@@ -344,6 +421,61 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     };
     if sc.kill_aggregator_after_decide {
         kill_and_restart(&mut kids, 0, "stalling after deciding");
+    }
+    if sc.kill_aggregator_while_receiving {
+        kill_and_restart(&mut kids, 0, "stalling while receiving");
+    }
+    if sc.kill_aggregator_after_posting_set {
+        kill_and_restart(&mut kids, 0, "stalling after posting the accepted set");
+    }
+    let mut status_probes = Vec::new();
+    if sc.probe_status {
+        let log = dir.join("coordinator.log");
+        wait_for_log(&log, "round opened", 1, Duration::from_secs(60));
+        let probes = [
+            ("provider-0", ""),
+            ("aggregator-0", ""),
+            ("coordinator", ""),
+            ("aggregator-1", "aggregator-0"),
+            ("coordinator", "aggregator-1"),
+            ("provider-1", "aggregator-1"),
+            ("provider-1", "aggregator-7"),
+        ];
+        for (who, service) in probes {
+            let m = dir.join("members").join(who);
+            let mut args = vec!["status", "--config", &cfg, "--member", m.to_str().unwrap()];
+            if !service.is_empty() {
+                args.extend(["--service", service]);
+            }
+            let out = Command::new(env!("CARGO_BIN_EXE_zkagg"))
+                .args(&args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+            status_probes.push(((who, service), out.status.code(), json));
+        }
+    }
+    if sc.restart_crashed != Restart::Never {
+        if sc.restart_crashed == Restart::AfterRound0 {
+            let log = dir.join("coordinator.log");
+            wait_for_log(&log, "round closed", 1, Duration::from_secs(60));
+        }
+        for (i, _) in sc.crashes {
+            let log = dir.join(format!("provider-{i}.log"));
+            wait_for_log(
+                &log,
+                "crashing (fault injection)",
+                1,
+                Duration::from_secs(60),
+            );
+            let m = member(&g.providers[*i as usize]);
+            kids.spawn(
+                &format!("provider-{i}-restarted"),
+                &["provider", "--config", &cfg, "--member", &m],
+                &dir,
+            );
+        }
     }
     let agg0_logged = |needle: &str| {
         wait_for_log(
@@ -418,11 +550,21 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     }
     let statuses = kids.wait_all(Duration::from_secs(90));
     eprintln!("consortium {name} ran in {:?}", start.elapsed());
-    if statuses.iter().any(|(_, s)| !s.success()) {
+    // A provider told to crash exits with the crash code (so it reached
+    // its point); every other process succeeds.
+    let crashed = |n: &str| sc.crashes.iter().any(|(i, _)| n == format!("provider-{i}"));
+    let as_expected = |n: &str, s: &ExitStatus| {
+        if crashed(n) {
+            s.code() == Some(zkagg_node::service::provider::CRASH_EXIT)
+        } else {
+            s.success()
+        }
+    };
+    if statuses.iter().any(|(n, s)| !as_expected(n, s)) {
         dump_logs(&dir);
     }
     for (n, s) in &statuses {
-        assert!(s.success(), "{n} exited with {s}");
+        assert!(as_expected(n, s), "{n} exited with {s}");
     }
     if sc.kill_coordinator_in_round_1 {
         let log = std::fs::read_to_string(dir.join("coordinator-restarted.log")).unwrap();
@@ -461,17 +603,28 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let outbox_set = rt.block_on(async {
+    let (outbox_set, outbox_sum) = rt.block_on(async {
         let store = Store::open(&g.config.operations.aggregator_dbs[0])
             .await
             .unwrap();
-        let m = store
-            .outbox_message(0, "accepted-set", PartyId::Coordinator)
-            .await
-            .unwrap();
+        let mut m = Vec::new();
+        for kind in ["accepted-set", "partial-sum"] {
+            m.push(
+                store
+                    .outbox_message(0, kind, PartyId::Coordinator)
+                    .await
+                    .unwrap(),
+            );
+        }
         store.close().await;
-        m
+        let sum = m.pop().flatten();
+        (m.pop().flatten(), sum)
     });
+    let coordinator_log = ["coordinator", "coordinator-restarted"]
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.join(format!("{n}.log"))).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
     let aggregator_0_log =
         std::fs::read_to_string(dir.join("aggregator-0.log")).unwrap_or_default();
     let kept = if sc.equivocate_last_close {
@@ -486,6 +639,9 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
         verdict,
         bulletin: bytes,
         outbox_set,
+        outbox_sum,
+        coordinator_log,
+        status_probes,
         aggregator_0_log,
         peer_probes,
         head_probe,
@@ -579,8 +735,37 @@ fn probe_peer_endpoint(
 
 #[test]
 fn two_rounds_as_processes_release_the_sim_models_and_pass_the_audit() {
-    let run = run_consortium("rounds", 3, Scenario::default());
+    let run = run_consortium(
+        "rounds",
+        3,
+        Scenario {
+            probe_status: true,
+            ..Default::default()
+        },
+    );
     assert_eq!(run.models, sim_models(3, &[]));
+    // Every service answered every member who asked, as itself, in a round.
+    for ((who, service), code, json) in &run.status_probes {
+        if *service == "aggregator-7" {
+            assert_eq!(*code, Some(5), "{who} asked {service}: {json}");
+            continue;
+        }
+        assert_eq!(*code, Some(0), "{who} asked {service}");
+        let want = match (*who, *service) {
+            ("provider-0", "") | ("coordinator", "") => "coordinator".to_owned(),
+            ("aggregator-0", "") => "aggregator 0".to_owned(),
+            (_, s) => s.replace('-', " "),
+        };
+        assert_eq!(json["service"], want.as_str(), "{json}");
+        assert!(json["bulletin_len"].as_u64().unwrap() >= 1, "{json}");
+        assert_eq!(json["head"].as_str().unwrap().len(), 64, "{json}");
+        assert!(json["uptime_ms"].as_u64().unwrap() > 0, "{json}");
+        let phase = json["phase"].as_str().unwrap();
+        assert!(
+            ["Contributions", "PartialSums", "BetweenRounds", "Done"].contains(&phase),
+            "{json}"
+        );
+    }
 }
 
 #[test]
@@ -628,6 +813,209 @@ fn an_aggregator_killed_after_deciding_resumes_and_posts_its_stored_decision() {
         })
         .expect("aggregator 0 posted its round-0 set");
     assert_eq!(Some(&posted.payload), run.outbox_set.as_ref());
+}
+
+/// Aggregator 0 never signed two different messages at one position: at
+/// most one accepted set and one partial sum per round on the bulletin,
+/// round 0's byte for byte its outbox copy, and no post of it refused
+/// (but for a stale head: the same message, signed again at the new head).
+fn assert_one_message_per_position(run: &Run) {
+    let b = Bulletin::from_bytes(&run.bulletin).unwrap();
+    let me = PartyId::Aggregator(AggregatorId(0));
+    let mut seen = std::collections::BTreeMap::new();
+    for e in b.entries().iter().filter(|e| e.sender == me) {
+        let key = match e.message().unwrap() {
+            PublicMessage::AcceptedSet(a) => (a.round, "accepted-set"),
+            PublicMessage::PartialSum(p) => (p.round, "partial-sum"),
+            m => panic!("aggregator 0 posted {m:?}"),
+        };
+        assert!(
+            seen.insert(key, e.payload.clone()).is_none(),
+            "{key:?} twice"
+        );
+    }
+    assert_eq!(seen.get(&(0, "accepted-set")), run.outbox_set.as_ref());
+    assert_eq!(seen.get(&(0, "partial-sum")), run.outbox_sum.as_ref());
+    assert_eq!(seen.len(), 2 * ROUNDS as usize);
+    let refused: Vec<&str> = run
+        .coordinator_log
+        .lines()
+        .filter(|l| {
+            l.contains("post refused") && l.contains("aggregator 0") && !l.contains("StaleHead")
+        })
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
+}
+
+/// A run of 3 providers with aggregator 0 killed and restarted as `sc`
+/// says: the simulation's models and audit rounds, and aggregator 0 never
+/// signed two different messages at one position.
+fn aggregator_kill_run(name: &str, sc: Scenario<'_>) {
+    let run = run_consortium(name, 3, sc);
+    let (models, verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::ZkProof, 3, &[]);
+    assert_eq!(run.models, models);
+    assert_eq!(audit_rounds(&run.verdict), audit_rounds(&verdict));
+    assert_one_message_per_position(&run);
+}
+
+#[test]
+fn an_aggregator_killed_while_receiving_shares_resumes_from_its_stored_shares() {
+    // Every provider is in: the shares acknowledged before the kill (never
+    // delivered again) came from the store, the rest were retried.
+    aggregator_kill_run(
+        "kill-receiving",
+        Scenario {
+            kill_aggregator_while_receiving: true,
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+fn an_aggregator_killed_after_posting_its_set_posts_its_partial_sum_after_restart() {
+    aggregator_kill_run(
+        "kill-after-set",
+        Scenario {
+            kill_aggregator_after_posting_set: true,
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+fn a_provider_crashed_mid_delivery_and_restarted_delivers_its_stored_bytes() {
+    let run = run_consortium(
+        "provider-restart",
+        3,
+        Scenario {
+            crashes: &[(1, "mid-delivery")],
+            restart_crashed: Restart::AtOnce,
+            contributions_ms: Some(6_000),
+            ..Default::default()
+        },
+    );
+    // Provider 1 is in: its restart re-delivered the stored shares (the
+    // one aggregator 0 had acknowledged is already stored there).
+    assert_eq!(run.models, sim_models(3, &[]));
+    assert!(
+        run.aggregator_0_log.contains("delivery already stored"),
+        "{}",
+        run.aggregator_0_log
+    );
+    // One contribution of provider 1 per round: the same one was resumed.
+    let b = Bulletin::from_bytes(&run.bulletin).unwrap();
+    let mine = |t: u64| {
+        b.messages()
+            .filter(|(_, m)| {
+                matches!(m, PublicMessage::Contribution(c) if c.round == t && c.provider == ProviderId(1))
+            })
+            .count()
+    };
+    assert_eq!((mine(0), mine(1)), (1, 1));
+}
+
+/// A seeded choice of `k` of `n` providers, each with a crash point (every
+/// point taken by as many providers as `k` allows).
+fn crash_plan(n: u32, k: usize, seed: u64) -> Vec<(u32, &'static str)> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let points = ["before-post", "after-post", "mid-delivery"];
+    let mut at: Vec<&str> = points.iter().copied().cycle().take(k).collect();
+    at.shuffle(&mut rng);
+    let chosen = (0..n).collect::<Vec<_>>();
+    let chosen = chosen.choose_multiple(&mut rng, k).copied();
+    chosen.zip(at).collect()
+}
+
+/// The round-`t` accepted set of aggregator `s` on `b`.
+fn accepted_set(b: &Bulletin, s: u32, t: u64) -> Vec<ProviderId> {
+    b.entries()
+        .iter()
+        .filter(|e| e.sender == PartyId::Aggregator(AggregatorId(s)))
+        .find_map(|e| match e.message() {
+            Ok(PublicMessage::AcceptedSet(a)) if a.round == t => Some(a.accepted),
+            _ => None,
+        })
+        .expect("the set is on the bulletin")
+}
+
+#[test]
+fn thirty_percent_of_twenty_providers_crash_mid_round_and_the_rest_release() {
+    let plan = crash_plan(20, 6, SEED);
+    let run = run_consortium(
+        "dropout",
+        20,
+        Scenario {
+            crashes: &plan,
+            contributions_ms: Some(6_000),
+            ..Default::default()
+        },
+    );
+    let gone: Vec<u32> = plan.iter().map(|(i, _)| *i).collect();
+    let (models, verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::ZkProof, 20, &gone);
+    assert_eq!(run.models, models);
+    assert_eq!(audit_rounds(&run.verdict), audit_rounds(&verdict));
+    // Each crash happened where it was told to.
+    let b = Bulletin::from_bytes(&run.bulletin).unwrap();
+    let posted: Vec<ProviderId> = b
+        .messages()
+        .filter_map(|(_, m)| match m {
+            PublicMessage::Contribution(c) if c.round == 0 => Some(c.provider),
+            _ => None,
+        })
+        .collect();
+    let (set0, set1) = (accepted_set(&b, 0, 0), accepted_set(&b, 1, 0));
+    for (i, point) in &plan {
+        let i = ProviderId(*i);
+        assert_eq!(
+            posted.contains(&i),
+            *point != "before-post",
+            "{i:?} {point}"
+        );
+        // Only aggregator 0 got the share of a crash mid-delivery.
+        assert_eq!(set0.contains(&i), *point == "mid-delivery", "{i:?} {point}");
+        assert!(!set1.contains(&i), "{i:?} {point}");
+    }
+}
+
+#[test]
+fn too_many_crashed_providers_abort_the_round_below_the_minimum_batch_and_the_next_goes_on() {
+    use zkagg::aggregation::msgs::{AbortReason, RoundOutcome};
+    let crashes = [(1, "after-post"), (2, "mid-delivery")];
+    let run = run_consortium(
+        "dropout-abort",
+        4,
+        Scenario {
+            crashes: &crashes,
+            restart_crashed: Restart::AfterRound0,
+            contributions_ms: Some(5_000),
+            min_batch: Some(3),
+            expect_aborts: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(run.closes.len(), ROUNDS as usize);
+    assert_eq!(
+        run.closes[0].outcome,
+        RoundOutcome::Aborted(AbortReason::BelowMinimumBatch)
+    );
+    // Restarted, both crashed providers are back in round 1.
+    assert_eq!(run.closes[1].accepted.len(), 4);
+    let (outcomes, verdict) = sim_outcomes(
+        Additive::new(2).unwrap(),
+        ValidityMode::ZkProof,
+        (4, 3),
+        &|t| if t == 0 { vec![1, 2] } else { vec![] },
+    );
+    let got: Vec<Option<Vec<i64>>> = run
+        .closes
+        .iter()
+        .map(|c| c.new_model().map(<[i64]>::to_vec))
+        .collect();
+    assert_eq!(got, outcomes);
+    assert!(run.verdict.ok(), "{:?}", run.verdict.failures);
+    assert_eq!(audit_rounds(&run.verdict), audit_rounds(&verdict));
 }
 
 #[test]
@@ -1340,13 +1728,7 @@ fn mpc_run(name: &str, sc: Scenario<'_>) -> Run {
     let (models, sim_verdict) = sim_run(Additive::new(2).unwrap(), ValidityMode::Mpc2pc, 3, &[]);
     assert_eq!(run.models, models);
     // Entry numbers may differ (who posts first is up to the network).
-    let rounds = |v: &Verdict| -> Vec<_> {
-        v.rounds
-            .iter()
-            .map(|r| (r.round, r.accepted.clone(), r.outcome.clone(), r.ok))
-            .collect()
-    };
-    assert_eq!(rounds(&run.verdict), rounds(&sim_verdict));
+    assert_eq!(audit_rounds(&run.verdict), audit_rounds(&sim_verdict));
     assert_eq!(run.verdict.validity, sim_verdict.validity);
     assert_eq!(run.verdict.failures, sim_verdict.failures);
     run

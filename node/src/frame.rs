@@ -146,6 +146,10 @@ pub enum Control {
         /// The receiver's head there.
         head: [u8; 32],
     },
+    /// Asks a service for its status (any authenticated member may).
+    Status,
+    /// A service's status ([`crate::service::status`]).
+    StatusReport(crate::service::status::ServiceStatus),
 }
 
 /// A decoded frame.

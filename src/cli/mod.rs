@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bulletin;
+pub mod status;
 
 use std::process::ExitCode;
 

@@ -76,6 +76,13 @@ struct RoundWindow {
     /// Signalled when a new share is stored, so that the round can be
     /// decided as soon as every expected provider is in.
     stored: tokio::sync::Notify,
+    /// The fault [`AggregatorFaults::stall_while_receiving`].
+    stall_receiving: Option<u64>,
+    /// Set (before the share is stored) once that round's first share
+    /// comes: the drive loop then never decides.
+    stalled: std::sync::atomic::AtomicBool,
+    /// The drive loop's latest status, answered on the endpoint.
+    status: super::status::StatusBoard,
 }
 
 impl RoundWindow {
@@ -90,12 +97,23 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
     window: Arc<RoundWindow>,
     mut conn: Conn<T>,
 ) {
-    let PartyId::Provider(sender) = conn.peer() else {
-        return;
+    // Every member may ask for the status; only providers deliver.
+    let peer = conn.peer();
+    let provider = match peer {
+        PartyId::Provider(i) => Some(i),
+        _ => None,
     };
     loop {
         let reply = match conn.recv().await {
+            Ok(Some(WireMessage::Control(Control::Status))) => match window.status.report() {
+                Some(s) => Control::StatusReport(s),
+                None => return,
+            },
+            Ok(Some(m @ WireMessage::Delivery(_))) if provider.is_none() => {
+                return super::log_closed(peer, Ok(&m))
+            }
             Ok(Some(WireMessage::Delivery(d))) => {
+                let Some(sender) = provider else { return };
                 if d.provider != sender {
                     Control::DeliveryRefused(Fault::SenderMismatch)
                 } else if d.aggregator != me {
@@ -103,12 +121,22 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                 } else if !window.admits(d.round) {
                     Control::DeliveryRefused(Fault::WrongRound)
                 } else {
+                    let stall = window.stall_receiving == Some(d.round);
+                    if stall {
+                        window.stalled.store(true, Ordering::SeqCst);
+                    }
                     match encoding::to_bytes(&d) {
                         Err(_) => Control::DeliveryRefused(Fault::MalformedShare),
                         Ok(bytes) => match store.put_received(d.round, sender, SHARE, &bytes).await
                         {
                             Ok(Stored::New) => {
                                 tracing::debug!(round = d.round, %sender, "share stored");
+                                if stall {
+                                    tracing::warn!(
+                                        round = d.round,
+                                        "stalling while receiving (fault injection)"
+                                    );
+                                }
                                 window.stored.notify_one();
                                 Control::Stored
                             }
@@ -125,14 +153,14 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
             Ok(None) => return,
-            Ok(Some(m)) => return super::log_closed(sender.into(), Ok(&m)),
-            Err(e) => return super::log_closed(sender.into(), Err(&e)),
+            Ok(Some(m)) => return super::log_closed(peer, Ok(&m)),
+            Err(e) => return super::log_closed(peer, Err(&e)),
         };
         match &reply {
             Control::DeliveryRefused(fault) => {
-                tracing::warn!(peer = %sender, ?fault, "delivery refused")
+                tracing::warn!(%peer, ?fault, "delivery refused")
             }
-            Control::AlreadyStored => tracing::info!(peer = %sender, "delivery already stored"),
+            Control::AlreadyStored => tracing::info!(%peer, "delivery already stored"),
             _ => {}
         }
         if conn.send(&WireMessage::Control(reply)).await.is_err() {
@@ -156,6 +184,13 @@ pub struct AggregatorFaults {
     /// aggregator its verdicts and before they are stored, until the
     /// process is killed (so a test can SIGKILL it mid-check).
     pub stall_before_storing_verdicts: Option<u64>,
+    /// In this round, once the first share is stored, keep receiving but
+    /// never decide, until the process is killed (so a test can SIGKILL it
+    /// while receiving).
+    pub stall_while_receiving: Option<u64>,
+    /// In this round, stop once the accepted set is on the bulletin and
+    /// before the partial sum, until the process is killed.
+    pub stall_after_posting_set: Option<u64>,
 }
 
 /// The aggregator's progress in the open round.
@@ -189,16 +224,13 @@ where
         .config
         .aggregator_addr(me)
         .ok_or(ServiceError::WrongRole(ctx.member.party))?;
-    // Providers deliver shares; the other aggregators compare heads.
+    // Every member (for the status answer); deliveries from providers
+    // only, head comparison from the other aggregators only.
     let server = Server::new(
         Arc::new(ctx.config.consortium.clone()),
         &ctx.member.ca,
         ctx.member.identity.clone(),
-        move |p| match p {
-            PartyId::Provider(_) => true,
-            PartyId::Aggregator(s) => s != me,
-            PartyId::Coordinator => false,
-        },
+        |_| true,
         ctx.limits,
         ctx.caps(),
     )?;
@@ -213,6 +245,9 @@ where
         current: AtomicU64::new(0),
         rounds: ops.rounds,
         stored: tokio::sync::Notify::new(),
+        stall_receiving: faults.stall_while_receiving,
+        stalled: Default::default(),
+        status: super::status::StatusBoard::new(ctx.member.party),
     });
     let w = window.clone();
     let (queries_tx, queries) = mpsc::channel(16);
@@ -232,7 +267,7 @@ where
             let (st, w, h) = (st.clone(), w.clone(), heads.clone());
             async move {
                 match conn.peer() {
-                    PartyId::Aggregator(_) => h.serve(conn).await,
+                    PartyId::Aggregator(s) if s != me => h.serve(conn, &w.status).await,
                     _ => serve_deliveries(me, st, w, conn).await,
                 }
             }
@@ -757,6 +792,9 @@ where
                 None
             }
         };
+        window
+            .status
+            .update(&view.bulletin, &view.ledger, (nagg, ops.rounds));
         if let (Some(conn), Some(p)) = (incoming, peer.as_mut()) {
             // The peer opened the check, or asks for a re-run. Once this
             // aggregator has its verdicts for the open round it serves at
@@ -827,6 +865,11 @@ where
         let due = Instant::now() >= st.decide_at
             || stored_set.is_some()
             || (st.decided.is_none() && everyone_in(&setup, &view, store, round).await?);
+        // Read after `due`: a share that made the round due set it first.
+        if window.stalled.load(Ordering::SeqCst) {
+            super::until_stop(&mut shutdown).await;
+            return Ok(());
+        }
         if st.decided.is_none() && due {
             // Re-deriving a stored decision: wait until the view has every
             // contribution it accepted, and load only those shares, so that
@@ -927,6 +970,14 @@ where
                 }
             }
             store.mark_sent(id).await?;
+            if faults.stall_after_posting_set == Some(round) {
+                tracing::warn!(
+                    round,
+                    "stalling after posting the accepted set (fault injection)"
+                );
+                super::until_stop(&mut shutdown).await;
+                return Ok(());
+            }
             continue;
         }
         let Some(open) = view.ledger.open_round() else {

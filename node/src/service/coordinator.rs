@@ -85,6 +85,9 @@ pub struct CoordinatorService<Rel, S> {
     followers: std::sync::Mutex<BTreeSet<PartyId>>,
     failed: AtomicBool,
     fork: Option<Fork>,
+    started: std::time::Instant,
+    /// The rounds to run (for the status answer).
+    rounds: u64,
 }
 
 impl<Rel, S> CoordinatorService<Rel, S>
@@ -92,21 +95,25 @@ where
     Rel: UpdateRelation + Send + Sync + 'static,
     S: SharingScheme + Send + Sync + 'static,
 {
-    /// Opens the service over `store`, re-submitting every stored entry.
+    /// Opens the service over `store`, re-submitting every stored entry;
+    /// `rounds` is the number of rounds to run.
     pub async fn open(
         setup: Arc<Setup<Rel, S>>,
         key: ed25519_dalek::SigningKey,
         store: Store,
+        rounds: u64,
     ) -> Result<Arc<Self>, ServiceError> {
-        Self::open_with(setup, key, store, None).await
+        Self::open_with(setup, key, store, rounds, None).await
     }
 
     async fn open_with(
         setup: Arc<Setup<Rel, S>>,
         key: ed25519_dalek::SigningKey,
         store: Store,
+        rounds: u64,
         fork: Option<Fork>,
     ) -> Result<Arc<Self>, ServiceError> {
+        let started = std::time::Instant::now();
         let mut coordinator = Coordinator::new(setup, key)?;
         let mut next = 0u64;
         loop {
@@ -132,6 +139,8 @@ where
             followers: Default::default(),
             failed: AtomicBool::new(false),
             fork,
+            started,
+            rounds,
         }))
     }
 
@@ -154,7 +163,20 @@ where
             key: key.clone(),
             config_id,
         });
-        Self::open_with(setup, key, store, fork).await
+        Self::open_with(setup, key, store, rounds, fork).await
+    }
+
+    /// The coordinator's status answer.
+    pub async fn status(&self) -> super::status::ServiceStatus {
+        let c = self.coordinator.lock().await;
+        let nagg = c.bulletin().config().num_aggregators();
+        super::status::snapshot(
+            PartyId::Coordinator,
+            self.started,
+            c.bulletin(),
+            c.ledger(),
+            (nagg, self.rounds),
+        )
     }
 
     /// Posts `entry` on behalf of the authenticated `peer`.
@@ -250,6 +272,14 @@ where
                 }
             };
             let reply = match msg {
+                Ok(Some(WireMessage::Control(Control::Status))) => {
+                    Control::StatusReport(self.status().await)
+                }
+                // The coordinator's own certificate (its operator's status
+                // command) may ask for the status only.
+                Ok(Some(m)) if conn.peer() == PartyId::Coordinator => {
+                    return super::log_closed(conn.peer(), Ok(&m))
+                }
                 Ok(Some(WireMessage::Entry(e))) => match self.post(conn.peer(), e).await {
                     Ok(seq) => Control::Posted { seq },
                     Err(r) => {
@@ -456,11 +486,12 @@ where
         ctx.config.operations.rounds,
     )
     .await?;
+    // Every member; the coordinator's own certificate for the status only.
     let server = Server::new(
         Arc::new(ctx.config.consortium.clone()),
         &ctx.member.ca,
         ctx.member.identity.clone(),
-        |p| p != PartyId::Coordinator,
+        |_| true,
         ctx.limits,
         ctx.caps(),
     )?;

@@ -297,12 +297,20 @@ impl Heads {
 
     /// Serves an aggregator peer's connection on this aggregator's
     /// endpoint: head questions and entries, until it closes.
-    pub async fn serve<T: AsyncRead + AsyncWrite + Unpin>(self: Arc<Self>, mut conn: Conn<T>) {
+    pub async fn serve<T: AsyncRead + AsyncWrite + Unpin>(
+        self: Arc<Self>,
+        mut conn: Conn<T>,
+        status: &super::status::StatusBoard,
+    ) {
         let PartyId::Aggregator(peer) = conn.peer() else {
             return;
         };
         loop {
             let reply = match conn.recv().await {
+                Ok(Some(WireMessage::Control(Control::Status))) => match status.report() {
+                    Some(s) => WireMessage::Control(Control::StatusReport(s)),
+                    None => return,
+                },
                 Ok(Some(WireMessage::Control(Control::HeadAt { len, head }))) => {
                     let Ok((l, h)) = self.head_at(len).await else {
                         return;

@@ -25,6 +25,7 @@ pub mod aggregator;
 pub mod coordinator;
 pub mod heads;
 pub mod provider;
+pub mod status;
 pub mod twopc;
 
 use crate::config::{ConfigFileError, Member, NodeConfig, SetupVisitor};
@@ -106,6 +107,8 @@ pub struct Context {
     pub config: Arc<NodeConfig>,
     /// This member's secrets.
     pub member: Member,
+    /// The member folder (a provider keeps its store there).
+    pub member_dir: std::path::PathBuf,
     /// Transport limits.
     pub limits: Limits,
     /// Becomes `true` when the service must stop (SIGTERM).
@@ -201,57 +204,70 @@ impl<Rel: UpdateRelation, S> View<Rel, S> {
     }
 }
 
+/// The reconnect policy: jittered exponential backoff from 50 ms, doubling
+/// up to 1 s between attempts, until the waits add up to `budget`.
+pub fn reconnect_backoff(budget: Duration) -> backon::ExponentialBuilder {
+    backon::ExponentialBuilder::new()
+        .with_min_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_secs(1))
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .with_total_delay(Some(budget))
+}
+
 /// Follows the coordinator's bulletin on a task of its own, reconnecting
-/// (from the next sequence number) after any failure, and hands the
-/// entries over in order. The channel closes when the coordinator stays
-/// unreachable for [`RECONNECT_BOUND`].
+/// (from the next sequence number, with [`reconnect_backoff`]) after any
+/// failure, and hands the entries over in order. The channel closes when
+/// the coordinator stays unreachable for [`RECONNECT_BOUND`].
 pub fn spawn_follower(client: Client, addr: SocketAddr) -> mpsc::UnboundedReceiver<Entry> {
+    use backon::Retryable;
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let mut next = 0u64;
-        let mut failing_since: Option<tokio::time::Instant> = None;
-        let mut backoff = Duration::from_millis(50);
         loop {
             if tx.is_closed() {
                 return;
             }
-            match client.connect(addr, PartyId::Coordinator).await {
-                Ok(mut conn) => {
-                    let follow = WireMessage::Control(Control::Follow { from_seq: next });
-                    if conn.send(&follow).await.is_ok() {
-                        failing_since = None;
-                        backoff = Duration::from_millis(50);
-                        loop {
-                            match conn.recv().await {
-                                Ok(Some(WireMessage::Entry(e))) if e.seq == next => {
-                                    next += 1;
-                                    if tx.send(e).is_err() {
-                                        return;
-                                    }
-                                }
-                                Ok(Some(WireMessage::Control(Control::Heartbeat { .. }))) => {}
-                                Ok(Some(_)) => {
-                                    tracing::warn!("unexpected message from the coordinator");
-                                    break;
-                                }
-                                Ok(None) => break,
-                                Err(e) => {
-                                    tracing::debug!(%e, "follow connection failed");
-                                    break;
-                                }
-                            }
+            let open = || async {
+                let mut conn = client.connect(addr, PartyId::Coordinator).await?;
+                let follow = WireMessage::Control(Control::Follow { from_seq: next });
+                conn.send(&follow).await?;
+                Ok::<_, TransportError>(conn)
+            };
+            let conn = open
+                .retry(reconnect_backoff(RECONNECT_BOUND))
+                .notify(|e, wait| tracing::debug!(%e, ?wait, "cannot reach the coordinator"))
+                .await;
+            let mut conn = match conn {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(%e, "coordinator unreachable, giving up");
+                    return;
+                }
+            };
+            loop {
+                match conn.recv().await {
+                    Ok(Some(WireMessage::Entry(e))) if e.seq == next => {
+                        next += 1;
+                        if tx.send(e).is_err() {
+                            return;
                         }
                     }
+                    Ok(Some(WireMessage::Control(Control::Heartbeat { .. }))) => {}
+                    Ok(Some(_)) => {
+                        tracing::warn!("unexpected message from the coordinator");
+                        break;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::debug!(%e, "follow connection failed");
+                        break;
+                    }
                 }
-                Err(e) => tracing::debug!(%e, "cannot reach the coordinator"),
             }
-            let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
-            if since.elapsed() > RECONNECT_BOUND {
-                tracing::error!("coordinator unreachable, giving up");
-                return;
-            }
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(Duration::from_secs(1));
+            // A coordinator that accepts and drops at once is not hammered.
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     });
     rx
@@ -304,8 +320,9 @@ impl Poster {
     /// Signs `msg` as `sender` at the view's head and posts it, until it is
     /// on the bulletin: a stale head waits for the follower to catch up and
     /// retries; `done` tells from the view whether the message is already
-    /// posted (a lost answer, or a restart). Bounded by
-    /// [`MAX_POST_ATTEMPTS`] and [`RECONNECT_BOUND`].
+    /// posted (a lost answer, or a restart). An unreachable or busy
+    /// coordinator is retried after the waits of [`reconnect_backoff`].
+    /// Bounded by [`MAX_POST_ATTEMPTS`] and [`RECONNECT_BOUND`] of waiting.
     pub async fn post<Rel: UpdateRelation, S>(
         &mut self,
         view: &mut View<Rel, S>,
@@ -315,7 +332,9 @@ impl Poster {
         msg: &PublicMessage,
         done: impl Fn(&View<Rel, S>) -> bool,
     ) -> Result<(), ServiceError> {
-        let start = tokio::time::Instant::now();
+        use backon::BackoffBuilder;
+        // The waits after an unreachable or busy coordinator.
+        let mut waits = reconnect_backoff(RECONNECT_BOUND).build();
         for attempt in 0..MAX_POST_ATTEMPTS {
             drain(view, entries)?;
             if done(view) {
@@ -332,18 +351,20 @@ impl Poster {
                 Ok(Err(PostRefusal::StaleHead { len })) => {
                     catch_up(view, entries, len).await?;
                 }
-                Ok(Err(PostRefusal::Unavailable)) => {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                Ok(Err(PostRefusal::Unavailable)) => match waits.next() {
+                    Some(wait) => tokio::time::sleep(wait).await,
+                    None => return Err(ServiceError::Refused(PostRefusal::Unavailable)),
+                },
                 Ok(Err(r)) => {
                     return Err(ServiceError::Refused(r));
                 }
-                Err(e) => {
-                    if start.elapsed() > RECONNECT_BOUND {
-                        return Err(e.into());
+                Err(e) => match waits.next() {
+                    Some(wait) => {
+                        tracing::debug!(%e, ?wait, "cannot post; retrying");
+                        tokio::time::sleep(wait).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                    None => return Err(e.into()),
+                },
             }
         }
         Err(ServiceError::Protocol("post: too many stale heads".into()))
@@ -501,6 +522,7 @@ pub async fn run_with_data(
     let ctx = Context {
         config: Arc::new(config),
         member,
+        member_dir: member_dir.to_path_buf(),
         limits: service_limits(),
         shutdown,
     };

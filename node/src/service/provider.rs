@@ -5,62 +5,204 @@
 
 use super::{next_entry, spawn_follower, Context, Poster, ServiceError};
 use crate::frame::{Control, WireMessage};
+use crate::store::Store;
 use crate::transport::Client;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
-use zkagg_aggregation::msgs::{PublicMessage, ShareDelivery};
+use zkagg_aggregation::msgs::{
+    decode_delivery, decode_public, Contribution, PublicMessage, RoundHeader, ShareDelivery,
+};
 use zkagg_aggregation::provider::Provider;
 use zkagg_aggregation::relation::UpdateRelation;
 use zkagg_aggregation::setup::{Setup, SharingScheme};
-use zkagg_aggregation::{PartyId, ProviderId};
+use zkagg_aggregation::{AggregatorId, PartyId, ProviderId};
+use zkagg_zk::encoding;
 
 /// Test and demo faults a provider can be told to commit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ProviderFaults {
     /// Post contributions but never deliver the shares.
     pub withhold_shares: bool,
+    /// Exit the process at this point of this round, as a crash would
+    /// (no destructor runs, connections are dropped by the system), with
+    /// [`CRASH_EXIT`].
+    pub crash: Option<(CrashPoint, u64)>,
 }
 
-/// Delivers one share, retrying until it is acknowledged or `deadline`.
+/// Where a provider told to crash exits in its round.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// Proved, before posting the contribution.
+    BeforePost,
+    /// The contribution is posted, no share delivered.
+    AfterPost,
+    /// The first aggregator acknowledged its share; the second gets half
+    /// a frame, then the connection drops.
+    MidDelivery,
+}
+
+/// The exit code of a provider that crashed on purpose.
+pub const CRASH_EXIT: i32 = 86;
+
+fn crash_here(point: CrashPoint, round: u64) -> ! {
+    tracing::warn!(?point, round, "crashing (fault injection)");
+    std::process::exit(CRASH_EXIT)
+}
+
+/// The provider's store, in its member folder: each round's contribution
+/// and shares, written before the contribution is posted.
+pub const PROVIDER_DB: &str = "provider.sqlite";
+
+/// The outbox kinds of a round's contribution and shares, bound to the
+/// round's header (its SHA-256): a store from another bulletin (a new run
+/// over the same member folder) is never posted on this one.
+fn kinds(header: &RoundHeader) -> Result<(String, String), ServiceError> {
+    use sha2::Digest;
+    let bytes =
+        encoding::to_bytes(header).map_err(|e| ServiceError::Protocol(format!("encoding: {e}")))?;
+    let h: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((format!("contribution/{h}"), format!("share/{h}")))
+}
+
+/// Writes the round's shares, then its contribution (so a stored
+/// contribution has its shares), before anything is sent: a restart sends
+/// the same bytes again and never a second contribution for the round
+/// (a different one is refused by the store).
+async fn store_contribution(
+    store: &Store,
+    header: &RoundHeader,
+    c: &Contribution,
+    deliveries: &[ShareDelivery],
+) -> Result<(), ServiceError> {
+    let round = header.round;
+    let (contribution, share) = kinds(header)?;
+    let enc = |e: Result<Vec<u8>, zkagg_zk::EncodingError>| {
+        e.map_err(|e| ServiceError::Protocol(format!("encoding: {e}")))
+    };
+    for d in deliveries {
+        let to = PartyId::Aggregator(d.aggregator);
+        store
+            .put_outbox(round, &share, to, &enc(encoding::to_bytes(d))?)
+            .await?;
+    }
+    let msg = PublicMessage::Contribution(c.clone());
+    store
+        .put_outbox(
+            round,
+            &contribution,
+            PartyId::Coordinator,
+            &enc(encoding::to_bytes(&msg))?,
+        )
+        .await?;
+    Ok(())
+}
+
+/// The round's stored contribution and shares, if any.
+async fn stored_contribution(
+    store: &Store,
+    header: &RoundHeader,
+    nagg: usize,
+) -> Result<Option<(Contribution, Vec<ShareDelivery>)>, ServiceError> {
+    let round = header.round;
+    let (contribution, share) = kinds(header)?;
+    let bad = |what: &str| ServiceError::Protocol(format!("stored {what} of round {round}"));
+    let Some(bytes) = store
+        .outbox_message(round, &contribution, PartyId::Coordinator)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Ok(PublicMessage::Contribution(c)) = decode_public(&bytes) else {
+        return Err(bad("contribution"));
+    };
+    let mut deliveries = Vec::with_capacity(nagg);
+    for s in (0..nagg as u32).map(AggregatorId) {
+        let b = store
+            .outbox_message(round, &share, PartyId::Aggregator(s))
+            .await?
+            .ok_or_else(|| bad("share"))?;
+        deliveries.push(decode_delivery(&b).map_err(|_| bad("share"))?);
+    }
+    Ok(Some((c, deliveries)))
+}
+
+/// Why one delivery attempt did not end in an acknowledgement.
+#[derive(Debug)]
+enum DeliveryError {
+    /// The aggregator refused the share: final.
+    Refused(zkagg_aggregation::error::Fault),
+    /// Unreachable, a lost connection, no answer: retried.
+    Transient(String),
+}
+
+/// Delivers one share, retrying with bounded jittered exponential backoff
+/// ([`super::reconnect_backoff`]) until it is acknowledged or `deadline`.
 async fn deliver(
     client: &Client,
     addr: SocketAddr,
     d: &ShareDelivery,
     deadline: Instant,
 ) -> Result<(), ServiceError> {
+    use backon::Retryable;
     let to = PartyId::Aggregator(d.aggregator);
     let msg = WireMessage::Delivery(d.clone());
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let attempt = async {
+    let attempt = || async {
+        let r = async {
             let mut conn = client.connect(addr, to).await?;
             conn.send(&msg).await?;
             let r = conn.recv().await?;
             conn.close().await;
             Ok::<_, crate::transport::TransportError>(r)
         };
-        match attempt.await {
-            Ok(Some(WireMessage::Control(Control::Stored | Control::AlreadyStored))) => {
-                return Ok(())
+        match tokio::time::timeout_at(deadline, r).await {
+            Ok(Ok(Some(WireMessage::Control(Control::Stored | Control::AlreadyStored)))) => Ok(()),
+            Ok(Ok(Some(WireMessage::Control(Control::DeliveryRefused(f))))) => {
+                Err(DeliveryError::Refused(f))
             }
-            Ok(Some(WireMessage::Control(Control::DeliveryRefused(f)))) => {
-                return Err(ServiceError::Protocol(format!(
-                    "{to} refused the share: {f}"
-                )));
+            Ok(Ok(_)) => Err(DeliveryError::Transient("no acknowledgement".into())),
+            Ok(Err(e)) => Err(DeliveryError::Transient(e.to_string())),
+            Err(_) => Err(DeliveryError::Transient("deadline".into())),
+        }
+    };
+    let budget = deadline.saturating_duration_since(Instant::now());
+    attempt
+        .retry(super::reconnect_backoff(budget))
+        .when(|e| matches!(e, DeliveryError::Transient(_)))
+        .notify(|e, wait| tracing::debug!(?e, %to, ?wait, "delivery failed; retrying"))
+        .await
+        .map_err(|e| match e {
+            DeliveryError::Refused(f) => {
+                ServiceError::Protocol(format!("{to} refused the share: {f}"))
             }
-            Ok(_) => tracing::debug!(%to, "no acknowledgement"),
-            Err(e) => tracing::debug!(%e, %to, "delivery failed"),
+            DeliveryError::Transient(why) => {
+                ServiceError::Network(format!("{to} unreachable ({why})"))
+            }
+        })
+}
+
+/// The [`CrashPoint::MidDelivery`] fault: opens a connection to the
+/// aggregator, writes the first half of the delivery's frame and crashes.
+async fn crash_mid_frame(client: &Client, addr: SocketAddr, d: &ShareDelivery, round: u64) -> ! {
+    use tokio::io::AsyncWriteExt;
+    let to = PartyId::Aggregator(d.aggregator);
+    if let Ok(mut conn) = client.connect(addr, to).await {
+        let msg = WireMessage::Delivery(d.clone());
+        if let Ok(payload) = crate::frame::encode_payload(&msg) {
+            let mut frame = ((payload.len() + 1) as u32).to_be_bytes().to_vec();
+            frame.push(msg.kind().tag());
+            frame.extend_from_slice(&payload);
+            let half = frame.get(..frame.len() / 2).unwrap_or_default();
+            let _ = conn.get_mut().write_all(half).await;
+            let _ = conn.get_mut().flush().await;
         }
-        if Instant::now() + backoff > deadline {
-            return Err(ServiceError::Network(format!("{to} unreachable")));
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(1));
     }
+    crash_here(CrashPoint::MidDelivery, round)
 }
 
 /// Runs provider i until the last round is closed or the shutdown flag is
@@ -87,6 +229,8 @@ where
     let mut shutdown = ctx.shutdown.clone();
     let mut rng = ChaCha20Rng::from_entropy();
     let party = PartyId::Provider(me);
+    let store = Store::open(ctx.member_dir.join(PROVIDER_DB)).await?;
+    let nagg = setup.config().num_aggregators();
     let registered =
         |v: &super::View<Rel, S>, me: ProviderId| v.ledger.registrations().contains_key(&me);
     let mut registration_done = false;
@@ -140,15 +284,41 @@ where
             continue;
         };
         let round = open.round();
-        if contributed == Some(round) || open.contributions().contains_key(&me) {
+        if contributed == Some(round) {
             continue;
         }
+        let on_bulletin = open.contributions().contains_key(&me);
         let header = open.header().clone();
-        let x = input(round);
-        let (c, deliveries) = provider
-            .start_round(&header)
-            .commit(&x, &mut rng)
-            .and_then(|committed| committed.prove(&mut rng))?;
+        let (c, deliveries) = match stored_contribution(&store, &header, nagg).await? {
+            // A restart: the same bytes again, posted if they are not on
+            // the bulletin yet, and every share delivered again.
+            Some(stored) => {
+                tracing::info!(round, on_bulletin, "resuming the stored contribution");
+                stored
+            }
+            None if on_bulletin => {
+                // Posted without this store (it was removed): left out.
+                tracing::warn!(
+                    round,
+                    "contribution on the bulletin but not stored; left out"
+                );
+                contributed = Some(round);
+                continue;
+            }
+            None => {
+                let x = input(round);
+                let (c, deliveries) = provider
+                    .start_round(&header)
+                    .commit(&x, &mut rng)
+                    .and_then(|committed| committed.prove(&mut rng))?;
+                store_contribution(&store, &header, &c, &deliveries).await?;
+                (c, deliveries)
+            }
+        };
+        let crash = |p: CrashPoint| faults.crash == Some((p, round));
+        if crash(CrashPoint::BeforePost) {
+            crash_here(CrashPoint::BeforePost, round);
+        }
         let msg = PublicMessage::Contribution(c);
         poster
             .post(
@@ -172,12 +342,25 @@ where
             continue;
         }
         tracing::info!(round, "contribution posted");
+        if crash(CrashPoint::AfterPost) {
+            crash_here(CrashPoint::AfterPost, round);
+        }
         if faults.withhold_shares {
             tracing::warn!(round, "withholding shares (fault injection)");
             continue;
         }
         let deadline =
             Instant::now() + crate::config::Deadlines::ms(ops.deadlines.contributions_ms);
+        if crash(CrashPoint::MidDelivery) {
+            let addr = |d: &ShareDelivery| ctx.config.aggregator_addr(d.aggregator);
+            if let [first, second, ..] = deliveries.as_slice() {
+                if let (Some(a0), Some(a1)) = (addr(first), addr(second)) {
+                    deliver(&client, a0, first, deadline).await?;
+                    crash_mid_frame(&client, a1, second, round).await;
+                }
+            }
+            crash_here(CrashPoint::MidDelivery, round);
+        }
         // Concurrently: an unreachable aggregator must not delay the others.
         let sends = deliveries.iter().filter_map(|d| {
             let addr = ctx.config.aggregator_addr(d.aggregator)?;
