@@ -144,6 +144,10 @@ const R2: [u64; 4] = {
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Fe([u64; 4]);
 
+/// The default (all limbs zero) is the zero element, so a prover's tables of
+/// secret evaluations can be wiped with [`zeroize`].
+impl zeroize::DefaultIsZeroes for Fe {}
+
 impl core::fmt::Debug for Fe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Fe({:?})", self.to_fr())
