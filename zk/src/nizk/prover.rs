@@ -290,8 +290,7 @@ impl ProvingKey {
         });
         drop(outer);
         let [va, vb, vc, vab] = *vals;
-        let blinds: Zeroizing<[Fr; 4]> =
-            Zeroizing::new(core::array::from_fn(|_| Fr::random(rng)));
+        let blinds: Zeroizing<[Fr; 4]> = Zeroizing::new(core::array::from_fn(|_| Fr::random(rng)));
         let comm_abc: [Pt; 4] = [
             Pt::new(gens.commit_scalar(&va, &blinds[0])),
             Pt::new(gens.commit_scalar(&vb, &blinds[1])),
