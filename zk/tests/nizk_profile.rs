@@ -422,8 +422,7 @@ fn profile_train() {
 #[test]
 #[ignore = "a timing run, use --release"]
 fn zeroize_cost() {
-    use zeroize::Zeroize;
-    use zkagg_zk::fe::Fe;
+    use zkagg_zk::fe::{wipe_table, Fe};
     let d = env_usize("ZKAGG_PROFILE_D", 10_000);
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let shape = RangeCheckCircuit::shape(d, 16);
@@ -450,7 +449,7 @@ fn zeroize_cost() {
     let mut tables: Vec<Vec<Fe>> = lens.iter().map(|n| vec![Fe::ONE; *n]).collect();
     let start = Instant::now();
     for t in &mut tables {
-        t.zeroize();
+        wipe_table(t);
     }
     let wipe = start.elapsed();
     eprintln!(

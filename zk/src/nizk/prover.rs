@@ -1,7 +1,7 @@
 //! The NIZK prover.
 
 use super::{labels, NizkError, NizkProof, ProvingKey};
-use crate::fe::Fe;
+use crate::fe::{Fe, SecretTable};
 use crate::field::Fr;
 use crate::hyrax::{mle, nonzero_challenge, OpeningProof, PolyCommitment, Pt};
 use crate::sumcheck::sigma::{ProductStatement, ProductWitness};
@@ -43,9 +43,9 @@ fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
 /// Az, Bz and Cz are the prover's secret evaluations: wiped on drop (bound
 /// halves stay in the vectors' capacity, which is wiped too).
 struct Outer {
-    a: Zeroizing<Vec<Fe>>,
-    b: Zeroizing<Vec<Fe>>,
-    c: Zeroizing<Vec<Fe>>,
+    a: SecretTable,
+    b: SecretTable,
+    c: SecretTable,
     tau: Vec<Fr>,
     /// eq(tau, .) over the last `lo_vars` variables.
     lo: Vec<Fe>,
@@ -60,12 +60,7 @@ struct Outer {
 }
 
 impl Outer {
-    fn new(
-        a: Zeroizing<Vec<Fe>>,
-        b: Zeroizing<Vec<Fe>>,
-        c: Zeroizing<Vec<Fe>>,
-        tau: Vec<Fr>,
-    ) -> Self {
+    fn new(a: SecretTable, b: SecretTable, c: SecretTable, tau: Vec<Fr>) -> Self {
         let lo_vars = tau.len() / 2;
         let lo = mle::eq_table_fe(&tau[tau.len() - lo_vars..]);
         Outer {
@@ -175,7 +170,7 @@ impl RoundOracle for Outer {
 /// witness) is wiped on drop.
 struct Inner {
     m: Vec<Fe>,
-    z: Zeroizing<Vec<Fe>>,
+    z: SecretTable,
 }
 
 impl RoundOracle for Inner {
@@ -240,7 +235,7 @@ impl ProvingKey {
         let nw = size.witness_len();
         // Every copy of the witness, every table derived from it and every
         // blind is wiped when the prover returns (Zeroizing, ZeroizeOnDrop).
-        let mut z = Zeroizing::new(vec![Fe::ZERO; 2 * nw]);
+        let mut z = SecretTable(vec![Fe::ZERO; 2 * nw]);
         z[..witness.len()]
             .par_iter_mut()
             .with_min_len(4096)
@@ -263,11 +258,11 @@ impl ProvingKey {
         let m = size.num_rows();
         let [ma, mb, mc] = &vk.eval.mats;
         let (a, (b, c)) = rayon::join(
-            || Zeroizing::new(ma.mul_vec(&z, m)),
+            || SecretTable(ma.mul_vec(&z, m)),
             || {
                 rayon::join(
-                    || Zeroizing::new(mb.mul_vec(&z, m)),
-                    || Zeroizing::new(mc.mul_vec(&z, m)),
+                    || SecretTable(mb.mul_vec(&z, m)),
+                    || SecretTable(mc.mul_vec(&z, m)),
                 )
             },
         );
@@ -353,7 +348,7 @@ impl ProvingKey {
             .collect();
         drop(eq_rx);
         // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
-        let inner_z_w = Zeroizing::new(z[..nw].to_vec());
+        let inner_z_w = SecretTable(z[..nw].to_vec());
         let mut inner = Inner { m: mvec, z };
         let (inner_proof, oy) = SumcheckProof::prove(
             gens,
