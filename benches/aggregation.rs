@@ -4,8 +4,12 @@
 //! same run.
 //!
 //! Measured, for each d:
-//! - per provider: share + commit + prove (`commit(..).prove(..)`), Spartan
-//!   NIZK and, where preprocessing is feasible, SNARK; bytes uploaded =
+//! - per provider: share + commit + prove (`commit(..).prove(..)`) with each
+//!   NIZK backend side by side (`libspartan`, the reference, and
+//!   `hyrax-spartan`, ours; the relation proves through the `ProofSystem`
+//!   trait, the backend selected by its `Backend` value as in a config)
+//!   and, where preprocessing is feasible, libspartan's SNARK (not a
+//!   `ProofSystem` backend, a baseline); bytes uploaded =
 //!   encoded public contribution + every encoded share delivery;
 //! - per aggregator, per contribution: receive + decide (pi_zk, batched
 //!   pi_link, batched share openings) + partial sum over P distinct
@@ -31,11 +35,11 @@
 //!   (default 1000);
 //! - `ZKAGG_BENCH_CRITERION_MAX_D=N` (default 10000) and
 //!   `ZKAGG_BENCH_MANUAL_REPS=N` (default 3): see above;
-//! - `ZKAGG_BENCH_FLOOR=0` skips the floor measurement: Spartan NIZK
+//! - `ZKAGG_BENCH_FLOOR=0` skips the floor measurement: each backend's NIZK
 //!   verification of the bare range check (`RangeCheckCircuit`, 16
-//!   constraints per value: no hash, no evaluation), a lower bound on pi_zk
-//!   verification for any circuit that range-checks d values bit by bit with
-//!   Spartan 0.9;
+//!   constraints per value: no hash, no evaluation), through the trait, a
+//!   lower bound on pi_zk verification for any circuit that range-checks d
+//!   values bit by bit with that backend;
 //! - `ZKAGG_BENCH_SNARK_MAX_D=N` runs the SNARK for d <= N (default 10000;
 //!   its preprocessing at d = 100,000 does not finish in reasonable time or
 //!   memory on a small machine) over `ZKAGG_BENCH_SNARK_P` contributions
@@ -66,8 +70,10 @@ use zkagg_mpc::sharing::additive::Additive;
 use zkagg_zk::circuits::RangeCheckCircuit;
 use zkagg_zk::encoding::to_bytes;
 use zkagg_zk::r1cs::{Circuit, ConstraintCounter};
-use zkagg_zk::spartan::NizkParams;
 use zkagg_zk::update::BoundedUpdateCircuit;
+
+mod backends;
+use backends::{label, shape_of, Ready, BACKENDS};
 
 /// Signed bit width of every coordinate (Prio3: max_measurement 2^16 - 1).
 const BITS: usize = 16;
@@ -262,7 +268,7 @@ fn manual(store: &mut Vec<Duration>, reps: usize, mut f: impl FnMut() -> Duratio
 
 /// How one proof mode is measured at one dimension.
 struct Plan {
-    /// "nizk" or "snark".
+    /// A NIZK backend's [`label`] or "snark".
     mode: &'static str,
     /// Round sizes P the aggregator is amortised over.
     p_list: Vec<usize>,
@@ -564,6 +570,15 @@ fn prio_agg(rec: &Record, d: usize) -> Option<Duration> {
         .and_then(|v| v.into_iter().max())
 }
 
+/// The proof modes in report order: each NIZK backend, then the SNARK.
+fn modes() -> Vec<&'static str> {
+    BACKENDS
+        .iter()
+        .map(|b| label(*b))
+        .chain(["snark"])
+        .collect()
+}
+
 fn summary(rec: &Record, dims: &[usize], snark_p: usize) {
     let secs = |t: Option<Duration>| t.map(|t| t.as_secs_f64());
     let flag = |t: (Option<Duration>, bool)| {
@@ -576,64 +591,84 @@ fn summary(rec: &Record, dims: &[usize], snark_p: usize) {
     eprintln!();
     eprintln!("=== zkagg aggregation vs Prio3SumVec: bounded-vector relation (no training), signed 16-bit values, S = 2 aggregators ===");
     eprintln!("Medians over every timed iteration. B = bytes uploaded per provider (ours: encoded contribution + both encoded share deliveries;");
-    eprintln!("Prio3: encoded public share + both input shares). agg X/P = per-contribution time of the slower aggregator in a round of P");
-    eprintln!("(receive + decide + partial sum, / P). Prio3 agg = verify_init + verifier_shares_to_message + verify_next + accumulate per report,");
-    eprintln!("slower aggregator. NZ = Spartan NIZK, SN = Spartan SNARK. * = timed outside criterion (precomputed contributions or a few manual rounds).");
+    eprintln!("Prio3: encoded public share + both input shares). agg/P = per-contribution time of the slower aggregator in a round of P");
+    eprintln!("(receive + decide + partial sum, / P; P = {P_SMALL} for the NIZKs, {snark_p} for the SNARK). Prio3 agg = verify_init + verifier_shares_to_message");
+    eprintln!("+ verify_next + accumulate per report, slower aggregator. floor = the mode's verification of the bare range check.");
+    eprintln!("* = timed outside criterion (precomputed contributions or a few manual rounds).");
     eprintln!();
     eprintln!(
-        "{:>6} | {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
-        "d", "ours B", "SNARK B", "Prio3 B", "ratio", "prove NZ", "prove SN", "shard P3",
-        "pizk NZ", "agg NZ/10", "agg NZ/100", "pizk SN", &format!("agg SN/{snark_p}"), "Prio3 agg", "NZ/P3", "SN/P3"
+        "{:>6} {:>13} | {:>9} {:>6} | {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>7} {:>9}",
+        "d",
+        "mode",
+        "B",
+        "B/P3",
+        "prove",
+        "pi_zk",
+        "agg/P",
+        "agg/100",
+        "Prio3 agg",
+        "agg/P3",
+        "floor"
     );
     for &d in dims {
-        let ours = rec.bytes.get(&format!("nizk/{d}/upload")).copied();
-        let snark = rec.bytes.get(&format!("snark/{d}/upload")).copied();
         let prio = rec.bytes.get(&format!("prio3/{d}/upload")).copied();
         let pa = prio_agg(rec, d);
-        let nz10 = agg_per_contribution(rec, "nizk", d, P_SMALL);
-        let snp = agg_per_contribution(rec, "snark", d, snark_p);
-        let nz100 = agg_per_contribution(rec, "nizk", d, P_LARGE);
-        let manual_nz = rec.median(&format!("nizk/{d}/provider")).is_none();
         eprintln!(
-            "{:>6} | {:>9} {:>9} {:>9} {:>6} | {:>9} {:>9} {:>9} | {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7}",
+            "{:>6} {:>13} | {:>9} {:>6} | {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>7} {:>9}",
             d,
-            fmt_bytes(ours),
-            fmt_bytes(snark),
+            "prio3",
             fmt_bytes(prio),
-            ratio(ours.map(|x| x as f64), prio.map(|x| x as f64)),
-            flag(provider_time(rec, "nizk", d)),
-            flag(provider_time(rec, "snark", d)),
+            "1",
             fmt_time(rec.median(&format!("prio3/{d}/shard"))),
-            flag((rec.median(&format!("nizk/{d}/pi_zk_verify")), true)),
-            flag((nz10, manual_nz)),
-            fmt_time(nz100),
-            flag((rec.median(&format!("snark/{d}/pi_zk_verify")), true)),
-            flag((snp, true)),
+            "-",
+            "-",
+            "-",
             fmt_time(pa),
-            ratio(secs(nz10), secs(pa)),
-            ratio(secs(snp), secs(pa)),
+            "1",
+            "-"
         );
+        for mode in modes() {
+            let bytes = rec.bytes.get(&format!("{mode}/{d}/upload")).copied();
+            if bytes.is_none() {
+                continue;
+            }
+            let p = if mode == "snark" { snark_p } else { P_SMALL };
+            let agg = agg_per_contribution(rec, mode, d, p);
+            let manual = mode == "snark" || rec.median(&format!("{mode}/{d}/provider")).is_none();
+            eprintln!(
+                "{:>6} {:>13} | {:>9} {:>6} | {:>9} | {:>9} {:>9} {:>9} {:>9} | {:>7} {:>9}",
+                d,
+                mode,
+                fmt_bytes(bytes),
+                ratio(bytes.map(|x| x as f64), prio.map(|x| x as f64)),
+                flag(provider_time(rec, mode, d)),
+                flag((rec.median(&format!("{mode}/{d}/pi_zk_verify")), true)),
+                flag((agg, manual)),
+                fmt_time(agg_per_contribution(rec, mode, d, P_LARGE)),
+                fmt_time(pa),
+                ratio(secs(agg), secs(pa)),
+                fmt_time(rec.median(&format!("floor-{mode}/{d}/verify"))),
+            );
+        }
     }
     eprintln!();
     eprintln!("Targets: bytes/provider <= 1/4 of Prio3SumVec's; aggregator time per contribution at d = 100000 <= Prio3SumVec's verification per aggregator.");
     for &d in dims {
-        let ours = rec.bytes.get(&format!("nizk/{d}/upload")).copied();
         let prio = rec.bytes.get(&format!("prio3/{d}/upload")).copied();
-        if let (Some(o), Some(p)) = (ours, prio) {
-            let r = o as f64 / p as f64;
-            eprintln!(
-                "  d={d}: bytes ratio {r:.3} (target <= 0.25) -> {}",
-                if r <= 0.25 {
-                    "met".to_string()
-                } else {
-                    format!("MISSED by {:.2}x", r / 0.25)
-                }
-            );
-        }
-    }
-    for &d in dims {
         let pa = prio_agg(rec, d);
-        for (mode, p) in [("nizk", P_SMALL), ("snark", snark_p)] {
+        for mode in modes() {
+            if let (Some(o), Some(p)) = (rec.bytes.get(&format!("{mode}/{d}/upload")), prio) {
+                let r = *o as f64 / p as f64;
+                eprintln!(
+                    "  d={d} {mode}: bytes ratio {r:.3} (target <= 0.25) -> {}",
+                    if r <= 0.25 {
+                        "met".to_string()
+                    } else {
+                        format!("MISSED by {:.2}x", r / 0.25)
+                    }
+                );
+            }
+            let p = if mode == "snark" { snark_p } else { P_SMALL };
             if let (Some(o), Some(pa)) = (agg_per_contribution(rec, mode, d, p), pa) {
                 let r = o.as_secs_f64() / pa.as_secs_f64();
                 let pizk = rec.median(&format!("{mode}/{d}/pi_zk_verify"));
@@ -645,15 +680,13 @@ fn summary(rec: &Record, dims: &[usize], snark_p: usize) {
                         .unwrap_or_else(|| "-".into())
                 );
             }
-        }
-    }
-    for &d in dims {
-        if let (Some(f), Some(pa)) = (rec.median(&format!("floor/{d}/verify")), prio_agg(rec, d)) {
-            eprintln!(
-                "  d={d} floor: Spartan NIZK verification of the bare range check alone takes {} = {:.2}x Prio3's aggregator time",
-                fmt_time(Some(f)),
-                f.as_secs_f64() / pa.as_secs_f64()
-            );
+            if let (Some(f), Some(pa)) = (rec.median(&format!("floor-{mode}/{d}/verify")), pa) {
+                eprintln!(
+                    "  d={d} {mode} floor: NIZK verification of the bare range check alone takes {} = {:.2}x Prio3's aggregator time",
+                    fmt_time(Some(f)),
+                    f.as_secs_f64() / pa.as_secs_f64()
+                );
+            }
         }
     }
     for n in &rec.notes {
@@ -662,33 +695,38 @@ fn summary(rec: &Record, dims: &[usize], snark_p: usize) {
     eprintln!();
 }
 
-/// Spartan NIZK verification of the bare range check at dimension d (see
-/// the module documentation): setup and one proof, then `reps` timed verifies.
+/// Each backend's NIZK verification of the bare range check at dimension d
+/// (see the module documentation), through the trait: setup and one proof,
+/// then `reps` timed verifies.
 fn bench_range_floor(rec: &mut Record, d: usize, values: &[i64], reps: usize) {
-    let start = Instant::now();
-    let params = NizkParams::setup(&RangeCheckCircuit::shape(d, BITS)).expect("floor setup");
     let circuit = RangeCheckCircuit {
         d,
         bits: BITS,
         values: Some(values.to_vec()),
     };
-    let (proof, x) = params
-        .prove(&circuit, &mut Transcript::new(b"zkagg/bench/floor"))
-        .expect("floor prove");
-    let store = rec.times.entry(format!("floor/{d}/verify")).or_default();
-    manual(store, reps, || {
-        let start = Instant::now();
-        params
-            .verify(&proof, &x, &mut Transcript::new(b"zkagg/bench/floor"))
-            .expect("floor verifies");
-        start.elapsed()
-    });
-    eprintln!(
-        "[d={d} floor] range check alone ({:?}): NIZK verify median {} (setup + prove {:.1?})",
-        params.instance().size(),
-        fmt_time(rec.median(&format!("floor/{d}/verify"))),
-        start.elapsed()
-    );
+    let shape = shape_of(&RangeCheckCircuit::shape(d, BITS));
+    let t = || Transcript::new(b"zkagg/bench/floor");
+    for backend in BACKENDS {
+        let mode = label(backend);
+        let r = Ready::new(backend, &shape, &circuit, t);
+        let store = rec
+            .times
+            .entry(format!("floor-{mode}/{d}/verify"))
+            .or_default();
+        manual(store, reps, || {
+            let start = Instant::now();
+            r.vk.verify(&r.proof, &r.inputs, &mut t())
+                .expect("floor verifies");
+            start.elapsed()
+        });
+        eprintln!(
+            "[d={d} floor {mode}] range check alone ({} constraints): NIZK verify median {} (setup {:.1?}, prove {:.1?})",
+            shape.num_cons,
+            fmt_time(rec.median(&format!("floor-{mode}/{d}/verify"))),
+            r.setup,
+            r.prove
+        );
+    }
 }
 
 fn bench_aggregation(c: &mut Criterion) {
@@ -715,26 +753,29 @@ fn bench_aggregation(c: &mut Criterion) {
             counter.num_constraints() as f64 / d as f64,
             counter.num_witnesses()
         );
-        let nizk = Plan {
-            mode: "nizk",
-            p_list: if d <= p100_max {
-                vec![P_SMALL, P_LARGE]
-            } else {
-                vec![P_SMALL]
-            },
-            criterion: d <= criterion_max,
-            manual_reps,
+        let p_list = if d <= p100_max {
+            vec![P_SMALL, P_LARGE]
+        } else {
+            vec![P_SMALL]
         };
-        let n = nizk.p_list.iter().copied().max().unwrap_or(1).max(snark_p);
+        let n = p_list.iter().copied().max().unwrap_or(1).max(snark_p);
         let inputs: Vec<Vec<i64>> = (0..n as u64).map(|i| update(d, i)).collect();
 
         bench_prio3(c, &mut rec, d, &inputs[0]);
 
-        let start = Instant::now();
-        let rel = BoundedVectorRelation::new(d, BITS).expect("NIZK setup");
-        eprintln!("[d={d} nizk] setup {:.1?}", start.elapsed());
-        assert_eq!(rel.dim(), d);
-        bench_zkagg(c, &mut rec, &nizk, rel, d, &inputs);
+        for backend in BACKENDS {
+            let plan = Plan {
+                mode: label(backend),
+                p_list: p_list.clone(),
+                criterion: d <= criterion_max,
+                manual_reps,
+            };
+            let start = Instant::now();
+            let rel = BoundedVectorRelation::with_backend(d, BITS, backend).expect("NIZK setup");
+            eprintln!("[d={d} {}] setup {:.1?}", plan.mode, start.elapsed());
+            assert_eq!(rel.dim(), d);
+            bench_zkagg(c, &mut rec, &plan, rel, d, &inputs);
+        }
         if floor {
             let reps = if d <= criterion_max { 10 } else { manual_reps };
             bench_range_floor(&mut rec, d, &inputs[0], reps);

@@ -1,16 +1,22 @@
 //! One provider round of R_train (PROTOCOL.md "Round t"): hard-sigmoid
 //! logistic regression on one of five Breast Cancer Wisconsin shards
 //! (91 samples x 30 features, N = 91), for the default configuration
-//! (features Q4.4, [`TrainConfig::breast_cancer`]; NIZK and SNARK) and the
-//! compact one (features Q3.2, [`TrainConfig::breast_cancer_compact`];
-//! NIZK). Measured: prove time (witness generation with constraint checking
-//! included), verify time (proof decoding included), and a profile of the
-//! prover (synthesis on the counting backend, witness generation unchecked
-//! and checked, Spartan alone on a ready assignment). On stderr: the
-//! constraint table, padded sizes, proof sizes and the SNARK preprocessing
-//! time (cached under `$ZKAGG_CACHE` or the temp directory).
+//! (features Q4.4, [`TrainConfig::breast_cancer`]) and the compact one
+//! (features Q3.2, [`TrainConfig::breast_cancer_compact`]), with both NIZK
+//! backends side by side, each through the `ProofSystem` trait only and
+//! selected by its [`Backend`](zkagg::zk::proof_system::Backend) value
+//! (`libspartan`, the reference, and `hyrax-spartan`, ours); for the default
+//! configuration also libspartan's SNARK (preprocessed; not a `ProofSystem`
+//! backend, measured as a baseline). Measured: prove time (witness
+//! generation with constraint checking included), verify time (proof
+//! decoding included), and a profile of the prover (synthesis on the
+//! counting backend, witness generation unchecked and checked, each backend
+//! alone on a ready assignment). On stderr: the constraint table, proof
+//! sizes, the first runs' times and the SNARK preprocessing time (cached
+//! under `$ZKAGG_CACHE` or the temp directory).
 //!
-//! Run: `cargo bench --bench provider`. Fixed seeds throughout.
+//! Run: `cargo bench --bench provider`. Fixed seeds throughout (data,
+//! model, openings; the provers draw their blinding from the OS).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use merlin::Transcript;
@@ -24,7 +30,10 @@ use zkagg::zk::model::{
     TrainConfig, TrainStatement, TrainWitness, UpdateOpening,
 };
 use zkagg::zk::r1cs::{Circuit, ConstraintCounter, WitnessGenerator};
-use zkagg::zk::spartan::{generate_witness, NizkParams, SnarkParams, SpartanInstance};
+use zkagg::zk::spartan::{generate_witness, SnarkParams};
+
+mod backends;
+use backends::{shape_of, Ready, BACKENDS};
 
 fn t() -> Transcript {
     Transcript::new(b"zkagg/bench/provider")
@@ -101,19 +110,48 @@ fn group_config(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::Wa
         .warm_up_time(Duration::from_secs(1));
 }
 
+/// Both backends set up on `shape` with one checked proof of `circuit`.
+fn ready_all(
+    name: &str,
+    shape: &TrainCircuit<LogisticRegression>,
+    circuit: &TrainCircuit<LogisticRegression>,
+) -> Vec<Ready> {
+    let shape = shape_of(shape);
+    BACKENDS
+        .iter()
+        .map(|&backend| {
+            let r = Ready::new(backend, &shape, circuit, t);
+            r.report(name, &shape);
+            r
+        })
+        .collect()
+}
+
+/// Each backend's prove and verify under criterion.
+fn bench_prove_verify(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    ready: &[Ready],
+    circuit: &TrainCircuit<LogisticRegression>,
+) {
+    for r in ready {
+        let id = r.backend.id();
+        g.bench_function(format!("{id}/prove"), |b| {
+            b.iter(|| r.pk.prove(circuit, &mut t()).expect("prove"))
+        });
+        g.bench_function(format!("{id}/verify"), |b| {
+            b.iter(|| r.vk.verify(&r.proof, &r.inputs, &mut t()).expect("verify"))
+        });
+    }
+}
+
 fn bench_provider(c: &mut Criterion) {
     let cfg = TrainConfig::breast_cancer(91);
     print_table("features Q4.4", &cfg);
     let (circuit, shape, st) = provider_circuit(&cfg);
-
-    let inst = SpartanInstance::from_circuit(&shape).expect("instance");
-    let size = inst.size();
-    let nizk = NizkParams::from_instance(inst);
-    let (proof, x) = nizk.prove(&circuit, &mut t()).expect("prove");
-    assert_eq!(x, st.public_inputs());
-    let nizk_bytes = proof.to_bytes();
-    nizk.verify_bytes(&nizk_bytes, &x, &mut t())
-        .expect("verify");
+    let ready = ready_all("Q4.4", &shape, &circuit);
+    for r in &ready {
+        assert_eq!(r.inputs, st.public_inputs());
+    }
 
     let cache = std::env::var_os("ZKAGG_CACHE")
         .map(PathBuf::from)
@@ -121,6 +159,7 @@ fn bench_provider(c: &mut Criterion) {
     let start = Instant::now();
     let snark = SnarkParams::load_or_create(&shape, &cache).expect("snark setup");
     let snark_setup = start.elapsed();
+    let size = snark.instance().size();
     let (sproof, sx) = snark.prove(&circuit, &mut t()).expect("snark prove");
     let snark_bytes = sproof.to_bytes();
     snark
@@ -128,11 +167,10 @@ fn bench_provider(c: &mut Criterion) {
         .verify_bytes(&snark_bytes, &sx, &mut t())
         .expect("snark verify");
     eprintln!(
-        "Q4.4: padded {} constraints x {} variables (max nnz {}); NIZK proof {} B; SNARK proof {} B; SNARK preprocessing (load or create, {}) {:.2?}",
+        "Q4.4: libspartan padded {} constraints x {} variables (max nnz {}); SNARK proof {} B; SNARK preprocessing (load or create, {}) {:.2?}",
         size.num_cons_padded,
         size.num_vars_padded,
         size.max_nnz,
-        nizk_bytes.len(),
         snark_bytes.len(),
         cache.display(),
         snark_setup
@@ -158,18 +196,12 @@ fn bench_provider(c: &mut Criterion) {
         b.iter(|| generate_witness(&circuit).expect("witness"))
     });
     let (wit, ins) = generate_witness(&circuit).expect("witness");
-    g.bench_function("nizk_prove_assignment", |b| {
-        b.iter(|| nizk.prove_assignment(&wit, &ins, &mut t()).expect("prove"))
-    });
-    g.bench_function("nizk_prove", |b| {
-        b.iter(|| nizk.prove(&circuit, &mut t()).expect("prove"))
-    });
-    g.bench_function("nizk_verify", |b| {
-        b.iter(|| {
-            nizk.verify_bytes(&nizk_bytes, &x, &mut t())
-                .expect("verify")
-        })
-    });
+    for r in &ready {
+        g.bench_function(format!("{}/prove_assignment", r.backend.id()), |b| {
+            b.iter(|| r.pk.prove_assignment(&wit, &ins, &mut t()).expect("prove"))
+        });
+    }
+    bench_prove_verify(&mut g, &ready, &circuit);
     g.bench_function("snark_prove", |b| {
         b.iter(|| snark.prove(&circuit, &mut t()).expect("prove"))
     });
@@ -182,36 +214,16 @@ fn bench_provider(c: &mut Criterion) {
         })
     });
     g.finish();
+    drop(ready);
 
-    // The compact configuration (features Q3.2): NIZK only.
+    // The compact configuration (features Q3.2): both NIZK backends.
     let cfg = TrainConfig::breast_cancer_compact(91);
     print_table("features Q3.2", &cfg);
     let (circuit, shape, _) = provider_circuit(&cfg);
-    let inst = SpartanInstance::from_circuit(&shape).expect("instance");
-    let size = inst.size();
-    let nizk = NizkParams::from_instance(inst);
-    let (proof, x) = nizk.prove(&circuit, &mut t()).expect("prove");
-    let nizk_bytes = proof.to_bytes();
-    nizk.verify_bytes(&nizk_bytes, &x, &mut t())
-        .expect("verify");
-    eprintln!(
-        "Q3.2: padded {} constraints x {} variables (max nnz {}); NIZK proof {} B",
-        size.num_cons_padded,
-        size.num_vars_padded,
-        size.max_nnz,
-        nizk_bytes.len()
-    );
+    let ready = ready_all("Q3.2", &shape, &circuit);
     let mut g = c.benchmark_group("provider_bc91x30_q3_2");
     group_config(&mut g);
-    g.bench_function("nizk_prove", |b| {
-        b.iter(|| nizk.prove(&circuit, &mut t()).expect("prove"))
-    });
-    g.bench_function("nizk_verify", |b| {
-        b.iter(|| {
-            nizk.verify_bytes(&nizk_bytes, &x, &mut t())
-                .expect("verify")
-        })
-    });
+    bench_prove_verify(&mut g, &ready, &circuit);
     g.finish();
 }
 

@@ -1,16 +1,21 @@
-//! Spartan backend overhead: a range-check circuit over d signed 16-bit values,
-//! NIZK and SNARK, beside Spartan's raw synthetic instance of the same padded
-//! size in the same run.
+//! Proof-system overhead on a range-check circuit over d signed 16-bit
+//! values: both NIZK backends, libspartan's SNARK, and Spartan's raw
+//! synthetic instance of the same padded size, in the same run.
 //!
 //! Run: `cargo bench --bench zk`. Proof sizes, constraint counts and the
 //! SNARK preprocessing time are printed to stderr once per size.
 //!
-//! Group `zk_backends`: both [`ProofSystem`] backends (libspartan's NIZK and
-//! zkagg's own Hyrax-Spartan) through the trait only, on the same R1CS
-//! instances in the same run: the range check at d = 1,000 and 10,000 and
-//! R_train (Breast Cancer shard, Q4.4 features). With `ZKAGG_BENCH_LARGE=1`
-//! the range check at d = 100,000 (2^21 constraints) is also timed, once
-//! per backend and not under criterion (libspartan needs tens of seconds).
+//! Every NIZK is proven and verified through the `ProofSystem` trait only,
+//! the backend selected by its [`Backend`](zkagg_zk::proof_system::Backend)
+//! value (`libspartan`, the reference, and `hyrax-spartan`, ours). The
+//! SNARK (not a `ProofSystem` backend) and the raw synthetic instance are
+//! baselines called directly.
+//!
+//! Group `zk_backends`: both backends on the same R1CS instances: the range
+//! check at d = 1,000 and 10,000 and R_train (Breast Cancer shard, Q4.4
+//! features). With `ZKAGG_BENCH_LARGE=1` the range check at d = 100,000
+//! (2^21 constraints) is also timed, once per backend and not under
+//! criterion (libspartan needs tens of seconds).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use libspartan::{Instance, NIZKGens, NIZK};
@@ -19,10 +24,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::time::{Duration, Instant};
 use zkagg_zk::circuits::RangeCheckCircuit;
-use zkagg_zk::proof_system::{HyraxSpartan, Libspartan, ProofSystem};
-use zkagg_zk::r1cs::ShapeBuilder;
 use zkagg_zk::r1cs::{Circuit, ConstraintCounter};
-use zkagg_zk::spartan::{NizkParams, SnarkParams, SpartanInstance};
+use zkagg_zk::spartan::SnarkParams;
+
+mod backends;
+use backends::{shape_of, Ready, BACKENDS};
 
 const SIZES: [usize; 2] = [1_000, 10_000];
 
@@ -67,16 +73,16 @@ fn bench_zk(c: &mut Criterion) {
         let mut counter = ConstraintCounter::new();
         shape.synthesize(&mut counter).unwrap();
 
-        let inst = SpartanInstance::from_circuit(&shape).unwrap();
-        let size = inst.size();
-        let nizk = NizkParams::from_instance(inst);
-        let (proof, x) = nizk.prove(&circuit, &mut t()).unwrap();
-        let nizk_bytes = proof.to_bytes();
-        nizk.verify_bytes(&nizk_bytes, &x, &mut t()).unwrap();
+        let flat = shape_of(&shape);
+        let ready: Vec<Ready> = BACKENDS
+            .iter()
+            .map(|&b| Ready::new(b, &flat, &circuit, t))
+            .collect();
 
         let start = Instant::now();
         let snark = SnarkParams::setup(&shape).unwrap();
         let snark_setup = start.elapsed();
+        let size = snark.instance().size();
         let (sproof, sx) = snark.prove(&circuit, &mut t()).unwrap();
         let snark_bytes = sproof.to_bytes();
         snark
@@ -101,21 +107,32 @@ fn bench_zk(c: &mut Criterion) {
         let raw_bytes = postcard::to_allocvec(&raw_proof).unwrap();
 
         eprintln!(
-            "d={d}: {} constraints ({:.2}/value), {} witnesses; padded {}x{}; NIZK proof {} B, SNARK proof {} B, raw NIZK proof {} B; SNARK preprocessing {:.2?}",
+            "d={d}: {} constraints ({:.2}/value), {} witnesses; padded {}x{}; NIZK proof {} B (libspartan), {} B (hyrax-spartan), SNARK proof {} B, raw NIZK proof {} B; SNARK preprocessing {:.2?}",
             counter.num_constraints(),
             counter.num_constraints() as f64 / d as f64,
             counter.num_witnesses(),
             size.num_cons_padded,
             size.num_vars_padded,
-            nizk_bytes.len(),
+            ready[0].proof.len(),
+            ready[1].proof.len(),
             snark_bytes.len(),
             raw_bytes.len(),
             snark_setup
         );
 
-        g.bench_with_input(BenchmarkId::new("nizk_prove", d), &d, |b, _| {
-            b.iter(|| nizk.prove(&circuit, &mut t()).unwrap())
-        });
+        for r in &ready {
+            let id = r.backend.id();
+            g.bench_with_input(
+                BenchmarkId::new(format!("{id}/nizk_prove"), d),
+                &d,
+                |b, _| b.iter(|| r.pk.prove(&circuit, &mut t()).unwrap()),
+            );
+            g.bench_with_input(
+                BenchmarkId::new(format!("{id}/nizk_verify"), d),
+                &d,
+                |b, _| b.iter(|| r.vk.verify(&r.proof, &r.inputs, &mut t()).unwrap()),
+            );
+        }
         g.bench_with_input(BenchmarkId::new("raw_nizk_prove", d), &d, |b, _| {
             b.iter(|| {
                 NIZK::prove(
@@ -126,9 +143,6 @@ fn bench_zk(c: &mut Criterion) {
                     &mut t(),
                 )
             })
-        });
-        g.bench_with_input(BenchmarkId::new("nizk_verify", d), &d, |b, _| {
-            b.iter(|| nizk.verify_bytes(&nizk_bytes, &x, &mut t()).unwrap())
         });
         g.bench_with_input(BenchmarkId::new("raw_nizk_verify", d), &d, |b, _| {
             b.iter(|| {
@@ -150,12 +164,6 @@ fn bench_zk(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-fn shape_of<C: Circuit>(c: &C) -> zkagg_zk::r1cs::R1csShape {
-    let mut sb = ShapeBuilder::new();
-    c.synthesize(&mut sb).unwrap();
-    sb.finish()
 }
 
 /// Provider 0's honest R_train circuit (as in the provider bench: seed 2024
@@ -204,45 +212,25 @@ fn r_train() -> (
     (circuit, shape_of(&shape))
 }
 
-/// Sets up, proves once, checks and reports; returns (pk, vk, proof bytes, inputs).
-fn ready<P: ProofSystem, C: Circuit>(
-    name: &str,
-    shape: &zkagg_zk::r1cs::R1csShape,
-    circuit: &C,
-) -> (P::ProvingKey, P::VerifyingKey, Vec<u8>, Vec<zkagg_zk::Fr>) {
-    let start = Instant::now();
-    let (pk, vk) = P::setup(shape).expect("setup");
-    let setup = start.elapsed();
-    let start = Instant::now();
-    let (p, x) = P::prove(&pk, circuit, &mut t()).expect("prove");
-    let prove = start.elapsed();
-    let bytes = P::encode_proof(&p);
-    let start = Instant::now();
-    P::verify(&vk, &bytes, &x, &mut t()).expect("verify");
-    let verify = start.elapsed();
-    eprintln!(
-        "{name} [{}]: {} constraints, {} witnesses; proof {} B; setup {setup:.2?}, first prove {prove:.2?}, first verify {verify:.2?}",
-        P::ID,
-        shape.num_cons,
-        shape.num_vars,
-        bytes.len()
-    );
-    (pk, vk, bytes, x)
-}
-
-fn bench_one<P: ProofSystem, C: Circuit>(
+/// Sets up both backends on one instance (reported on stderr) and puts
+/// their prove and verify under criterion.
+fn bench_both<C: Circuit>(
     g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     name: &str,
     shape: &zkagg_zk::r1cs::R1csShape,
     circuit: &C,
 ) {
-    let (pk, vk, bytes, x) = ready::<P, C>(name, shape, circuit);
-    g.bench_function(BenchmarkId::new(format!("{}/prove", P::ID), name), |b| {
-        b.iter(|| P::prove(&pk, circuit, &mut t()).unwrap())
-    });
-    g.bench_function(BenchmarkId::new(format!("{}/verify", P::ID), name), |b| {
-        b.iter(|| P::verify(&vk, &bytes, &x, &mut t()).unwrap())
-    });
+    for backend in BACKENDS {
+        let r = Ready::new(backend, shape, circuit, t);
+        r.report(name, shape);
+        let id = backend.id();
+        g.bench_function(BenchmarkId::new(format!("{id}/prove"), name), |b| {
+            b.iter(|| r.pk.prove(circuit, &mut t()).unwrap())
+        });
+        g.bench_function(BenchmarkId::new(format!("{id}/verify"), name), |b| {
+            b.iter(|| r.vk.verify(&r.proof, &r.inputs, &mut t()).unwrap())
+        });
+    }
 }
 
 fn bench_backends(c: &mut Criterion) {
@@ -254,8 +242,7 @@ fn bench_backends(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(8))
         .warm_up_time(Duration::from_secs(1));
     let (train, train_shape) = r_train();
-    bench_one::<Libspartan, _>(&mut g, "r_train", &train_shape, &train);
-    bench_one::<HyraxSpartan, _>(&mut g, "r_train", &train_shape, &train);
+    bench_both(&mut g, "r_train", &train_shape, &train);
     for d in SIZES {
         let circuit = RangeCheckCircuit {
             d,
@@ -264,8 +251,7 @@ fn bench_backends(c: &mut Criterion) {
         };
         let shape = shape_of(&RangeCheckCircuit::shape(d, 16));
         let name = format!("range16_d{d}");
-        bench_one::<Libspartan, _>(&mut g, &name, &shape, &circuit);
-        bench_one::<HyraxSpartan, _>(&mut g, &name, &shape, &circuit);
+        bench_both(&mut g, &name, &shape, &circuit);
     }
     g.finish();
     if std::env::var_os("ZKAGG_BENCH_LARGE").is_some() {
@@ -276,10 +262,9 @@ fn bench_backends(c: &mut Criterion) {
             values: Some(values(d)),
         };
         let shape = shape_of(&RangeCheckCircuit::shape(d, 16));
-        for _ in 0..2 {
-            ready::<HyraxSpartan, _>("range16_d100000", &shape, &circuit);
+        for backend in BACKENDS {
+            Ready::new(backend, &shape, &circuit, t).report("range16_d100000", &shape);
         }
-        ready::<Libspartan, _>("range16_d100000", &shape, &circuit);
     }
 }
 

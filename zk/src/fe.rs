@@ -144,6 +144,49 @@ const R2: [u64; 4] = {
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Fe([u64; 4]);
 
+/// The default (all limbs zero) is the zero element, so a prover's tables of
+/// secret evaluations can be wiped with [`zeroize`].
+impl zeroize::DefaultIsZeroes for Fe {}
+
+/// Wipes a table of secret elements, its spare capacity included, in
+/// parallel chunks (a wipe is one pass over memory; at 2^21 rows the
+/// prover's tables are about 400 MB), and empties it.
+pub fn wipe_table(t: &mut Vec<Fe>) {
+    use rayon::prelude::*;
+    use zeroize::Zeroize;
+    const CHUNK: usize = 1 << 15;
+    t.spare_capacity_mut()
+        .par_chunks_mut(CHUNK)
+        .for_each(|c| c.zeroize());
+    t.par_chunks_mut(CHUNK).for_each(|c| c.zeroize());
+    t.clear();
+}
+
+/// A table of secret elements, wiped by [`wipe_table`] on drop.
+#[derive(Default)]
+pub struct SecretTable(pub Vec<Fe>);
+
+impl Drop for SecretTable {
+    fn drop(&mut self) {
+        wipe_table(&mut self.0);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for SecretTable {}
+
+impl core::ops::Deref for SecretTable {
+    type Target = Vec<Fe>;
+    fn deref(&self) -> &Vec<Fe> {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for SecretTable {
+    fn deref_mut(&mut self) -> &mut Vec<Fe> {
+        &mut self.0
+    }
+}
+
 impl core::fmt::Debug for Fe {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Fe({:?})", self.to_fr())

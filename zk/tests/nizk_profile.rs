@@ -413,3 +413,48 @@ fn profile_train() {
         profile_libspartan("train", &shape, &w, &x, reps);
     }
 }
+
+/// What zeroizing costs the prover: one prove of the 16-bit range check at
+/// `ZKAGG_PROFILE_D` (default 10,000), then the wiping the prover does (the
+/// tables z of 2 n_w entries, Az, Bz, Cz of 2^s_x, the witness copy of n_w,
+/// each a full allocation) timed on its own, in the same run:
+/// `cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture zeroize_cost`.
+#[test]
+#[ignore = "a timing run, use --release"]
+fn zeroize_cost() {
+    use zkagg_zk::fe::{wipe_table, Fe};
+    let d = env_usize("ZKAGG_PROFILE_D", 10_000);
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let shape = RangeCheckCircuit::shape(d, 16);
+    let values = (0..d as i64).map(|i| (i * 7919) % 65536 - 32768).collect();
+    let c = RangeCheckCircuit {
+        d,
+        bits: 16,
+        values: Some(values),
+    };
+    let (pk, vk) = nizk::setup(&shape_of(&shape)).unwrap();
+    let (w, x) = generate_witness(&c).unwrap();
+    let start = Instant::now();
+    pk.prove_with_rng(&w, &x, &mut Transcript::new(b"z"), &mut rng)
+        .unwrap();
+    let prove = start.elapsed();
+    let size = vk.size();
+    let lens = [
+        2 * size.witness_len(),
+        size.num_rows(),
+        size.num_rows(),
+        size.num_rows(),
+        size.witness_len(),
+    ];
+    let mut tables: Vec<Vec<Fe>> = lens.iter().map(|n| vec![Fe::ONE; *n]).collect();
+    let start = Instant::now();
+    for t in &mut tables {
+        wipe_table(t);
+    }
+    let wipe = start.elapsed();
+    eprintln!(
+        "d={d} (2^{} rows): prove {prove:.2?} (wiping included), wiping alone {wipe:.2?} = {:.2}% of it",
+        size.s_x,
+        100.0 * wipe.as_secs_f64() / prove.as_secs_f64()
+    );
+}

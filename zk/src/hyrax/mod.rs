@@ -477,9 +477,18 @@ impl Layout {
     }
 }
 
-/// The row blinds of a commitment (secret; redacted in `Debug`).
+/// The row blinds of a commitment (secret; redacted in `Debug`, zeroized
+/// on drop).
 #[derive(Clone)]
 pub struct PolyBlinds(Vec<Fr>);
+
+impl Drop for PolyBlinds {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for PolyBlinds {}
 
 impl core::fmt::Debug for PolyBlinds {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

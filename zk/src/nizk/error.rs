@@ -40,6 +40,10 @@ pub enum NizkError {
     /// Circuit synthesis failed (prover side).
     #[error(transparent)]
     Synthesis(#[from] SynthesisError),
+    /// Verifying-key bytes refused (malformed, forged, or not the key
+    /// expected).
+    #[error(transparent)]
+    Key(#[from] super::KeyError),
     /// The batched verification equations do not hold.
     #[error("proof rejected: verification equations do not hold")]
     Rejected,

@@ -44,7 +44,10 @@
 //! are renumbered so that blocks of awkward heights sit at power-of-two
 //! strides, [`structured::aligned_row_layout`]; constraint order does not
 //! matter to the relation). The matrices themselves are never absorbed into
-//! a transcript.
+//! a transcript. As bytes, the key is its description (the shape) and that
+//! digest; decoding re-derives everything else and refuses a description
+//! that does not hash to the digest carried, or a key whose digest is not
+//! the one the caller expects (`key.rs`, [`VerifyingKey::from_bytes`]).
 //!
 //! Fiat-Shamir hygiene ("Frozen Heart", Dao et al., S&P 2023): statement and
 //! public inputs first, every length prefixed, 64-byte wide challenges, no
@@ -65,6 +68,7 @@
 
 mod error;
 pub mod eval;
+mod key;
 mod msgs;
 mod prover;
 pub mod structured;
@@ -72,6 +76,7 @@ mod verifier;
 
 pub use error::NizkError;
 pub use eval::{FlatEvaluator, MatrixEvaluator, SparseMatrix};
+pub use key::{KeyError, VK_BYTES_VERSION};
 pub use msgs::NizkProof;
 pub use structured::StructuredEvaluator;
 
@@ -218,50 +223,116 @@ impl core::fmt::Debug for ProvingKey {
 
 /// Preprocesses a shape: padded sizes, sparse matrices, generators, digest.
 pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError> {
-    let size = NizkSize::of(shape)?;
-    let nw = size.witness_len();
-    let col = |c: usize| -> usize {
-        if c < shape.num_vars {
-            c
-        } else {
-            // The constant 1 at n_w, input i at n_w + 1 + i.
-            nw + (c - shape.num_vars)
+    let vk = Prepared::of(shape)?.into_key();
+    let m = &vk.eval.mats;
+    let transposed = Arc::new([m[0].transpose(), m[1].transpose(), m[2].transpose()]);
+    Ok((
+        ProvingKey {
+            vk: vk.clone(),
+            transposed,
+        },
+        vk,
+    ))
+}
+
+/// The first, cheap part of setup: padded sizes, the flat matrices in the
+/// row layout, and the key's digest (before the generators and the
+/// structured description, so a key decoded from bytes is checked against
+/// its digest before the expensive part runs).
+struct Prepared {
+    size: NizkSize,
+    mats: [SparseMatrix; 3],
+    row_layout: Option<Vec<u32>>,
+    digest: [u8; 32],
+}
+
+impl Prepared {
+    fn of(shape: &R1csShape) -> Result<Self, NizkError> {
+        let size = NizkSize::of(shape)?;
+        let nw = size.witness_len();
+        let col = |c: usize| -> usize {
+            if c < shape.num_vars {
+                c
+            } else {
+                // The constant 1 at n_w, input i at n_w + 1 + i.
+                nw + (c - shape.num_vars)
+            }
+        };
+        let mat = |m: &[(usize, usize, Fr)], rows: Option<&[u32]>| {
+            SparseMatrix::new(
+                size.num_rows(),
+                2 * nw,
+                m.iter().map(|(r, c, v)| {
+                    let r = match rows {
+                        // The layout is a permutation of 0..num_rows; an entry
+                        // outside the rows is rejected by `new` either way.
+                        Some(map) => map.get(*r).map_or(usize::MAX, |x| *x as usize),
+                        None => *r,
+                    };
+                    (r, col(*c), *v)
+                }),
+            )
+            .ok_or(NizkError::ShapeTooLarge("matrix entry outside the shape"))
+        };
+        let mut mats = [
+            mat(&shape.a, None)?,
+            mat(&shape.b, None)?,
+            mat(&shape.c, None)?,
+        ];
+        // Rows renumbered so that blocks of awkward heights sit at power-of-two
+        // strides (see [`structured::aligned_row_layout`]).
+        let row_layout = structured::aligned_row_layout(&mats);
+        if let Some(map) = &row_layout {
+            let m = Some(map.as_slice());
+            mats = [mat(&shape.a, m)?, mat(&shape.b, m)?, mat(&shape.c, m)?];
         }
-    };
-    let mat = |m: &[(usize, usize, Fr)], rows: Option<&[u32]>| {
-        SparseMatrix::new(
-            size.num_rows(),
-            2 * nw,
-            m.iter().map(|(r, c, v)| {
-                let r = match rows {
-                    // The layout is a permutation of 0..num_rows; an entry
-                    // outside the rows is rejected by `new` either way.
-                    Some(map) => map.get(*r).map_or(usize::MAX, |x| *x as usize),
-                    None => *r,
-                };
-                (r, col(*c), *v)
-            }),
-        )
-        .ok_or(NizkError::ShapeTooLarge("matrix entry outside the shape"))
-    };
-    let mut mats = [
-        mat(&shape.a, None)?,
-        mat(&shape.b, None)?,
-        mat(&shape.c, None)?,
-    ];
-    // Rows renumbered so that blocks of awkward heights sit at power-of-two
-    // strides (see [`structured::aligned_row_layout`]).
-    let row_layout = structured::aligned_row_layout(&mats);
-    if let Some(map) = &row_layout {
-        let m = Some(map.as_slice());
-        mats = [mat(&shape.a, m)?, mat(&shape.b, m)?, mat(&shape.c, m)?];
+        let digest = key_digest(
+            &size,
+            [mats[0].nnz(), mats[1].nnz(), mats[2].nnz()],
+            &shape.digest(),
+            row_layout.as_deref(),
+        );
+        Ok(Prepared {
+            size,
+            mats,
+            row_layout,
+            digest,
+        })
     }
-    let transposed = Arc::new([
-        mats[0].transpose(),
-        mats[1].transpose(),
-        mats[2].transpose(),
-    ]);
-    let gens = Generators::new(labels::GENS_CTX, size.layout().num_cols(), 4);
+
+    /// The rest of setup: generators and the structured description.
+    fn into_key(self) -> VerifyingKey {
+        let Prepared {
+            size,
+            mats,
+            row_layout,
+            digest,
+        } = self;
+        let gens = Generators::new(labels::GENS_CTX, size.layout().num_cols(), 4);
+        // Inferred from the flat matrices and checked to re-expand to them
+        // exactly; `None` (the flat evaluator is used) if the shape has no
+        // repeated blocks worth describing.
+        let structured = StructuredEvaluator::infer(&mats).map(Arc::new);
+        VerifyingKey {
+            size,
+            digest,
+            gens: Arc::new(gens),
+            eval: Arc::new(FlatEvaluator { mats }),
+            structured,
+            row_layout: row_layout.map(Arc::from),
+        }
+    }
+}
+
+/// The verifying key's digest: SHA-256 over the version, the sizes, the
+/// non-zero counts, the generator context, the shape digest and the row
+/// layout (a deterministic function of the shape, bound too).
+fn key_digest(
+    size: &NizkSize,
+    nnz: [usize; 3],
+    shape_digest: &[u8; 32],
+    row_layout: Option<&[u32]>,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(labels::VK_DIGEST);
     for n in [
@@ -270,17 +341,16 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
         size.num_inputs,
         size.s_x,
         size.s_w,
-        mats[0].nnz(),
-        mats[1].nnz(),
-        mats[2].nnz(),
-    ] {
+    ]
+    .into_iter()
+    .chain(nnz)
+    {
         h.update((n as u64).to_le_bytes());
     }
     h.update((labels::GENS_CTX.len() as u64).to_le_bytes());
     h.update(labels::GENS_CTX);
-    h.update(shape.digest());
-    // The row layout, a deterministic function of the shape, is bound too.
-    match &row_layout {
+    h.update(shape_digest);
+    match row_layout {
         None => h.update([0u8]),
         Some(map) => {
             let mut l = Sha256::new();
@@ -291,25 +361,7 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
             h.update(l.finalize());
         }
     }
-    // Inferred from the flat matrices and checked to re-expand to them
-    // exactly; `None` (the flat evaluator is used) if the shape has no
-    // repeated blocks worth describing.
-    let structured = StructuredEvaluator::infer(&mats).map(Arc::new);
-    let vk = VerifyingKey {
-        size,
-        digest: h.finalize().into(),
-        gens: Arc::new(gens),
-        eval: Arc::new(FlatEvaluator { mats }),
-        structured,
-        row_layout: row_layout.map(Arc::from),
-    };
-    Ok((
-        ProvingKey {
-            vk: vk.clone(),
-            transposed,
-        },
-        vk,
-    ))
+    h.finalize().into()
 }
 
 impl VerifyingKey {

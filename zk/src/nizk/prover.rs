@@ -1,7 +1,7 @@
 //! The NIZK prover.
 
 use super::{labels, NizkError, NizkProof, ProvingKey};
-use crate::fe::Fe;
+use crate::fe::{Fe, SecretTable};
 use crate::field::Fr;
 use crate::hyrax::{mle, nonzero_challenge, OpeningProof, PolyCommitment, Pt};
 use crate::sumcheck::sigma::{ProductStatement, ProductWitness};
@@ -9,6 +9,7 @@ use crate::sumcheck::{EqualityProof, KnowledgeProof, ProductProof, RoundOracle, 
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
+use zeroize::Zeroizing;
 
 /// Halves a table by fixing its first variable to r.
 fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
@@ -38,10 +39,13 @@ fn bind_table(t: &mut Vec<Fe>, r: &Fe) {
 /// satisfying assignment has A B - C = 0, so q_1(0) = 0 is not computed. An
 /// unsatisfying assignment then gives a wrong round polynomial, i.e. a
 /// proof that does not verify, which is what it gets anyway.
+///
+/// Az, Bz and Cz are the prover's secret evaluations: wiped on drop (bound
+/// halves stay in the vectors' capacity, which is wiped too).
 struct Outer {
-    a: Vec<Fe>,
-    b: Vec<Fe>,
-    c: Vec<Fe>,
+    a: SecretTable,
+    b: SecretTable,
+    c: SecretTable,
     tau: Vec<Fr>,
     /// eq(tau, .) over the last `lo_vars` variables.
     lo: Vec<Fe>,
@@ -56,7 +60,7 @@ struct Outer {
 }
 
 impl Outer {
-    fn new(a: Vec<Fe>, b: Vec<Fe>, c: Vec<Fe>, tau: Vec<Fr>) -> Self {
+    fn new(a: SecretTable, b: SecretTable, c: SecretTable, tau: Vec<Fr>) -> Self {
         let lo_vars = tau.len() / 2;
         let lo = mle::eq_table_fe(&tau[tau.len() - lo_vars..]);
         Outer {
@@ -102,7 +106,7 @@ impl RoundOracle for Outer {
             (vec![Fe::ONE], &owned[..], rest.len())
         };
         let first = self.round == 0;
-        let (ta, tb, tc) = (&self.a, &self.b, &self.c);
+        let (ta, tb, tc) = (&*self.a, &*self.b, &*self.c);
         let (q0, q2) = hi
             .par_iter()
             .enumerate()
@@ -162,10 +166,11 @@ impl RoundOracle for Outer {
     }
 }
 
-/// M(rx, y) z(y): evaluations at 0 and 2.
+/// M(rx, y) z(y): evaluations at 0 and 2. M(rx, .) is public; z (the
+/// witness) is wiped on drop.
 struct Inner {
     m: Vec<Fe>,
-    z: Vec<Fe>,
+    z: SecretTable,
 }
 
 impl RoundOracle for Inner {
@@ -228,7 +233,9 @@ impl ProvingKey {
         }
         vk.bind(transcript, inputs);
         let nw = size.witness_len();
-        let mut z = vec![Fe::ZERO; 2 * nw];
+        // Every copy of the witness, every table derived from it and every
+        // blind is wiped when the prover returns (Zeroizing, ZeroizeOnDrop).
+        let mut z = SecretTable(vec![Fe::ZERO; 2 * nw]);
         z[..witness.len()]
             .par_iter_mut()
             .with_min_len(4096)
@@ -251,8 +258,13 @@ impl ProvingKey {
         let m = size.num_rows();
         let [ma, mb, mc] = &vk.eval.mats;
         let (a, (b, c)) = rayon::join(
-            || ma.mul_vec(&z, m),
-            || rayon::join(|| mb.mul_vec(&z, m), || mc.mul_vec(&z, m)),
+            || SecretTable(ma.mul_vec(&z, m)),
+            || {
+                rayon::join(
+                    || SecretTable(mb.mul_vec(&z, m)),
+                    || SecretTable(mc.mul_vec(&z, m)),
+                )
+            },
         );
         let mut outer = Outer::new(a, b, c, tau.clone());
         let (outer_proof, ox) = SumcheckProof::prove(
@@ -264,15 +276,16 @@ impl ProvingKey {
             transcript,
             rng,
         )?;
-        let rx = ox.point;
-        let (va, vb, vc, e) = (
-            outer.a[0].to_fr(),
-            outer.b[0].to_fr(),
-            outer.c[0].to_fr(),
-            outer.prefix.to_fr(),
-        );
-        let vab = va * vb;
-        let blinds: [Fr; 4] = core::array::from_fn(|_| Fr::random(rng));
+        let rx = ox.point.clone();
+        let e = outer.prefix.to_fr();
+        // vA, vB, vC, vA vB.
+        let vals = Zeroizing::new({
+            let (va, vb) = (outer.a[0].to_fr(), outer.b[0].to_fr());
+            [va, vb, outer.c[0].to_fr(), va * vb]
+        });
+        drop(outer);
+        let [va, vb, vc, vab] = *vals;
+        let blinds: Zeroizing<[Fr; 4]> = Zeroizing::new(core::array::from_fn(|_| Fr::random(rng)));
         let comm_abc: [Pt; 4] = [
             Pt::new(gens.commit_scalar(&va, &blinds[0])),
             Pt::new(gens.commit_scalar(&vb, &blinds[1])),
@@ -289,13 +302,13 @@ impl ProvingKey {
                 y: comm_abc[1].point(),
                 z: comm_abc[3].point(),
             },
-            &ProductWitness {
+            &Zeroizing::new(ProductWitness {
                 x: va,
                 r_x: blinds[0],
                 y: vb,
                 r_y: blinds[1],
                 r_z: blinds[3],
-            },
+            }),
             rng,
         )?;
         // C_ex - e C_AB + e C_C = (r_ex - e r_AB + e r_C) H.
@@ -312,8 +325,9 @@ impl ProvingKey {
             nonzero_challenge(transcript, labels::R_ABC)?,
             nonzero_challenge(transcript, labels::R_ABC)?,
         ];
-        let claim = r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc;
-        let blind = r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2];
+        let claim = Zeroizing::new(r_abc[0] * va + r_abc[1] * vb + r_abc[2] * vc);
+        let blind =
+            Zeroizing::new(r_abc[0] * blinds[0] + r_abc[1] * blinds[1] + r_abc[2] * blinds[2]);
         let eq_rx = mle::eq_table_fe(&rx);
         let r_fe = r_abc.map(|r| Fe::from_fr(&r));
         let [ta, tb, tc] = &*self.transposed;
@@ -334,24 +348,26 @@ impl ProvingKey {
             .collect();
         drop(eq_rx);
         // The witness half of z, kept for w~(ry[1..]) after the inner sum-check.
-        let inner_z_w: Vec<Fe> = z[..nw].to_vec();
+        let inner_z_w = SecretTable(z[..nw].to_vec());
         let mut inner = Inner { m: mvec, z };
         let (inner_proof, oy) = SumcheckProof::prove(
             gens,
             &mut inner,
             size.s_w + 1,
-            claim,
-            blind,
+            *claim,
+            *blind,
             transcript,
             rng,
         )?;
-        let ry = oy.point;
+        let ry = oy.point.clone();
         let m_eval = inner.m[0].to_fr();
+        drop(inner);
 
         // Witness opening at ry[1..].
         let ry_w = &ry[1..];
-        let v_w = mle::evaluate_fe(&inner_z_w, ry_w);
-        let r_vw = Fr::random(rng);
+        let v_w = Zeroizing::new(mle::evaluate_fe(&inner_z_w, ry_w));
+        drop(inner_z_w);
+        let r_vw = Zeroizing::new(Fr::random(rng));
         let comm_w_eval = Pt::new(gens.commit_scalar(&v_w, &r_vw));
         transcript.append_message(labels::COMM_W_EVAL, comm_w_eval.as_bytes());
         let open_w = OpeningProof::prove(
@@ -370,7 +386,7 @@ impl ProvingKey {
         let eq_inner = EqualityProof::prove(
             gens,
             transcript,
-            &(oy.blind - m_eval * (Fr::ONE - ry[0]) * r_vw),
+            &(oy.blind - m_eval * (Fr::ONE - ry[0]) * *r_vw),
             rng,
         )?;
         Ok(NizkProof {

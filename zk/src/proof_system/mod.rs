@@ -66,6 +66,8 @@ pub trait ProofSystem {
         transcript: &mut Transcript,
     ) -> Result<(Self::Proof, Vec<Fr>), ProofError> {
         let (w, x) = crate::spartan::generate_witness(circuit)?;
+        // The witness is wiped when proving returns.
+        let w = zeroize::Zeroizing::new(w);
         let p = Self::prove_assignment(pk, &w, &x, transcript)?;
         Ok((p, x))
     }
@@ -158,6 +160,32 @@ pub fn setup(
 }
 
 impl AnyProvingKey {
+    /// The backend this key belongs to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            AnyProvingKey::Libspartan(_) => Backend::Libspartan,
+            AnyProvingKey::HyraxSpartan(_) => Backend::HyraxSpartan,
+        }
+    }
+
+    /// Proves for a ready assignment (not checked: an unsatisfying one gives
+    /// a proof that does not verify); returns the proof bytes.
+    pub fn prove_assignment(
+        &self,
+        witness: &[Fr],
+        inputs: &[Fr],
+        transcript: &mut Transcript,
+    ) -> Result<Vec<u8>, ProofError> {
+        match self {
+            AnyProvingKey::Libspartan(pk) => Ok(Libspartan::encode_proof(
+                &Libspartan::prove_assignment(pk, witness, inputs, transcript)?,
+            )),
+            AnyProvingKey::HyraxSpartan(pk) => Ok(HyraxSpartan::encode_proof(
+                &HyraxSpartan::prove_assignment(pk, witness, inputs, transcript)?,
+            )),
+        }
+    }
+
     /// Generates the witness and proves; returns the proof bytes and the public inputs.
     pub fn prove<C: Circuit>(
         &self,

@@ -43,6 +43,7 @@ use crate::transcript::TranscriptProtocol;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroizing;
 
 /// Transcript labels of the sum-check, versioned.
 pub mod labels {
@@ -149,6 +150,14 @@ pub struct ProverOutput {
     pub blind: Fr,
 }
 
+/// The final claim and its blind are secret: wiped on drop.
+impl Drop for ProverOutput {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.claim);
+        zeroize::Zeroize::zeroize(&mut self.blind);
+    }
+}
+
 impl core::fmt::Debug for ProverOutput {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ProverOutput")
@@ -177,7 +186,7 @@ impl SumcheckProof {
             return Err(SumcheckError::UnsupportedDegree(deg));
         }
         absorb_shape(transcript, rounds, deg);
-        let (mut claim, mut blind) = (claim, blind);
+        let (mut claim, mut blind) = (Zeroizing::new(claim), Zeroizing::new(blind));
         let mut point = Vec::with_capacity(rounds);
         let mut out = Vec::with_capacity(rounds);
         for _ in 0..rounds {
@@ -188,17 +197,20 @@ impl SumcheckProof {
                     got: partial.len(),
                 });
             }
-            let mut evals = Vec::with_capacity(deg + 1);
+            // The round polynomial and its blinds are secret: wiped at the
+            // end of the round.
+            let partial = Zeroizing::new(partial);
+            let mut evals = Zeroizing::new(Vec::with_capacity(deg + 1));
             evals.push(partial[0]);
-            evals.push(claim - partial[0]);
+            evals.push(*claim - partial[0]);
             evals.extend_from_slice(&partial[1..]);
-            let coeffs = interpolate(&evals);
-            let r_poly = Fr::random(rng);
+            let coeffs = Zeroizing::new(interpolate(&evals));
+            let r_poly = Zeroizing::new(Fr::random(rng));
             let comm_poly = Pt::new(gens.commit_vec(Basis::Coeffs, &coeffs, &r_poly)?);
             transcript.append_message(labels::POLY, comm_poly.as_bytes());
             let r = nonzero_challenge(transcript, labels::R)?;
             let next = eval_poly(&coeffs, &r);
-            let r_next = Fr::random(rng);
+            let r_next = Zeroizing::new(Fr::random(rng));
             let comm_claim = Pt::new(gens.commit_scalar(&next, &r_next));
             transcript.append_message(labels::CLAIM, comm_claim.as_bytes());
             let w = nonzero_challenge(transcript, labels::W)?;
@@ -210,7 +222,7 @@ impl SumcheckProof {
                 &coeffs,
                 &r_poly,
                 &a,
-                &(blind + w * r_next),
+                &(*blind + w * *r_next),
                 rng,
             )?;
             out.push(RoundProof {
@@ -220,15 +232,15 @@ impl SumcheckProof {
             });
             oracle.bind(&r);
             point.push(r);
-            claim = next;
-            blind = r_next;
+            *claim = next;
+            *blind = *r_next;
         }
         Ok((
             SumcheckProof { rounds: out },
             ProverOutput {
                 point,
-                claim,
-                blind,
+                claim: *claim,
+                blind: *blind,
             },
         ))
     }

@@ -17,6 +17,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::traits::MultiscalarMul;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Transcript labels of the Sigma proofs, versioned.
 pub mod labels {
@@ -54,8 +55,9 @@ impl KnowledgeProof {
         r: &Fr,
         rng: &mut R,
     ) -> Result<Self, HyraxError> {
-        let t1 = Fr::random(rng);
-        let t2 = Fr::random(rng);
+        // The nonces are as secret as the witness: wiped on return.
+        let t1 = Zeroizing::new(Fr::random(rng));
+        let t2 = Zeroizing::new(Fr::random(rng));
         let alpha = Pt::new(gens.commit_scalar(&t1, &t2));
         let mut p = KnowledgeProof {
             alpha,
@@ -63,8 +65,8 @@ impl KnowledgeProof {
             z2: Fr::ZERO,
         };
         let c = p.challenge(transcript)?;
-        p.z1 = t1 + c * x;
-        p.z2 = t2 + c * r;
+        p.z1 = *t1 + c * x;
+        p.z2 = *t2 + c * r;
         Ok(p)
     }
 
@@ -125,6 +127,20 @@ pub struct ProductWitness {
     pub r_z: Fr,
 }
 
+impl Zeroize for ProductWitness {
+    fn zeroize(&mut self) {
+        for v in [
+            &mut self.x,
+            &mut self.r_x,
+            &mut self.y,
+            &mut self.r_y,
+            &mut self.r_z,
+        ] {
+            v.zeroize();
+        }
+    }
+}
+
 impl ProductProof {
     /// Proves Z commits to x y given the openings of X, Y and Z's blind.
     pub fn prove<R: RngCore + CryptoRng>(
@@ -134,7 +150,7 @@ impl ProductProof {
         w: &ProductWitness,
         rng: &mut R,
     ) -> Result<Self, HyraxError> {
-        let b: [Fr; 5] = core::array::from_fn(|_| Fr::random(rng));
+        let b: Zeroizing<[Fr; 5]> = Zeroizing::new(core::array::from_fn(|_| Fr::random(rng)));
         let alpha = Pt::new(gens.commit_scalar(&b[0], &b[1]));
         let beta = Pt::new(gens.commit_scalar(&b[2], &b[3]));
         let delta = Pt::new(RistrettoPoint::multiscalar_mul(
@@ -222,13 +238,13 @@ impl EqualityProof {
         s: &Fr,
         rng: &mut R,
     ) -> Result<Self, HyraxError> {
-        let t = Fr::random(rng);
+        let t = Zeroizing::new(Fr::random(rng));
         let mut p = EqualityProof {
-            alpha: Pt::new(t * gens.h()),
+            alpha: Pt::new(*t * gens.h()),
             z: Fr::ZERO,
         };
         let c = p.challenge(transcript)?;
-        p.z = t + c * s;
+        p.z = *t + c * s;
         Ok(p)
     }
 
