@@ -40,10 +40,13 @@
 //!
 //! The verifying key's digest is SHA-256 over a short description: version,
 //! sizes, non-zero counts, the generator context, the shape digest
-//! ([`R1csShape::digest`], computed once at setup) and the row layout (rows
+//! ([`R1csShape::digest`], computed once at setup), the row layout (rows
 //! are renumbered so that blocks of awkward heights sit at power-of-two
 //! strides, [`structured::aligned_row_layout`]; constraint order does not
-//! matter to the relation). The matrices themselves are never absorbed into
+//! matter to the relation) and the witness layout (variables of blocks with
+//! a large odd column stride renumbered likewise,
+//! [`structured::aligned_col_layout`]; the prover places its witness by
+//! it). The matrices themselves are never absorbed into
 //! a transcript.
 //!
 //! Fiat-Shamir hygiene ("Frozen Heart", Dao et al., S&P 2023): statement and
@@ -90,7 +93,7 @@ pub mod labels {
     /// Generator context.
     pub const GENS_CTX: &[u8] = b"zkagg/nizk/gens/v1";
     /// Verifying-key digest domain.
-    pub const VK_DIGEST: &[u8] = b"zkagg/nizk/vk/v2";
+    pub const VK_DIGEST: &[u8] = b"zkagg/nizk/vk/v3";
     /// Label: the verifying key digest.
     pub const VK: &[u8] = b"nizk-vk";
     /// Label: public inputs.
@@ -188,6 +191,7 @@ pub struct VerifyingKey {
     eval: Arc<FlatEvaluator>,
     structured: Option<Arc<StructuredEvaluator>>,
     row_layout: Option<Arc<[u32]>>,
+    col_layout: Option<Arc<[u32]>>,
 }
 
 impl core::fmt::Debug for VerifyingKey {
@@ -220,15 +224,19 @@ impl core::fmt::Debug for ProvingKey {
 pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError> {
     let size = NizkSize::of(shape)?;
     let nw = size.witness_len();
-    let col = |c: usize| -> usize {
+    // The witness layout: variables renumbered so that blocks with a large
+    // odd column stride sit at power-of-two strides
+    // (see [`structured::aligned_col_layout`]); set below.
+    let mut col_layout: Option<Vec<u32>> = None;
+    let col = |c: usize, map: Option<&[u32]>| -> usize {
         if c < shape.num_vars {
-            c
+            map.and_then(|m| m.get(c)).map_or(c, |x| *x as usize)
         } else {
             // The constant 1 at n_w, input i at n_w + 1 + i.
             nw + (c - shape.num_vars)
         }
     };
-    let mat = |m: &[(usize, usize, Fr)], rows: Option<&[u32]>| {
+    let mat = |m: &[(usize, usize, Fr)], rows: Option<&[u32]>, cols: Option<&[u32]>| {
         SparseMatrix::new(
             size.num_rows(),
             2 * nw,
@@ -239,22 +247,36 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
                     Some(map) => map.get(*r).map_or(usize::MAX, |x| *x as usize),
                     None => *r,
                 };
-                (r, col(*c), *v)
+                (r, col(*c, cols), *v)
             }),
         )
         .ok_or(NizkError::ShapeTooLarge("matrix entry outside the shape"))
     };
     let mut mats = [
-        mat(&shape.a, None)?,
-        mat(&shape.b, None)?,
-        mat(&shape.c, None)?,
+        mat(&shape.a, None, None)?,
+        mat(&shape.b, None, None)?,
+        mat(&shape.c, None, None)?,
     ];
+    if let Some(map) = structured::aligned_col_layout(&mats, shape.num_vars, nw) {
+        let c = Some(map.as_slice());
+        mats = [
+            mat(&shape.a, None, c)?,
+            mat(&shape.b, None, c)?,
+            mat(&shape.c, None, c)?,
+        ];
+        col_layout = Some(map);
+    }
+    let cols = col_layout.as_deref();
     // Rows renumbered so that blocks of awkward heights sit at power-of-two
     // strides (see [`structured::aligned_row_layout`]).
     let row_layout = structured::aligned_row_layout(&mats);
     if let Some(map) = &row_layout {
         let m = Some(map.as_slice());
-        mats = [mat(&shape.a, m)?, mat(&shape.b, m)?, mat(&shape.c, m)?];
+        mats = [
+            mat(&shape.a, m, cols)?,
+            mat(&shape.b, m, cols)?,
+            mat(&shape.c, m, cols)?,
+        ];
     }
     let transposed = Arc::new([
         mats[0].transpose(),
@@ -279,16 +301,19 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
     h.update((labels::GENS_CTX.len() as u64).to_le_bytes());
     h.update(labels::GENS_CTX);
     h.update(shape.digest());
-    // The row layout, a deterministic function of the shape, is bound too.
-    match &row_layout {
-        None => h.update([0u8]),
-        Some(map) => {
-            let mut l = Sha256::new();
-            for r in map {
-                l.update(r.to_le_bytes());
+    // The row and witness layouts, deterministic functions of the shape,
+    // are bound too.
+    for layout in [row_layout.as_deref(), col_layout.as_deref()] {
+        match layout {
+            None => h.update([0u8]),
+            Some(map) => {
+                let mut l = Sha256::new();
+                for r in map {
+                    l.update(r.to_le_bytes());
+                }
+                h.update([1u8]);
+                h.update(l.finalize());
             }
-            h.update([1u8]);
-            h.update(l.finalize());
         }
     }
     // Inferred from the flat matrices and checked to re-expand to them
@@ -302,6 +327,7 @@ pub fn setup(shape: &R1csShape) -> Result<(ProvingKey, VerifyingKey), NizkError>
         eval: Arc::new(FlatEvaluator { mats }),
         structured,
         row_layout: row_layout.map(Arc::from),
+        col_layout: col_layout.map(Arc::from),
     };
     Ok((
         ProvingKey {
@@ -335,6 +361,32 @@ impl VerifyingKey {
         match &self.row_layout {
             Some(map) => map.get(i).map_or(i, |r| *r as usize),
             None => i,
+        }
+    }
+
+    /// The column of witness variable `i` of the shape in z (variables are
+    /// renumbered when [`structured::aligned_col_layout`] pads blocks; else
+    /// `i`).
+    pub fn col_of(&self, i: usize) -> usize {
+        match &self.col_layout {
+            Some(map) => map.get(i).map_or(i, |c| *c as usize),
+            None => i,
+        }
+    }
+
+    /// The witness placed in its columns (padded with zeros where the
+    /// witness layout leaves gaps); borrowed as is without a layout.
+    pub(crate) fn place_witness<'a>(&self, w: &'a [Fr]) -> std::borrow::Cow<'a, [Fr]> {
+        match &self.col_layout {
+            None => std::borrow::Cow::Borrowed(w),
+            Some(map) => {
+                let len = map.iter().map(|c| *c as usize + 1).max().unwrap_or(0);
+                let mut out = vec![Fr::ZERO; len];
+                for (c, x) in map.iter().zip(w) {
+                    out[*c as usize] = *x;
+                }
+                std::borrow::Cow::Owned(out)
+            }
         }
     }
 

@@ -227,6 +227,9 @@ impl ProvingKey {
             });
         }
         vk.bind(transcript, inputs);
+        // The witness in its columns (the key's witness layout).
+        let placed = vk.place_witness(witness);
+        let witness: &[Fr] = &placed;
         let nw = size.witness_len();
         let mut z = vec![Fe::ZERO; 2 * nw];
         z[..witness.len()]
