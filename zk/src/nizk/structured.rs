@@ -1080,7 +1080,7 @@ const MAX_ODD_COL_STRIDE: usize = 31;
 /// renumber the witness as it renumbers rows. A family whose blocks each
 /// allocate s consecutive variables (the columns of its C entries that
 /// move by the family's most common C stride s lie within s of each
-/// other), with s having an odd part above [`MAX_ODD_COL_STRIDE`] (a
+/// other), with s having an odd part above 31 (a
 /// 437-variable Poseidon permutation at width 9), has its blocks' variables
 /// placed at a stride of 2^ceil(log2 s), the columns in between left zero,
 /// so that its Local and Previous references have power-of-two strides. As

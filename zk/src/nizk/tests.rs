@@ -637,25 +637,7 @@ fn train_proofs_with_a_padded_witness_layout_verify() {
     let n = 24;
     let cfg = TrainConfig::breast_cancer(n);
     let mut r = rng(2024);
-    let half = 1i64 << (cfg.data_format.total_bits - 1);
-    let rows: Vec<Vec<i64>> = (0..n)
-        .map(|_| (0..30).map(|_| r.gen_range(-half..half)).collect())
-        .collect();
-    let labels: Vec<i64> = (0..n).map(|_| r.gen_range(0..2)).collect();
-    let data = DataOpening::new(Dataset::from_rows(&rows, labels).unwrap(), &mut r);
-    let weights: Vec<i64> = (0..cfg.dim()).map(|_| r.gen_range(-2000..2000)).collect();
-    let update =
-        UpdateOpening::train(&LogisticRegression, &cfg, &weights, &data.data, &mut r).unwrap();
-    let rho = random_scalar(&mut r);
-    let st =
-        TrainStatement::honest(&cfg, LabelKind::Binary, &weights, &data, &update, rho).unwrap();
-    let circuit = TrainCircuit::new(
-        cfg.clone(),
-        LogisticRegression,
-        st,
-        TrainWitness { data, update },
-    )
-    .unwrap();
+    let circuit = synthetic_logistic_circuit(&cfg, n, &mut r).unwrap();
     let shape = shape_of(&TrainCircuit::shape(cfg, LogisticRegression).unwrap());
     let (pk, vk) = setup(&shape).unwrap();
     let size = vk.size();
