@@ -1,7 +1,7 @@
 //! Known-answer transcripts of the Hyrax-Spartan NIZK: seeded proofs on
 //! fixed circuits with their verifying-key digests, proof hashes and the
 //! verifier's main challenges, as versioned JSON
-//! (`tests/vectors/nizk/kat_v2.json`), including mutations that must fail.
+//! (`tests/vectors/nizk/kat_v3.json`), including mutations that must fail.
 //! These are regression vectors of this implementation (they pin the
 //! transcript and encoding formats); there is no independent reference.
 //!
@@ -10,6 +10,9 @@
 //! Version 2: the verifying-key digest (domain `zkagg/nizk/vk/v2`) binds the
 //! row layout of [`nizk::structured::aligned_row_layout`], which renumbers
 //! the rows of the bounded-update vectors (Poseidon blocks padded to 512).
+//! Version 3: the digest (domain `zkagg/nizk/vk/v3`) also binds the witness
+//! layout of [`nizk::structured::aligned_col_layout`] (the Poseidon
+//! permutations' 437 variables padded to 512 columns where they fit).
 
 use merlin::Transcript;
 use rand::SeedableRng;
@@ -26,7 +29,7 @@ use zkagg_zk::Fr;
 
 const PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/vectors/nizk/kat_v2.json"
+    "/tests/vectors/nizk/kat_v3.json"
 );
 
 #[derive(Serialize, Deserialize, Debug, PartialEq)]
@@ -143,7 +146,7 @@ fn generate() -> File {
     let (s, c) = update(2);
     vectors.push(make("bounded_update_16bit", 2, 3, &s, &c));
     File {
-        version: 2,
+        version: 3,
         backend: zkagg_zk::proof_system::HyraxSpartan::ID.into(),
         transcript_label: "zkagg/kat/nizk/v1".into(),
         vectors,
@@ -159,6 +162,6 @@ fn known_answer_transcripts_match() {
         std::fs::write(PATH, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
     }
     let want: File = serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
-    assert_eq!(want.version, 2);
+    assert_eq!(want.version, 3);
     assert_eq!(got, want);
 }

@@ -300,7 +300,6 @@ fn size_rows(vk: &nizk::VerifyingKey) -> usize {
 #[test]
 #[ignore = "slow: a timing run, use --release"]
 fn profile_train() {
-    use rand::Rng;
     use zkagg_zk::model::*;
     let reps: usize = env_usize("ZKAGG_PROFILE_REPS", 3);
     let cfg = if std::env::var_os("ZKAGG_PROFILE_COMPACT").is_some() {
@@ -309,25 +308,7 @@ fn profile_train() {
         TrainConfig::breast_cancer(91)
     };
     let mut rng = ChaCha20Rng::seed_from_u64(2024);
-    let half = 1i64 << (cfg.data_format.total_bits - 1);
-    let rows: Vec<Vec<i64>> = (0..91)
-        .map(|_| (0..30).map(|_| rng.gen_range(-half..half)).collect())
-        .collect();
-    let labels: Vec<i64> = (0..91).map(|_| rng.gen_range(0..2)).collect();
-    let data = DataOpening::new(Dataset::from_rows(&rows, labels).unwrap(), &mut rng);
-    let weights: Vec<i64> = (0..cfg.dim()).map(|_| rng.gen_range(-2000..2000)).collect();
-    let update =
-        UpdateOpening::train(&LogisticRegression, &cfg, &weights, &data.data, &mut rng).unwrap();
-    let rho = random_scalar(&mut rng);
-    let st =
-        TrainStatement::honest(&cfg, LabelKind::Binary, &weights, &data, &update, rho).unwrap();
-    let circuit = TrainCircuit::new(
-        cfg.clone(),
-        LogisticRegression,
-        st,
-        TrainWitness { data, update },
-    )
-    .unwrap();
+    let circuit = synthetic_logistic_circuit(&cfg, 91, &mut rng).unwrap();
     let shape = shape_of(&TrainCircuit::shape(cfg, LogisticRegression).unwrap());
     let start = Instant::now();
     let (pk, vk) = nizk::setup(&shape).unwrap();

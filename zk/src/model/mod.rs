@@ -144,7 +144,8 @@ pub use glm::RowVars;
 pub use linear::LinearRegression;
 pub use logistic::LogisticRegression;
 pub use relation::{
-    random_scalar, DataOpening, TrainCircuit, TrainStatement, TrainWitness, UpdateOpening,
+    random_scalar, synthetic_logistic_circuit, DataOpening, TrainCircuit, TrainStatement,
+    TrainWitness, UpdateOpening,
 };
 
 use crate::error::SynthesisError;

@@ -15,6 +15,30 @@ use crate::r1cs::{namespaced, Circuit, ConstraintSystem, LinearCombination, Vari
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
+/// An honest logistic-regression R_train instance on synthetic data, for
+/// tests and measurements: n samples of uniform features in the data
+/// format, uniform binary labels, weights uniform in [-2000, 2000), all
+/// drawn from `rng` in that order.
+pub fn synthetic_logistic_circuit<R: RngCore + CryptoRng>(
+    cfg: &TrainConfig,
+    n: usize,
+    rng: &mut R,
+) -> Result<TrainCircuit<super::LogisticRegression>, ModelError> {
+    use rand::Rng;
+    let half = 1i64 << (cfg.data_format.total_bits - 1);
+    let rows: Vec<Vec<i64>> = (0..n)
+        .map(|_| (0..30).map(|_| rng.gen_range(-half..half)).collect())
+        .collect();
+    let labels: Vec<i64> = (0..n).map(|_| rng.gen_range(0..2)).collect();
+    let data = DataOpening::new(Dataset::from_rows(&rows, labels)?, rng);
+    let weights: Vec<i64> = (0..cfg.dim()).map(|_| rng.gen_range(-2000..2000)).collect();
+    let model = super::LogisticRegression;
+    let update = UpdateOpening::train(&model, cfg, &weights, &data.data, rng)?;
+    let rho = random_scalar(rng);
+    let st = TrainStatement::honest(cfg, LabelKind::Binary, &weights, &data, &update, rho)?;
+    TrainCircuit::new(cfg.clone(), model, st, TrainWitness { data, update })
+}
+
 /// Samples a uniform element of F.
 pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Fr {
     let mut b = [0u8; 64];

@@ -4,12 +4,12 @@
 //!
 //! The description is the shape as the circuit built it: sizes, then the
 //! entries of A, B and C in the builder's order. Everything else the
-//! verifier uses (padded sizes, the row layout, the structured description,
+//! verifier uses (padded sizes, the row and witness layouts, the structured description,
 //! the flat evaluator, the generators) is a deterministic function of it
 //! and is re-derived at decoding, never read from the bytes. The key's
-//! digest ([`VerifyingKey::digest`], version `zkagg/nizk/vk/v2`) binds the
+//! digest ([`VerifyingKey::digest`], version `zkagg/nizk/vk/v3`) binds the
 //! sizes, the non-zero counts, the generator context, the shape digest and
-//! the row layout.
+//! the row and witness layouts.
 //!
 //! Decoding ([`VerifyingKey::from_bytes`]) refuses
 //! - bytes over the caller's cap, an unknown version, counts larger than the
@@ -130,7 +130,7 @@ impl VerifyingKey {
                 &self.size,
                 [m[0].nnz(), m[1].nnz(), m[2].nnz()],
                 &shape.digest(),
-                self.row_layout.as_deref(),
+                [self.row_layout.as_deref(), self.col_layout.as_deref()],
             ) == self.digest
     }
 

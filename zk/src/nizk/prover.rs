@@ -232,6 +232,9 @@ impl ProvingKey {
             });
         }
         vk.bind(transcript, inputs);
+        // The witness in its columns (the key's witness layout).
+        let placed = vk.place_witness(witness);
+        let witness: &[Fr] = &placed;
         let nw = size.witness_len();
         // Every copy of the witness, every table derived from it and every
         // blind is wiped when the prover returns (Zeroizing, ZeroizeOnDrop).

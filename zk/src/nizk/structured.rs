@@ -65,7 +65,9 @@
 //! per (family, column window) gives the sums for every (k_r, k_c) at once.
 //!
 //! Cost per evaluation: per window, about log N (|s_r'| + 1)(|s_c'| + 1) 4
-//! field multiplications, plus a few per block entry, plus the remainder.
+//! field multiplications, plus one or two per block entry and three per
+//! local row (the eq factors of the low bits come from tables of 2^a_r and
+//! 2^a_c entries built once per evaluation), plus the remainder.
 //! So arbitrary strides and bases are supported, in O(log N) per window for
 //! a fixed stride, but not in O(log T) independently of the stride: a block
 //! of odd height h costs h^2 per window (a 17-row block 18 * 18 * 2 states),
@@ -80,13 +82,27 @@
 //! forward passes, 437-row Poseidon permutations) are placed at a stride of
 //! 2^ceil(log2 h), the rows in between left empty, so that the row side of
 //! the automaton has two states; what does not fit in the padded row count
-//! stays as it is. The witness (column) layout is untouched, so the prover
-//! does the same work and the column strides keep their odd parts (a
-//! sample's 272 = 16 * 17 variables cost 18 column carries). The layout is a
-//! deterministic function of the shape and is bound by the verifying key's
-//! digest. Padding the witness layout as well (option (c) of the issue)
-//! would make every stride a power of two, at the price of a larger and
-//! permuted witness; it is not done.
+//! stays as it is.
+//!
+//! # The padded witness layout and irregular entries
+//!
+//! Columns are renumbered the same way ([`aligned_col_layout`]): a family
+//! whose blocks each allocate s consecutive variables, with s of odd part
+//! above 31 (the data commitment's Poseidon permutations, 437 variables at
+//! width 9), gets its blocks' variables at a stride of 2^ceil(log2 s), so
+//! that its Local and Previous references have power-of-two strides and two
+//! column carries. The prover places its witness by the map (zeros in the
+//! gaps, which fit in the padded witness length); the map is bound by the
+//! verifying key's digest. Smaller odd parts (a sample's 272 = 16 * 17
+//! variables, 18 column carries) stay as they are.
+//!
+//! Those permutations absorb packed data values whose columns skip the
+//! label and mask variables at the end of every data row, so a few entries
+//! of every block do not move by a constant stride. A family tolerates up
+//! to a quarter of its block's entries being such [`Irregular`] entries,
+//! each with a per-family column table (its column in every block),
+//! evaluated by walking its `count` positions; the inference charges them
+//! at that cost.
 //!
 //! Candidate heights at a row are only those h with `sig[r + h] = sig[r]`
 //! (a chain of equal row signatures), kept if the first three blocks have
@@ -99,20 +115,22 @@
 //! - RangeCheckCircuit, any d and bit width: one family (height = bits,
 //!   count d), no remainder, no padding. d = 100,000 (2^21 rows, 7.8M
 //!   non-zeros): about 50 us against 1.4-1.5 s flat.
-//! - R_train (91 x 30, default configuration): weights range (20 x 31),
-//!   samples (256 x 89 after padding, plus sample 0 as 8 x 30), forward
-//!   passes (128 x 91), divisions and clips (64 x 30): 172,844 non-zeros in
-//!   families, 172,499 in the remainder (the data commitment's Poseidon
-//!   permutations, whose absorbed inputs come at irregular columns, and the
-//!   backward pass). Structured evaluator 13-34 ms against 17-77 ms flat,
-//!   depending on the load
-//!   (`cargo test --release -p zkagg-zk --test nizk_profile -- --ignored --nocapture profile_train`).
+//! - R_train (91 x 30, default configuration): samples (256 x 90 after
+//!   padding), the data commitment's Poseidon permutations (512 x 21 after
+//!   padding rows and columns, 447 of each block's 6,457 entries
+//!   irregular), forward passes (128 x 91) and one small family: 285,192
+//!   non-zeros in families, 60,151 in the remainder (the backward pass,
+//!   divisions and clips, the weights' range checks and the update hash,
+//!   whose automata would cost more than walking them). Before the witness
+//!   layout and irregular entries, 172,499 non-zeros were left in the
+//!   remainder (see the commit message for the timings).
 //! - BoundedUpdateCircuit: the range checks and the Horner steps are
 //!   families; the Poseidon permutations (437 rows) are padded to 512 when
 //!   the padded rows fit in the power of two (at d = 100,000 only about 37k
 //!   rows are free, so most permutations stay in the remainder).
 //!
-//! The verifying key's digest binds the shape digest and the row layout;
+//! The verifying key's digest binds the shape digest and the row and
+//! witness layouts;
 //! the description is a deterministic function of the shape, checked
 //! against the matrices at setup.
 
@@ -144,6 +162,11 @@ const MAX_ODD_HEIGHT: usize = 7;
 /// family is used when its plan is estimated cheaper than walking it.
 const WALK_COST: usize = 4;
 
+/// Remainder entries per parallel task: a remainder of fewer is walked on
+/// the calling thread (on a loaded machine, waking workers costs more than
+/// walking some 10^5 entries).
+const REMAINDER_CHUNK: usize = 1 << 17;
+
 /// The most automaton states allowed for one window.
 const MAX_STATES: usize = 1 << 12;
 
@@ -173,9 +196,28 @@ pub struct Family {
     pub height: usize,
     /// Number of blocks T.
     pub count: usize,
-    /// The block's entries, by local row, then matrix, then column.
+    /// The block's entries whose column moves by a constant stride, by
+    /// local row, then matrix, then column.
     pub entries: Vec<BlockEntry>,
+    /// The block's other entries, by local row, then matrix, then column.
+    pub irregular: Vec<Irregular>,
     plan: Plan,
+}
+
+/// An entry of a family whose column does not move by a constant stride
+/// from block to block (the Poseidon permutations of the data commitment
+/// absorb packed data values, whose columns skip the label and mask
+/// variables at the end of every data row): its column in every block, a
+/// per-family column table. In block t, row `base_row + t * height +
+/// entry.row` has the coefficient at column `cols[t]` (`entry.col` and
+/// `entry.stride` are unused). Evaluated as a walk over its `count`
+/// positions, which the inference weighs against walking the rows.
+#[derive(Clone, Debug)]
+pub struct Irregular {
+    /// Matrix, local row and coefficient (column and stride unused, 0).
+    pub entry: BlockEntry,
+    /// The column in block t, for every t < count.
+    pub cols: Vec<u32>,
 }
 
 /// The precomputed evaluation plan of a family.
@@ -274,6 +316,71 @@ impl BitWeights {
         }
         acc
     }
+
+    /// [`BitWeights::low`] for every `low` < 2^a, as a table (2^(a+1)
+    /// multiplications; a <= [`LOW_TABLE_BITS`]).
+    fn low_table(&self, a: u32) -> Vec<Fe> {
+        let mut t = Vec::with_capacity(1 << a);
+        t.push(Fe::ONE);
+        for p in 0..a as usize {
+            let [w0, w1] = [self.at(p, 0), self.at(p, 1)];
+            let n = t.len();
+            for i in 0..n {
+                let x = t[i];
+                t.push(x * w1);
+                t[i] = x * w0;
+            }
+        }
+        t
+    }
+}
+
+/// Blocks of fewer entries get no irregular entries (a Horner step's
+/// one-row block would otherwise run on into other rows of the same
+/// coefficients).
+const MIN_TOLERANT_ENTRIES: usize = 16;
+
+/// Low parts of at most this many bits are read from a table of eq values
+/// instead of a product per entry.
+const LOW_TABLE_BITS: u32 = 12;
+
+/// eq over the low bits of one side, from a table when it is small enough.
+enum Low {
+    Table(Vec<Fe>),
+    Direct(u32),
+}
+
+impl Low {
+    /// Whether a table of 2^a entries is cheaper than `uses` products of a
+    /// factors.
+    fn use_table(a: u32, uses: usize) -> bool {
+        a <= LOW_TABLE_BITS && (2usize << a) <= uses * a as usize
+    }
+
+    /// The estimated multiplications of `uses` lookups.
+    fn cost(a: u32, uses: usize) -> usize {
+        if Self::use_table(a, uses) {
+            2usize << a
+        } else {
+            uses * a as usize
+        }
+    }
+
+    fn new(w: &BitWeights, a: u32, uses: usize) -> Self {
+        if Self::use_table(a, uses) {
+            Low::Table(w.low_table(a))
+        } else {
+            Low::Direct(a)
+        }
+    }
+
+    #[inline]
+    fn at(&self, w: &BitWeights, low: u64) -> Fe {
+        match self {
+            Low::Table(t) => t[low as usize],
+            Low::Direct(a) => w.low(*a, low),
+        }
+    }
 }
 
 impl Plan {
@@ -345,8 +452,20 @@ impl Plan {
                 .max(bit_len(count as u64));
             cost += steps * (states * 2 + 4);
         }
-        for it in &items {
-            cost += (a_r + windows[it.window as usize].a) as usize + 3;
+        // Per entry one or two multiplications and per row three, plus the
+        // low eq factors: a table per side, or a product per entry where
+        // that is cheaper ([`Low::new`]).
+        cost += 2 * items.len() + 3 * height + Low::cost(a_r, items.len());
+        let mut seen: Vec<u32> = Vec::new();
+        for a in windows.iter().map(|w| w.a) {
+            if !seen.contains(&a) {
+                seen.push(a);
+                let uses = items
+                    .iter()
+                    .filter(|it| windows[it.window as usize].a == a)
+                    .count();
+                cost += Low::cost(a, uses);
+            }
         }
         Some((
             Plan {
@@ -429,27 +548,98 @@ impl Family {
         values: &[Vec<Fe>; 3],
         ex: &BitWeights,
         ey: &BitWeights,
+        split: Option<&(SplitEq, SplitEq)>,
         out: &mut [Fe; 3],
     ) {
+        if let Some((sx, sy)) = split {
+            self.irregular_into(values, sx, sy, out);
+        }
         let p = &self.plan;
         let sums: Vec<Vec<Fe>> = p
             .windows
             .iter()
             .map(|w| p.window_sums(w, self.count, ex, ey))
             .collect();
+        let low_r = Low::new(ex, p.a_r, p.items.len());
+        // Column tables per distinct low width (few per family).
+        let mut low_c: Vec<(u32, Low)> = Vec::new();
+        for w in &p.windows {
+            if !low_c.iter().any(|(a, _)| *a == w.a) {
+                let uses = p
+                    .items
+                    .iter()
+                    .filter(|it| p.windows[it.window as usize].a == w.a)
+                    .count();
+                low_c.push((w.a, Low::new(ey, w.a, uses)));
+            }
+        }
+        // Entries come by local row: sum each row's entries, then one
+        // multiplication by the row's low eq factor.
+        let mut row_acc = [Fe::ZERO; 3];
+        let mut cur = None;
         for (e, it) in self.entries.iter().zip(&p.items) {
+            if cur != Some(it.low_r) {
+                if let Some(l) = cur {
+                    let lr = low_r.at(ex, l);
+                    for (o, a) in out.iter_mut().zip(&mut row_acc) {
+                        *o += lr * *a;
+                        *a = Fe::ZERO;
+                    }
+                }
+                cur = Some(it.low_r);
+            }
             let w = &p.windows[it.window as usize];
             let s =
                 sums[it.window as usize][it.k_r as usize * (w.kmax as usize + 1) + it.k_c as usize];
-            let lr = ex.low(p.a_r, it.low_r);
-            let lc = ey.low(w.a, it.low_c);
-            out[e.matrix as usize] += values[e.matrix as usize][e.coeff as usize] * lr * lc * s;
+            let lc = low_c
+                .iter()
+                .find(|(a, _)| *a == w.a)
+                .map_or(Fe::ONE, |(_, t)| t.at(ey, it.low_c));
+            let x = lc * s;
+            let slot = &mut row_acc[e.matrix as usize];
+            match e.coeff {
+                ONE => *slot += x,
+                MINUS_ONE => *slot -= x,
+                k => *slot += values[e.matrix as usize][k as usize] * x,
+            }
+        }
+        if let Some(l) = cur {
+            let lr = low_r.at(ex, l);
+            for (o, a) in out.iter_mut().zip(&row_acc) {
+                *o += lr * *a;
+            }
+        }
+    }
+
+    /// The irregular entries' contribution: per block and local row, the
+    /// sum of coefficient times eq(ry, column), times eq(rx, row).
+    fn irregular_into(&self, values: &[Vec<Fe>; 3], sx: &SplitEq, sy: &SplitEq, out: &mut [Fe; 3]) {
+        for t in 0..self.count {
+            let mut i = 0;
+            while let Some(first) = self.irregular.get(i) {
+                let j = first.entry.row;
+                let mut acc = [Fe::ZERO; 3];
+                while let Some(x) = self.irregular.get(i).filter(|x| x.entry.row == j) {
+                    let e = x.cols.get(t).map_or(Fe::ZERO, |c| sy.at(*c as usize));
+                    let m = x.entry.matrix as usize;
+                    match x.entry.coeff {
+                        ONE => acc[m] += e,
+                        MINUS_ONE => acc[m] -= e,
+                        k => acc[m] += values[m][k as usize] * e,
+                    }
+                    i += 1;
+                }
+                let er = sx.at(self.base_row + t * self.height + j as usize);
+                for (o, a) in out.iter_mut().zip(acc) {
+                    *o += er * a;
+                }
+            }
         }
     }
 
     /// Non-zeros covered.
     pub fn nnz(&self) -> usize {
-        self.count * self.entries.len()
+        self.count * (self.entries.len() + self.irregular.len())
     }
 }
 
@@ -578,8 +768,17 @@ impl<'a> Rows<'a> {
         self.mats.iter().all(|m| m.row_entries(r).0.is_empty())
     }
 
-    /// Whether block t of (r, h) repeats block 0 with the given strides.
-    fn block_matches(&self, r: usize, h: usize, t: usize, strides: &[i64]) -> bool {
+    /// Whether block t of (r, h) repeats block 0's rows and coefficients;
+    /// if so, the entries whose column is not that of block 0 moved by
+    /// `t` times its stride are pushed to `moved`.
+    fn block_matches(
+        &self,
+        r: usize,
+        h: usize,
+        t: usize,
+        strides: &[i64],
+        moved: &mut Vec<usize>,
+    ) -> bool {
         let mut e = 0;
         let base = r + t * h;
         if !self.same_run(r, base, h) {
@@ -597,7 +796,7 @@ impl<'a> Rows<'a> {
                 }
                 for (i, (a, b)) in c0.iter().zip(ct).enumerate() {
                     if *b as i64 != *a as i64 + strides[e + i] * t as i64 {
-                        return false;
+                        moved.push(e + i);
                     }
                 }
                 e += c0.len();
@@ -606,9 +805,19 @@ impl<'a> Rows<'a> {
         true
     }
 
-    /// The longest run of blocks of height h at row r (at least 3), with the
-    /// strides between the first two blocks.
-    fn try_family(&self, r: usize, h: usize, work: &mut usize) -> Option<(usize, Vec<i64>)> {
+    /// The longest run of blocks of height h at row r (at least 3) with
+    /// the same rows and coefficients, with the strides between the first
+    /// two blocks and which entries are irregular (their columns do not
+    /// move by a constant stride; with `tolerant`, at most a quarter of a
+    /// block of at least [`MIN_TOLERANT_ENTRIES`] entries, see
+    /// [`Irregular`]; else none).
+    fn try_family(
+        &self,
+        r: usize,
+        h: usize,
+        work: &mut usize,
+        tolerant: bool,
+    ) -> Option<FamilyRun> {
         let n = self.n();
         if r + 3 * h > n || h > MAX_HEIGHT {
             return None;
@@ -631,32 +840,127 @@ impl<'a> Rows<'a> {
                 strides.extend(c0.iter().zip(c1).map(|(a, b)| *b as i64 - *a as i64));
             }
         }
+        let limit = if tolerant && strides.len() >= MIN_TOLERANT_ENTRIES {
+            strides.len() / 4
+        } else {
+            0
+        };
+        let mut irregular = vec![false; strides.len()];
+        let mut num_irregular = 0;
+        let mut moved = Vec::new();
         let mut t = 2;
-        while r + (t + 1) * h <= n && self.block_matches(r, h, t, &strides) {
+        while r + (t + 1) * h <= n {
+            moved.clear();
+            if !self.block_matches(r, h, t, &strides, &mut moved) {
+                break;
+            }
+            let new = moved.iter().filter(|&&e| !irregular[e]).count();
+            if num_irregular + new > limit {
+                break;
+            }
+            for &e in &moved {
+                irregular[e] = true;
+            }
+            num_irregular += new;
             t += 1;
         }
         *work += t * h;
-        (t >= 3).then_some((t, strides))
+        (t >= 3).then_some(FamilyRun {
+            count: t,
+            strides,
+            irregular,
+        })
     }
 
-    fn entries(&self, r: usize, h: usize, strides: &[i64]) -> Vec<BlockEntry> {
-        let mut out = Vec::with_capacity(strides.len());
+    /// The block entries of a run: the regular ones, and the irregular
+    /// ones with their column in every block.
+    fn entries(&self, r: usize, h: usize, run: &FamilyRun) -> (Vec<BlockEntry>, Vec<Irregular>) {
+        let mut out = Vec::with_capacity(run.strides.len());
+        let mut irr = Vec::new();
+        let mut e = 0;
         for j in 0..h {
             for (m, mat) in self.mats.iter().enumerate() {
                 let (c0, k0) = mat.row_entries(r + j);
-                for (c, k) in c0.iter().zip(k0) {
-                    out.push(BlockEntry {
+                for (i, (c, k)) in c0.iter().zip(k0).enumerate() {
+                    let entry = BlockEntry {
                         matrix: m as u8,
                         row: j as u32,
                         col: *c,
-                        stride: strides[out.len()],
+                        stride: run.strides[e],
                         coeff: *k,
-                    });
+                    };
+                    if run.irregular[e] {
+                        let cols = (0..run.count)
+                            .map(|t| mat.row_entries(r + t * h + j).0[i])
+                            .collect();
+                        irr.push(Irregular {
+                            entry: BlockEntry { stride: 0, ..entry },
+                            cols,
+                        });
+                    } else {
+                        out.push(entry);
+                    }
+                    e += 1;
                 }
             }
         }
-        out
+        (out, irr)
     }
+}
+
+/// A candidate family found by [`Rows::try_family`].
+struct FamilyRun {
+    count: usize,
+    strides: Vec<i64>,
+    irregular: Vec<bool>,
+}
+
+/// The blocks the layouts consider, in row order: at every row not yet
+/// covered, the candidate run covering the most rows (as the inference
+/// finds them, within its work bound), as (base row, height, run).
+fn scan_runs(rows: &Rows) -> Vec<(usize, usize, FamilyRun)> {
+    let n = rows.n();
+    let budget = INFER_BUDGET_PER_ROW * n + (1 << 24);
+    let mut work = 0usize;
+    let mut out = Vec::new();
+    let mut r = 0;
+    while r < n {
+        if rows.is_empty(r) {
+            r += 1;
+            continue;
+        }
+        let mut best: Option<(usize, FamilyRun)> = None;
+        let max_h = MAX_HEIGHT.min((n - r) / 3);
+        if work <= budget {
+            let start = work;
+            for h in rows.candidates(r, max_h, &mut work) {
+                if work - start > ROW_BUDGET {
+                    break;
+                }
+                if let Some(run) = rows.try_family(r, h, &mut work, true) {
+                    if best
+                        .as_ref()
+                        .is_none_or(|(bh, b)| run.count * h > bh * b.count)
+                    {
+                        best = Some((h, run));
+                    }
+                }
+                if work > budget {
+                    break;
+                }
+            }
+        }
+        match best {
+            // Blocks are kept whole (their rows in order, empty ones
+            // included); so are single rows.
+            Some((h, run)) => {
+                r += h * run.count;
+                out.push((r - h * run.count, h, run));
+            }
+            None => r += 1,
+        }
+    }
+    out
 }
 
 /// A row layout that pads blocks of awkward heights: the new position of
@@ -681,52 +985,21 @@ pub fn aligned_row_layout(mats: &[SparseMatrix; 3]) -> Option<Vec<u32>> {
         return None;
     }
     let rows = Rows::new(mats);
-    let budget = INFER_BUDGET_PER_ROW * n + (1 << 24);
-    let mut work = 0usize;
     // Blocks to pad: (base, height, count, non-zeros).
-    let mut blocks: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut r = 0;
-    while r < n {
-        if rows.is_empty(r) {
-            r += 1;
-            continue;
-        }
-        let mut best: Option<(usize, usize)> = None; // (height, count)
-        let max_h = MAX_HEIGHT.min((n - r) / 3);
-        if work <= budget {
-            let start = work;
-            for h in rows.candidates(r, max_h, &mut work) {
-                if work - start > ROW_BUDGET {
-                    break;
-                }
-                if let Some((count, _)) = rows.try_family(r, h, &mut work) {
-                    if best.is_none_or(|(bh, bc)| count * h > bh * bc) {
-                        best = Some((h, count));
-                    }
-                }
-                if work > budget {
-                    break;
-                }
-            }
-        }
-        match best {
-            Some((h, count)) if h >> h.trailing_zeros() > MAX_ODD_HEIGHT => {
-                let nnz = (0..h * count)
-                    .map(|i| {
-                        mats.iter()
-                            .map(|m| m.row_entries(r + i).0.len())
-                            .sum::<usize>()
-                    })
-                    .sum();
-                blocks.push((r, h, count, nnz));
-                r += h * count;
-            }
-            // Blocks that need no padding are kept whole (their rows in
-            // order, empty ones included); so are single rows.
-            Some((h, count)) => r += h * count,
-            None => r += 1,
-        }
-    }
+    let blocks: Vec<(usize, usize, usize, usize)> = scan_runs(&rows)
+        .into_iter()
+        .filter(|(_, h, _)| h >> h.trailing_zeros() > MAX_ODD_HEIGHT)
+        .map(|(r, h, run)| {
+            let nnz = (0..h * run.count)
+                .map(|i| {
+                    mats.iter()
+                        .map(|m| m.row_entries(r + i).0.len())
+                        .sum::<usize>()
+                })
+                .sum();
+            (r, h, run.count, nnz)
+        })
+        .collect();
     // Rows needed: every row up to the last non-empty one, plus the padding
     // of the kept blocks; the empty rows after it fill what is left.
     let used = (0..n)
@@ -793,6 +1066,122 @@ pub fn aligned_row_layout(mats: &[SparseMatrix; 3]) -> Option<Vec<u32>> {
     Some(map)
 }
 
+/// Column strides whose odd part is above this get a padded witness
+/// layout from [`aligned_col_layout`] (the column side of a window costs
+/// about |s'| + 1 carries; a sample's 272 = 16 * 17 variables stay).
+const MAX_ODD_COL_STRIDE: usize = 31;
+
+/// A witness (column) layout that pads the variables of repeated blocks
+/// with a large odd column stride: the new column of every witness
+/// variable (an injection into 0..`nw`), or `None` if the identity will
+/// do.
+///
+/// Variable order does not matter to the relation either, so setup may
+/// renumber the witness as it renumbers rows. A family whose blocks each
+/// allocate s consecutive variables (the columns of its C entries that
+/// move by the family's most common C stride s lie within s of each
+/// other), with s having an odd part above 31 (a
+/// 437-variable Poseidon permutation at width 9), has its blocks' variables
+/// placed at a stride of 2^ceil(log2 s), the columns in between left zero,
+/// so that its Local and Previous references have power-of-two strides. As
+/// many blocks as fit in `nw` are padded, the families covering the most
+/// non-zeros first (at least three blocks each); other variables keep their
+/// order. The prover places its witness by this map; the verifying key's
+/// digest binds it.
+pub fn aligned_col_layout(
+    mats: &[SparseMatrix; 3],
+    num_vars: usize,
+    nw: usize,
+) -> Option<Vec<u32>> {
+    let n = mats[0].num_rows();
+    if mats.iter().any(|m| m.num_rows() != n)
+        || n >= u32::MAX as usize
+        || nw >= u32::MAX as usize
+        || num_vars > nw
+    {
+        return None;
+    }
+    let rows = Rows::new(mats);
+    // Column blocks: (first variable, stride, count, non-zeros).
+    let mut blocks: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for (r, h, run) in scan_runs(&rows) {
+        let (entries, irregular) = rows.entries(r, h, &run);
+        let c_entries = || {
+            entries
+                .iter()
+                .filter(|e| e.matrix == 2 && e.stride > 0)
+                .map(|e| (e.col as usize, e.stride as usize))
+        };
+        let mut strides: Vec<usize> = c_entries().map(|(_, s)| s).collect();
+        strides.sort_unstable();
+        let Some(stride) = strides
+            .chunk_by(|a, b| a == b)
+            .max_by_key(|c| c.len())
+            .map(|c| c[0])
+        else {
+            continue;
+        };
+        if stride >> stride.trailing_zeros() <= MAX_ODD_COL_STRIDE {
+            continue;
+        }
+        let cols = c_entries().filter(|(_, s)| *s == stride).map(|(c, _)| c);
+        let (lo, hi) = cols.fold((usize::MAX, 0), |(lo, hi), c| (lo.min(c), hi.max(c)));
+        let end = stride
+            .checked_mul(run.count)
+            .and_then(|x| x.checked_add(lo));
+        if hi - lo >= stride || end.is_none_or(|e| e > num_vars) {
+            continue;
+        }
+        let nnz = run.count * (entries.len() + irregular.len());
+        blocks.push((lo, stride, run.count, nnz));
+    }
+    // Greedy by non-zeros: disjoint variable ranges, as many blocks as fit.
+    let mut order: Vec<usize> = (0..blocks.len()).collect();
+    order.sort_by_key(|&i| core::cmp::Reverse(blocks[i].3));
+    let mut total = num_vars;
+    let mut chosen: Vec<(usize, usize, usize)> = Vec::new();
+    for i in order {
+        let (lo, s, count, _) = blocks[i];
+        let per = s.next_power_of_two() - s;
+        let fit = count.min(nw.saturating_sub(total) / per.max(1));
+        let overlaps = chosen
+            .iter()
+            .any(|&(l, s2, c)| lo < l + s2 * c && l < lo + s * fit);
+        if fit >= 3 && !overlaps {
+            total += per * fit;
+            chosen.push((lo, s, fit));
+        }
+    }
+    if chosen.is_empty() {
+        return None;
+    }
+    chosen.sort_unstable();
+    let mut map = vec![0u32; num_vars];
+    let mut next = chosen.iter().peekable();
+    let mut p = 0usize;
+    let mut c = 0usize;
+    while c < num_vars {
+        if let Some(&&(lo, s, count)) = next.peek() {
+            if lo == c {
+                let stride = s.next_power_of_two();
+                for t in 0..count {
+                    for k in 0..s {
+                        map[c + t * s + k] = (p + t * stride + k) as u32;
+                    }
+                }
+                p += stride * count;
+                c += s * count;
+                next.next();
+                continue;
+            }
+        }
+        map[c] = p as u32;
+        p += 1;
+        c += 1;
+    }
+    (p <= nw).then_some(map)
+}
+
 impl StructuredEvaluator {
     /// Infers a description of the matrices (see the module documentation)
     /// and checks that it re-expands to them exactly. `None` if the shape
@@ -835,27 +1224,48 @@ impl StructuredEvaluator {
                 if tried.iter().any(|&(h0, cov)| h % h0 == 0 && cov >= 2 * h) {
                     continue;
                 }
-                let Some((count, strides)) = rows.try_family(r, h, &mut work) else {
-                    continue;
+                // The run with irregular entries, and the strict one (no
+                // irregular entry, maybe fewer blocks) if they differ.
+                let tolerant = rows.try_family(r, h, &mut work, true);
+                let strict = match &tolerant {
+                    Some(t) if t.irregular.contains(&true) => {
+                        rows.try_family(r, h, &mut work, false)
+                    }
+                    _ => None,
                 };
-                tried.push((h, count * h));
-                let entries = rows.entries(r, h, &strides);
-                work += 4 * entries.len();
-                let nnz = count * entries.len();
-                if best.as_ref().is_some_and(|b| b.nnz() >= nnz) {
-                    continue;
-                }
-                let Some((plan, cost)) = Plan::new(n_x, n_y, r, h, count, &entries) else {
-                    continue;
-                };
-                if cost < WALK_COST * nnz {
-                    best = Some(Family {
-                        base_row: r,
-                        height: h,
-                        count,
-                        entries,
-                        plan,
-                    });
+                for run in [tolerant, strict].into_iter().flatten() {
+                    let count = run.count;
+                    tried.push((h, count * h));
+                    let (entries, irregular) = rows.entries(r, h, &run);
+                    work += 4 * (entries.len() + irregular.len() * (count + 1));
+                    let nnz = count * (entries.len() + irregular.len());
+                    if best.as_ref().is_some_and(|b| b.nnz() >= nnz) {
+                        continue;
+                    }
+                    let Some((plan, cost)) = Plan::new(n_x, n_y, r, h, count, &entries) else {
+                        continue;
+                    };
+                    // An irregular entry costs about two multiplications per
+                    // block, plus one per block and local row that has one.
+                    let irr_rows = irregular
+                        .windows(2)
+                        .filter(|w| w[0].entry.row != w[1].entry.row)
+                        .count()
+                        + 1;
+                    let cost = cost
+                        + count
+                            * (2 * irregular.len()
+                                + if irregular.is_empty() { 0 } else { irr_rows });
+                    if cost < WALK_COST * nnz {
+                        best = Some(Family {
+                            base_row: r,
+                            height: h,
+                            count,
+                            entries,
+                            irregular,
+                            plan,
+                        });
+                    }
                 }
             }
             match best {
@@ -904,6 +1314,12 @@ impl StructuredEvaluator {
         &self.families
     }
 
+    /// The families, for tests that tamper with a description.
+    #[cfg(test)]
+    pub(crate) fn families_mut(&mut self) -> &mut Vec<Family> {
+        &mut self.families
+    }
+
     /// Non-zeros covered by families.
     pub fn family_nnz(&self) -> usize {
         self.families.iter().map(Family::nnz).sum()
@@ -920,11 +1336,18 @@ impl StructuredEvaluator {
         let mut out: [Vec<(usize, usize, Fr)>; 3] = Default::default();
         for f in &self.families {
             for t in 0..f.count {
-                for e in &f.entries {
-                    let col = e.col as i64 + e.stride * t as i64;
+                let regular = f
+                    .entries
+                    .iter()
+                    .map(|e| (e, (e.col as i64 + e.stride * t as i64) as usize));
+                let irregular = f
+                    .irregular
+                    .iter()
+                    .filter_map(|x| Some((&x.entry, *x.cols.get(t)? as usize)));
+                for (e, col) in regular.chain(irregular) {
                     out[e.matrix as usize].push((
                         f.base_row + t * f.height + e.row as usize,
-                        col as usize,
+                        col,
                         self.values[e.matrix as usize][e.coeff as usize].to_fr(),
                     ));
                 }
@@ -971,11 +1394,16 @@ impl StructuredEvaluator {
                 }
                 *o = i as u32 + 1;
             }
-            if f.entries.iter().any(|e| {
+            let bad = |e: &BlockEntry| {
                 e.row as usize >= f.height
                     || e.matrix > 2
                     || e.coeff as usize >= self.values[e.matrix as usize].len()
-            }) {
+            };
+            if f.entries.iter().any(bad)
+                || f.irregular
+                    .iter()
+                    .any(|x| bad(&x.entry) || x.cols.len() != f.count)
+            {
                 return false;
             }
         }
@@ -1024,6 +1452,14 @@ impl StructuredEvaluator {
                         }
                         want.push((e.matrix, c as u32, e.coeff));
                     }
+                    for x in f.irregular.iter().filter(|x| x.entry.row == j) {
+                        match x.cols.get(t) {
+                            Some(c) if (*c as usize) < self.num_cols => {
+                                want.push((x.entry.matrix, *c, x.entry.coeff))
+                            }
+                            _ => return false,
+                        }
+                    }
                     want.sort_unstable();
                     want == actual(r)
                 }
@@ -1053,15 +1489,16 @@ impl MatrixEvaluator for StructuredEvaluator {
         let bx = BitWeights::new(rx);
         let by = BitWeights::new(ry);
         let mut out = [Fe::ZERO; 3];
+        let split = (!self.remainder.is_empty()
+            || self.families.iter().any(|f| !f.irregular.is_empty()))
+        .then(|| (SplitEq::new(rx), SplitEq::new(ry)));
         for f in &self.families {
-            f.evaluate_into(&self.values, &bx, &by, &mut out);
+            f.evaluate_into(&self.values, &bx, &by, split.as_ref(), &mut out);
         }
-        if !self.remainder.is_empty() {
-            let ex = SplitEq::new(rx);
-            let ey = SplitEq::new(ry);
+        if let Some((ex, ey)) = split.as_ref().filter(|_| !self.remainder.is_empty()) {
             let rem = self
                 .remainder
-                .par_chunks(1 << 14)
+                .par_chunks(REMAINDER_CHUNK)
                 .map(|chunk| {
                     // Per row: sum of coeff * eq(ry, col) per matrix (1 and -1
                     // cost an addition), then one multiplication by eq(rx, row).

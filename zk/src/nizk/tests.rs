@@ -51,7 +51,8 @@ fn update(d: usize, seed: u64) -> (BoundedUpdateCircuit, BoundedUpdateCircuit) {
 /// The column of shape variable c in the padded layout z = (w, 0.., 1, x, 0..).
 fn padded_col(shape: &R1csShape, vk: &VerifyingKey) -> impl Fn(usize) -> usize {
     let (nv, nw) = (shape.num_vars, vk.size().witness_len());
-    move |c| if c < nv { c } else { nw + c - nv }
+    let vk = vk.clone();
+    move |c| if c < nv { vk.col_of(c) } else { nw + c - nv }
 }
 
 /// A dense reference: the matrices as one 2^(s_x + s_y) table, folded at (rx, ry).
@@ -625,4 +626,75 @@ fn train_shapes_get_a_padded_row_layout_and_the_evaluators_agree() {
             assert_eq!(naive_eval(&shape, &vk, &rx, &ry), flat, "{name}");
         }
     }
+}
+
+/// R_train end to end on our backend with the padded witness layout: the
+/// prover places its witness by the key's column map, honest proofs
+/// verify, a changed witness entry or public input is rejected.
+#[test]
+fn train_proofs_with_a_padded_witness_layout_verify() {
+    use crate::model::*;
+    let n = 24;
+    let cfg = TrainConfig::breast_cancer(n);
+    let mut r = rng(2024);
+    let circuit = synthetic_logistic_circuit(&cfg, n, &mut r).unwrap();
+    let shape = shape_of(&TrainCircuit::shape(cfg, LogisticRegression).unwrap());
+    let (pk, vk) = setup(&shape).unwrap();
+    let size = vk.size();
+    // The data commitment's 437-variable Poseidon permutations: their
+    // variables padded to 512 columns (an injection into the witness half),
+    // their rows to 512, and the absorbed data values as irregular entries.
+    let mut taken = vec![false; size.witness_len()];
+    for i in 0..shape.num_vars {
+        let c = vk.col_of(i);
+        assert!(c < size.witness_len() && !taken[c], "column {c}");
+        taken[c] = true;
+    }
+    assert!((0..shape.num_vars).any(|i| vk.col_of(i) != i));
+    let s = vk.structured().unwrap();
+    assert!(s
+        .families()
+        .iter()
+        .any(|f| f.height == 512 && f.count >= 3 && !f.irregular.is_empty()));
+    assert_eq!(s.expand(), padded_entries(&shape, &vk));
+    let mut r2 = rng(5);
+    let rx: Vec<Fr> = (0..size.s_x).map(|_| Fr::random(&mut r2)).collect();
+    let ry: Vec<Fr> = (0..=size.s_w).map(|_| Fr::random(&mut r2)).collect();
+    let flat = vk.evaluator().evaluate(&rx, &ry).unwrap();
+    assert_eq!(s.evaluate(&rx, &ry).unwrap(), flat);
+    assert_eq!(naive_eval(&shape, &vk, &rx, &ry), flat);
+    let (w, x) = generate_witness(&circuit).unwrap();
+    let p = pk.prove_with_rng(&w, &x, &mut t(), &mut rng(3)).unwrap();
+    vk.verify_bytes(&p.to_bytes(), &x, &mut t()).unwrap();
+    let mut bad = x.clone();
+    bad[0] += Fr::ONE;
+    assert!(vk.verify(&p, &bad, &mut t()).is_err());
+    // A witness entry inside a padded permutation block, and one of the
+    // absorbed data values.
+    for i in [shape.num_vars - 500, 3] {
+        let mut w2 = w.clone();
+        w2[i] += Fr::ONE;
+        let p = pk.prove_with_rng(&w2, &x, &mut t(), &mut rng(4)).unwrap();
+        assert!(vk.verify(&p, &x, &mut t()).is_err(), "witness entry {i}");
+    }
+}
+
+/// A structured description whose irregular column table is changed no
+/// longer matches the matrices.
+#[test]
+fn a_changed_irregular_column_table_does_not_match() {
+    let (_, shape) = train_shapes().swap_remove(0);
+    let (_, vk) = setup(&shape).unwrap();
+    let mut s = vk.structured().unwrap().clone();
+    let i = s
+        .families()
+        .iter()
+        .position(|f| !f.irregular.is_empty())
+        .expect("a family with irregular entries");
+    s.families_mut()[i].irregular[0].cols[1] += 1;
+    assert!(!s.matches(vk.evaluator().matrices()));
+    s.families_mut()[i].irregular[0].cols[1] -= 1;
+    assert!(s.matches(vk.evaluator().matrices()));
+    s.families_mut()[i].irregular[0].cols.pop();
+    assert!(!s.matches(vk.evaluator().matrices()));
 }
