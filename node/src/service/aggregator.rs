@@ -768,11 +768,15 @@ where
                 }
             };
             let only = stored_set.as_ref().map(|a| a.accepted.clone());
+            // Loading the stored shares and checking every contribution:
+            // logged as `verify_ms` (the verify phase of the measurements).
+            let checking = Instant::now();
             let mut agg = load_round(&setup, store, me, round, only.as_deref()).await?;
             if let Some(v) = verdicts {
                 agg.restore_verdicts(v);
             }
             let (decided, set) = agg.decide(&view.ledger, &mut rng)?;
+            let verify_ms = checking.elapsed().as_millis() as u64;
             let set = match stored_set {
                 Some(a) if a.accepted == decided.accepted() => {
                     tracing::info!(round, "stored decision re-derived");
@@ -791,7 +795,7 @@ where
             let (id, _) = store
                 .put_outbox(round, ACCEPTED_SET, PartyId::Coordinator, &bytes)
                 .await?;
-            tracing::info!(round, accepted = ?decided.accepted(), "decided");
+            tracing::info!(round, accepted = ?decided.accepted(), verify_ms, "decided");
             st.decided = Some(decided);
             if faults.stall_after_decide == Some(round) {
                 tracing::warn!(round, "stalling after deciding (fault injection)");
