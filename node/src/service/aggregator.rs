@@ -162,6 +162,10 @@ struct RoundState {
     round: u64,
     decide_at: Instant,
     decided: Option<AggregatorDecided>,
+    /// The partial sum was derived (the decision is then used up): the
+    /// round is not decided again, which would re-check every
+    /// contribution while the others sum.
+    summed: bool,
 }
 
 /// Runs aggregator s until the last round is closed or the shutdown flag
@@ -711,6 +715,7 @@ where
                 decide_at: Instant::now()
                     + crate::config::Deadlines::ms(ops.deadlines.contributions_ms),
                 decided: None,
+                summed: false,
             });
         }
         let Some(st) = state.as_mut() else { continue };
@@ -730,7 +735,7 @@ where
         let due = Instant::now() >= st.decide_at
             || stored_set.is_some()
             || (st.decided.is_none() && everyone_in(&setup, &view, store, round).await?);
-        if st.decided.is_none() && due {
+        if st.decided.is_none() && !st.summed && due {
             // Re-deriving a stored decision: wait until the view has every
             // contribution it accepted, and load only those shares, so that
             // what arrived after the decision cannot change it.
@@ -853,6 +858,7 @@ where
         let Some(decided) = st.decided.take() else {
             continue;
         };
+        st.summed = true;
         let msg = PublicMessage::PartialSum(decided.partial_sum(&view.ledger, nagg)?);
         let bytes = encoding::to_bytes(&msg).map_err(zkagg_aggregation::AggError::from)?;
         let (id, _) = store
