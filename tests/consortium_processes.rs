@@ -23,6 +23,8 @@ use zkagg_node::config::{
 };
 use zkagg_node::store::Store;
 
+mod common;
+
 const D: usize = 6;
 const BITS: u32 = 16;
 const ROUNDS: u64 = 2;
@@ -1344,24 +1346,12 @@ fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
 fn rtrain_shards(
     cfg: &zkagg_node::config::NodeConfig,
 ) -> (Vec<zkagg::zk::model::Dataset>, Vec<String>) {
-    use zkagg::data::{bundled, provider_shards, shard, to_csv, train_test_split, ShardSizes};
-    let RelationConfig::Train { train, .. } = &cfg.consortium.relation else {
-        panic!("not R_train")
-    };
+    use zkagg::data::{bundled, shard, to_csv, train_test_split, ShardSizes};
     let schema = cfg.consortium.data.as_ref().unwrap();
     let data = zkagg::data::Bundled::BreastCancer.load();
     let seed = cfg.operations.seed;
-    let prep = provider_shards(
-        &data,
-        &zkagg_node::input::scaling_of(schema),
-        train.data_format,
-        zkagg::zk::model::LabelKind::Binary,
-        RT_PROVIDERS,
-        train.max_samples,
-        seed,
-    )
-    .unwrap();
-    let k = prep.shards[0].num_samples();
+    let shards = common::procs::bundled_shards(cfg);
+    let k = shards[0].num_samples();
     let (train_raw, _) = train_test_split(&data, bundled::TEST_FRACTION, seed).unwrap();
     let raw = shard(
         &train_raw,
@@ -1370,44 +1360,7 @@ fn rtrain_shards(
     )
     .unwrap();
     let csv = raw.iter().map(|r| to_csv(r, &schema.label.name)).collect();
-    (prep.shards, csv)
-}
-
-/// The models the in-process driver releases on the same shards, and the
-/// wall time of each of its rounds.
-fn rtrain_sim(
-    cfg: &zkagg_node::config::NodeConfig,
-    shards: &[zkagg::zk::model::Dataset],
-) -> (Vec<Vec<i64>>, Vec<Duration>) {
-    use rand::SeedableRng;
-    use zkagg::zk::model::{DataOpening, LogisticRegression};
-    let RelationConfig::Train { train, .. } = &cfg.consortium.relation else {
-        panic!("not R_train")
-    };
-    let rel = zkagg::aggregation::relation::TrainRelation::new(train.clone(), LogisticRegression)
-        .unwrap();
-    let mut sim = ConsortiumBuilder::new(rel, Additive::new(2).unwrap())
-        .providers(RT_PROVIDERS)
-        .min_batch(cfg.consortium.min_batch)
-        .initial_model(cfg.consortium.initial_model.clone())
-        .data_schema(cfg.consortium.data.clone().unwrap())
-        .build()
-        .unwrap();
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    let inputs: Vec<DataOpening> = shards
-        .iter()
-        .map(|s| DataOpening::new(s.clone(), &mut rng))
-        .collect();
-    sim.register(&inputs).unwrap();
-    let present: Vec<Option<&DataOpening>> = inputs.iter().map(Some).collect();
-    (0..cfg.operations.rounds)
-        .map(|_| {
-            let t = Instant::now();
-            let r = sim.run_round(&present, &mut Honest, &mut rng).unwrap();
-            let m = r.new_model().expect("the sim releases").to_vec();
-            (m, t.elapsed())
-        })
-        .unzip()
+    (shards, csv)
 }
 
 /// Seconds since midnight of each `message` line's timestamp in a JSON log.
@@ -1447,7 +1400,7 @@ fn run_rtrain(name: &str, restart_provider_0: bool) {
     let dir = temp_dir(name);
     let (file, cfg) = rtrain_init(&dir);
     let (shards, csv) = rtrain_shards(&cfg);
-    let (sim_models, sim_times) = rtrain_sim(&cfg, &shards);
+    let (sim_models, sim_times) = common::procs::rtrain_sim(&cfg, &shards);
     // Provider 2 trains on its own CSV file; 0 and 1 on the bundled set.
     let p2_csv = dir.join("provider-2.csv");
     std::fs::write(&p2_csv, &csv[2]).unwrap();

@@ -21,6 +21,7 @@ use zkagg_node::config::{build_setup, demo_update, SetupVisitor};
 pub struct Group {
     dir: PathBuf,
     children: Vec<(String, Child)>,
+    filter: String,
 }
 
 impl Group {
@@ -29,15 +30,24 @@ impl Group {
         Group {
             dir: dir.to_path_buf(),
             children: Vec::new(),
+            filter: "info,zkagg_node=debug".into(),
         }
     }
 
-    /// Starts `zkagg <args>` as `name` (debug logs of the node crate).
+    /// The same group with the log filter `filter` (`RUST_LOG`) for the
+    /// children started from now on.
+    pub fn with_filter(mut self, filter: &str) -> Group {
+        self.filter = filter.into();
+        self
+    }
+
+    /// Starts `zkagg <args>` as `name` (debug logs of the node crate unless
+    /// [`Group::with_filter`] says otherwise).
     pub fn start(&mut self, name: &str, args: &[&str]) {
         let log = std::fs::File::create(self.log_path(name)).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_zkagg"))
             .args(args)
-            .env("RUST_LOG", "info,zkagg_node=debug")
+            .env("RUST_LOG", &self.filter)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
@@ -54,6 +64,22 @@ impl Group {
     /// What `name` logged so far.
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.log_path(name)).unwrap_or_default()
+    }
+
+    /// SIGKILLs `name` and reaps it (it leaves the group).
+    pub fn kill(&mut self, name: &str) {
+        let k = self.children.iter().position(|(n, _)| n == name).unwrap();
+        let (_, mut child) = self.children.remove(k);
+        child.kill().unwrap();
+        let _ = child.wait();
+    }
+
+    /// The process id of every child still in the group, by name.
+    pub fn pids(&self) -> Vec<(String, u32)> {
+        self.children
+            .iter()
+            .map(|(n, c)| (n.clone(), c.id()))
+            .collect()
     }
 
     /// Whether `name` is still running.
@@ -190,4 +216,67 @@ pub fn simulated_release<S: SharingScheme>(
         out.push(report.new_model().map(<[i64]>::to_vec));
     }
     out
+}
+
+/// The shards the services' bundled-data rule gives each provider of an
+/// R_train consortium on Breast Cancer (`zkagg provider --dataset
+/// breast-cancer`).
+pub fn bundled_shards(cfg: &zkagg_node::config::NodeConfig) -> Vec<zkagg::zk::model::Dataset> {
+    use zkagg::aggregation::config::RelationConfig;
+    let RelationConfig::Train { train, .. } = &cfg.consortium.relation else {
+        panic!("not R_train")
+    };
+    let schema = cfg.consortium.data.as_ref().unwrap();
+    zkagg::data::provider_shards(
+        &zkagg::data::Bundled::BreastCancer.load(),
+        &zkagg_node::input::scaling_of(schema),
+        train.data_format,
+        zkagg::zk::model::LabelKind::Binary,
+        cfg.consortium.num_providers(),
+        train.max_samples,
+        cfg.operations.seed,
+    )
+    .unwrap()
+    .shards
+}
+
+/// The models the in-process driver (`aggregation::sim`) releases for an
+/// R_train consortium (logistic regression, additive sharing) on `shards`,
+/// every provider present, and the wall time of each of its rounds.
+pub fn rtrain_sim(
+    cfg: &zkagg_node::config::NodeConfig,
+    shards: &[zkagg::zk::model::Dataset],
+) -> (Vec<Vec<i64>>, Vec<Duration>) {
+    use rand::SeedableRng;
+    use zkagg::aggregation::config::RelationConfig;
+    use zkagg::zk::model::{DataOpening, LogisticRegression};
+    let RelationConfig::Train { train, .. } = &cfg.consortium.relation else {
+        panic!("not R_train")
+    };
+    let rel = zkagg::aggregation::relation::TrainRelation::new(train.clone(), LogisticRegression)
+        .unwrap();
+    let sharing =
+        zkagg::mpc::sharing::additive::Additive::new(cfg.consortium.num_aggregators()).unwrap();
+    let mut sim = ConsortiumBuilder::new(rel, sharing)
+        .providers(shards.len())
+        .min_batch(cfg.consortium.min_batch)
+        .initial_model(cfg.consortium.initial_model.clone())
+        .data_schema(cfg.consortium.data.clone().unwrap())
+        .build()
+        .unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let inputs: Vec<zkagg::zk::model::DataOpening> = shards
+        .iter()
+        .map(|s| DataOpening::new(s.clone(), &mut rng))
+        .collect();
+    sim.register(&inputs).unwrap();
+    let present: Vec<Option<&DataOpening>> = inputs.iter().map(Some).collect();
+    (0..cfg.operations.rounds)
+        .map(|_| {
+            let t = Instant::now();
+            let r = sim.run_round(&present, &mut Honest, &mut rng).unwrap();
+            let m = r.new_model().expect("the sim releases").to_vec();
+            (m, t.elapsed())
+        })
+        .unzip()
 }

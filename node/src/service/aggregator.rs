@@ -198,6 +198,10 @@ struct RoundState {
     round: u64,
     decide_at: Instant,
     decided: Option<AggregatorDecided>,
+    /// The partial sum was derived (the decision is then used up): the
+    /// round is not decided again, which would re-check every
+    /// contribution while the others sum.
+    summed: bool,
 }
 
 /// Runs aggregator s until the last round is closed or the shutdown flag
@@ -846,6 +850,7 @@ where
                 decide_at: Instant::now()
                     + crate::config::Deadlines::ms(ops.deadlines.contributions_ms),
                 decided: None,
+                summed: false,
             });
         }
         let Some(st) = state.as_mut() else { continue };
@@ -870,7 +875,7 @@ where
             super::until_stop(&mut shutdown).await;
             return Ok(());
         }
-        if st.decided.is_none() && due {
+        if st.decided.is_none() && !st.summed && due {
             // Re-deriving a stored decision: wait until the view has every
             // contribution it accepted, and load only those shares, so that
             // what arrived after the decision cannot change it.
@@ -908,11 +913,15 @@ where
                 }
             };
             let only = stored_set.as_ref().map(|a| a.accepted.clone());
+            // Loading the stored shares and checking every contribution:
+            // logged as `verify_ms` (the verify phase of the measurements).
+            let checking = Instant::now();
             let mut agg = load_round(&setup, store, me, round, only.as_deref()).await?;
             if let Some(v) = verdicts {
                 agg.restore_verdicts(v);
             }
             let (decided, set) = agg.decide(&view.ledger, &mut rng)?;
+            let verify_ms = checking.elapsed().as_millis() as u64;
             let set = match stored_set {
                 Some(a) if a.accepted == decided.accepted() => {
                     tracing::info!(round, "stored decision re-derived");
@@ -931,7 +940,7 @@ where
             let (id, _) = store
                 .put_outbox(round, ACCEPTED_SET, PartyId::Coordinator, &bytes)
                 .await?;
-            tracing::info!(round, accepted = ?decided.accepted(), "decided");
+            tracing::info!(round, accepted = ?decided.accepted(), verify_ms, "decided");
             st.decided = Some(decided);
             if faults.stall_after_decide == Some(round) {
                 tracing::warn!(round, "stalling after deciding (fault injection)");
@@ -997,6 +1006,7 @@ where
         let Some(decided) = st.decided.take() else {
             continue;
         };
+        st.summed = true;
         let msg = PublicMessage::PartialSum(decided.partial_sum(&view.ledger, nagg)?);
         let bytes = encoding::to_bytes(&msg).map_err(zkagg_aggregation::AggError::from)?;
         let (id, _) = store

@@ -88,6 +88,8 @@ pub struct CoordinatorService<Rel, S> {
     started: std::time::Instant,
     /// The rounds to run (for the status answer).
     rounds: u64,
+    /// Whether providers register a data commitment before contributing.
+    registering: bool,
 }
 
 impl<Rel, S> CoordinatorService<Rel, S>
@@ -114,6 +116,7 @@ where
         fork: Option<Fork>,
     ) -> Result<Arc<Self>, ServiceError> {
         let started = std::time::Instant::now();
+        let registering = setup.relation().needs_registration();
         let mut coordinator = Coordinator::new(setup, key)?;
         let mut next = 0u64;
         loop {
@@ -141,6 +144,7 @@ where
             fork,
             started,
             rounds,
+            registering,
         }))
     }
 
@@ -314,6 +318,18 @@ where
             && (0..providers as u32).all(|i| f.contains(&PartyId::Provider(ProviderId(i))))
     }
 
+    /// Whether the first round may open as far as registrations go: the
+    /// relation needs none, a round was already opened, or every provider
+    /// has registered.
+    async fn all_registered(&self, providers: usize) -> bool {
+        let c = self.coordinator.lock().await;
+        let l = c.ledger();
+        !self.registering
+            || l.next_round() > 0
+            || l.open_round().is_some()
+            || l.registrations().len() >= providers
+    }
+
     /// Waits until `cond` holds on the coordinator's state, the deadline
     /// passes or the service stops; returns whether it must stop.
     async fn wait_until(
@@ -356,9 +372,15 @@ where
         let (nagg, nprov) = (cfg.num_aggregators(), cfg.num_providers());
         let min_batch = cfg.min_batch as usize;
         let d: Deadlines = ops.deadlines;
-        // Before the first round, give every member the time to follow.
+        // Before the first round, give every member the time to follow
+        // and, if the relation commits to data, every provider the time to
+        // register: an aggregator decides early once every registered
+        // provider is in, so a round 0 opened while registrations still
+        // arrive would close with only the first few.
         let start = Instant::now() + Deadlines::ms(d.start_ms);
-        while !self.all_following(nagg, nprov) && Instant::now() < start {
+        while !(self.all_following(nagg, nprov) && self.all_registered(nprov).await)
+            && Instant::now() < start
+        {
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
                 _ = until_stop(&mut shutdown) => return Ok(()),

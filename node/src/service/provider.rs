@@ -7,7 +7,7 @@ use super::{next_entry, spawn_follower, Context, Poster, ServiceError};
 use crate::frame::{Control, WireMessage};
 use crate::store::Store;
 use crate::transport::Client;
-use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -214,14 +214,14 @@ pub async fn run<Rel, S>(
     faults: ProviderFaults,
 ) -> Result<(), ServiceError>
 where
-    Rel: UpdateRelation + Send + Sync + 'static,
+    Rel: UpdateRelation<ProverInput: Send + 'static> + Send + Sync + 'static,
     S: SharingScheme + Send + Sync + 'static,
 {
     let PartyId::Provider(me) = ctx.member.party else {
         return Err(ServiceError::WrongRole(ctx.member.party));
     };
     let ops = &ctx.config.operations;
-    let provider = Provider::new(me, ctx.member.signing.clone(), setup.clone());
+    let provider = Arc::new(Provider::new(me, ctx.member.signing.clone(), setup.clone()));
     let mut view = super::View::new(&setup)?;
     let client = ctx.client();
     let mut entries = spawn_follower(ctx.client(), ops.coordinator);
@@ -307,10 +307,23 @@ where
             }
             None => {
                 let x = input(round);
-                let (c, deliveries) = provider
-                    .start_round(&header)
-                    .commit(&x, &mut rng)
-                    .and_then(|committed| committed.prove(&mut rng))?;
+                // Proving takes seconds: off the async threads, so that
+                // this provider's follower, its heartbeats and any other
+                // task on the runtime are served meanwhile (a starved
+                // follower misses its handshake and read timeouts and
+                // gives up on the coordinator).
+                let mut seed = [0u8; 32];
+                rng.fill_bytes(&mut seed);
+                let (prover, h) = (provider.clone(), header.clone());
+                let (c, deliveries) = tokio::task::spawn_blocking(move || {
+                    let mut rng = ChaCha20Rng::from_seed(seed);
+                    prover
+                        .start_round(&h)
+                        .commit(&x, &mut rng)
+                        .and_then(|committed| committed.prove(&mut rng))
+                })
+                .await
+                .map_err(|e| ServiceError::Protocol(format!("the prover task failed: {e}")))??;
                 store_contribution(&store, &header, &c, &deliveries).await?;
                 (c, deliveries)
             }
