@@ -57,19 +57,19 @@
 //! challenge reused, zero challenges rejected. Verification returns an
 //! error on every malformed input and never panics.
 //!
-//! Measured (2 cores shared with other jobs, load 5-6, both backends in one
-//! run of `cargo test --release -p zkagg-zk --test nizk_profile -- --ignored
-//! --nocapture`, `ZKAGG_PROFILE_LIBSPARTAN=1`; medians): R_train (91 x 30,
-//! default configuration) prove 225 ms against libspartan's 505 ms, verify
-//! 30 ms against 79 ms, proof 27.2 KB against 21.8 KB; the 16-bit range
-//! check at d = 100,000 (2^21, `ZKAGG_PROFILE_D=100000`) prove 3.8 s against
-//! 10.3 s, verify 38 ms against 1.49 s, proof 112 KB against 50 KB. Peak
-//! memory at 2^21 (`tests/nizk_memory.rs`): prove 901 MB against 1,554 MB,
-//! verify 205 MB against 599 MB. With the padded witness layout and
-//! irregular family entries (load 9-12, same command,
-//! `ZKAGG_PROFILE_REPS=5`): R_train's structured evaluator 13 ms median
-//! against 28 ms before in back-to-back runs, verify 45 ms against
-//! libspartan's 140 ms in the same run (before: 40 ms against 106 ms).
+//! Measured (2 cores, a quiet machine, load 0.3; both backends in one run
+//! of `cargo test --release -p zkagg-zk --test nizk_profile -- --ignored
+//! --nocapture`, `ZKAGG_PROFILE_LIBSPARTAN=1`; medians), with the padded
+//! row and witness layouts and irregular family entries: R_train (91 x 30,
+//! default configuration, `ZKAGG_PROFILE_REPS=5 ... profile_train`) prove
+//! 122 ms against libspartan's 276 ms, verify 17.9 ms against 55.5 ms
+//! (decode 2-3 ms, equations with the structured evaluator 10-11 ms, the
+//! one multiscalar multiplication 4.7-4.9 ms), proof 27.2 KB against
+//! 21.8 KB; the 16-bit range check at d = 100,000 (2^21,
+//! `ZKAGG_PROFILE_D=100000 ZKAGG_PROFILE_REPS=2 ... profile_range`) prove
+//! 1.41 s against 4.64 s, verify 25.6 ms against 948 ms, proof 112 KB
+//! against 50 KB. Peak memory at 2^21 (`tests/nizk_memory.rs`): prove
+//! 626 MB against 1,554 MB, verify 147 MB against 599 MB.
 //!
 //! Not audited.
 
