@@ -591,6 +591,15 @@ where
     }
 }
 
+/// Waits the next delay of `waits` (the step to the deadline once they run
+/// out), never past `deadline`.
+async fn pause(waits: &mut impl Iterator<Item = std::time::Duration>, deadline: Instant) {
+    let next = waits
+        .next()
+        .map_or(deadline, |d| (Instant::now() + d).min(deadline));
+    tokio::time::sleep_until(next).await;
+}
+
 /// The verdicts of the round: stored ones, or a fresh check with the peer
 /// (retried until the deadline), stored before returning; empty verdicts
 /// (accept nothing) past the deadline.
@@ -609,6 +618,10 @@ where
         return Ok(v);
     }
     let other = AggregatorId(1 - c.me.0.min(1));
+    use backon::BackoffBuilder;
+    // Retries of the dial back off (jittered, bounded by the deadline).
+    let mut waits =
+        super::reconnect_backoff(c.deadline.saturating_duration_since(Instant::now())).build();
     while Instant::now() < c.deadline {
         super::drain(view, entries)?;
         let peer_decided = view
@@ -628,7 +641,7 @@ where
                 Ok(Ok(conn)) => conn,
                 Ok(Err(e)) => {
                     tracing::debug!(%e, "peer aggregator unreachable");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    pause(&mut waits, c.deadline).await;
                     continue;
                 }
                 Err(_) => break,
@@ -647,7 +660,7 @@ where
                 }
                 Err(ServiceError::Protocol(e)) => {
                     tracing::info!(round = c.round, %e, "two-party attempt ended; retrying");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    pause(&mut waits, c.deadline).await;
                 }
                 Err(e) => return Err(e),
             }
