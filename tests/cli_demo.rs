@@ -67,6 +67,11 @@ fn demo_runs_two_rounds_as_processes_and_passes_the_audit() {
         let bytes = std::fs::read(out.join(plot)).unwrap();
         assert!(bytes.len() > 1000, "{plot} is {} bytes", bytes.len());
     }
+    // Round 0 opened once every member followed and every provider had
+    // registered, not at the start deadline.
+    let log = std::fs::read_to_string(out.join("logs/coordinator.log")).unwrap();
+    assert!(log.contains("\"round opened\""), "{log}");
+    assert!(!log.contains("start deadline passed"), "{log}");
     // The coordinator's export is a public file the audit can read.
     assert!(out.join("consortium/db/bulletin.bin").exists());
     std::fs::remove_dir_all(&out).unwrap();

@@ -1520,6 +1520,10 @@ fn run_rtrain(name: &str, restart_provider_0: bool) {
     assert_eq!(verdict.rounds_released(), 2);
     // One R_train round, header to close, across processes (debug profile).
     let log = dir.join("coordinator.log");
+    // Round 0 opened because every member was in, not at the start
+    // deadline (providers register before the first entry exists).
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("start deadline passed"), "{text}");
     let (opened, closed) = (
         log_times(&log, "round opened"),
         log_times(&log, "round closed"),

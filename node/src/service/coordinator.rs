@@ -378,9 +378,20 @@ where
         // provider is in, so a round 0 opened while registrations still
         // arrive would close with only the first few.
         let start = Instant::now() + Deadlines::ms(d.start_ms);
-        while !(self.all_following(nagg, nprov) && self.all_registered(nprov).await)
-            && Instant::now() < start
-        {
+        loop {
+            let following = self.all_following(nagg, nprov);
+            let registered = self.all_registered(nprov).await;
+            if following && registered {
+                break;
+            }
+            if Instant::now() >= start {
+                tracing::warn!(
+                    following,
+                    registered,
+                    "start deadline passed before every member followed and registered"
+                );
+                break;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
                 _ = until_stop(&mut shutdown) => return Ok(()),

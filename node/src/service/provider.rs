@@ -239,8 +239,11 @@ where
     let mut contributed: Option<u64> = None;
     // Set when a post moved the view (it catches up on a stale head), so
     // the state is looked at again before waiting for another entry: after
-    // a restart the whole bulletin may already be in the view.
-    let mut moved = false;
+    // a restart the whole bulletin may already be in the view. Set at the
+    // start too: a provider registers before any entry exists (the
+    // coordinator opens round 0 only once every provider has registered,
+    // so waiting for an entry first would wait for its start deadline).
+    let mut moved = true;
     loop {
         if !std::mem::take(&mut moved)
             && next_entry(&mut view, &mut entries, &mut shutdown, None)
