@@ -46,9 +46,9 @@ use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{service_limits, spawn_follower, Context, View};
 use zkagg_node::transport::Client;
 
-/// Runs `zkagg init --dir DIR ARGS`, which must succeed, and loads the file.
+/// Runs `zkagg init DIR ARGS`, which must succeed, and loads the file.
 fn init(dir: &Path, args: &[&str]) -> (PathBuf, NodeConfig) {
-    let mut all = vec!["init", "--dir", dir.to_str().unwrap()];
+    let mut all = vec!["init", dir.to_str().unwrap()];
     all.extend_from_slice(args);
     let out = common::zkagg(&all);
     assert!(out.status.success(), "{}", common::text(&out.stderr));
