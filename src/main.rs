@@ -441,6 +441,23 @@ struct InitPlacement {
     peers: Vec<std::net::SocketAddr>,
 }
 
+/// The addresses given with `flag` (one per aggregator, in order), or
+/// `default()` when none is.
+fn one_per_aggregator(
+    given: &[std::net::SocketAddr],
+    s: usize,
+    flag: &str,
+    default: impl FnOnce() -> Result<Vec<std::net::SocketAddr>, String>,
+) -> Result<Vec<std::net::SocketAddr>, String> {
+    match given.len() {
+        0 => default(),
+        n if n == s => Ok(given.to_vec()),
+        n => Err(format!(
+            "{n} {flag} given for {s} aggregators: give one per aggregator, in order"
+        )),
+    }
+}
+
 /// The addresses and validity mode `init`'s flags ask for, or a usage
 /// error that says what to fix.
 fn placement(a: &InitArgs) -> Result<InitPlacement, String> {
@@ -459,18 +476,11 @@ fn placement(a: &InitArgs) -> Result<InitPlacement, String> {
         Some(c) => c,
         None => loopback(a.base_port),
     };
-    let aggregators = if a.aggregator_addrs.is_empty() {
+    let aggregators = one_per_aggregator(&a.aggregator_addrs, s, "--aggregator-addr", || {
         (0..s)
             .map(|k| port(a.base_port, 1 + k).map(loopback))
-            .collect::<Result<Vec<_>, _>>()?
-    } else if a.aggregator_addrs.len() != s {
-        return Err(format!(
-            "{} --aggregator-addr given for {s} aggregators: give one per aggregator, in order",
-            a.aggregator_addrs.len()
-        ));
-    } else {
-        a.aggregator_addrs.clone()
-    };
+            .collect()
+    })?;
     if !a.mpc {
         return Ok(InitPlacement {
             coordinator,
@@ -489,25 +499,23 @@ fn placement(a: &InitArgs) -> Result<InitPlacement, String> {
             "--mpc needs both aggregators' shares: drop --threshold (or use --threshold 2)".into(),
         );
     }
-    let peers = if a.aggregator_peer_addrs.is_empty() {
-        let last = aggregators
-            .iter()
-            .map(SocketAddr::port)
-            .max()
-            .unwrap_or(a.base_port);
-        aggregators
-            .iter()
-            .enumerate()
-            .map(|(k, addr)| port(last, 1 + k).map(|p| SocketAddr::new(addr.ip(), p)))
-            .collect::<Result<Vec<_>, _>>()?
-    } else if a.aggregator_peer_addrs.len() != s {
-        return Err(format!(
-            "{} --aggregator-peer-addr given for {s} aggregators: give one per aggregator, in order",
-            a.aggregator_peer_addrs.len()
-        ));
-    } else {
-        a.aggregator_peer_addrs.clone()
-    };
+    let peers = one_per_aggregator(
+        &a.aggregator_peer_addrs,
+        s,
+        "--aggregator-peer-addr",
+        || {
+            let last = aggregators
+                .iter()
+                .map(SocketAddr::port)
+                .max()
+                .unwrap_or(a.base_port);
+            aggregators
+                .iter()
+                .enumerate()
+                .map(|(k, addr)| port(last, 1 + k).map(|p| SocketAddr::new(addr.ip(), p)))
+                .collect()
+        },
+    )?;
     Ok(InitPlacement {
         coordinator,
         aggregators,

@@ -1713,34 +1713,7 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     );
     assert_eq!(cfg.consortium.data, None);
 
-    // Across machines: every member's address, as the README shows.
-    let across = dir.join("across");
-    let cfg = init_ok(
-        &across,
-        &[
-            "--dataset",
-            "breast-cancer",
-            "--providers",
-            "3",
-            "--aggregators",
-            "2",
-            "--coordinator-addr",
-            "10.0.0.1:7400",
-            "--aggregator-addr",
-            "10.0.0.2:7401",
-            "--aggregator-addr",
-            "10.0.0.3:7402",
-        ],
-    );
-    let ops = &cfg.operations;
-    assert_eq!(ops.coordinator, "10.0.0.1:7400".parse().unwrap());
-    assert_eq!(
-        ops.aggregators,
-        [
-            "10.0.0.2:7401".parse().unwrap(),
-            "10.0.0.3:7402".parse().unwrap()
-        ]
-    );
+    // Across machines: tests/readme_commands.rs runs the README's line.
 
     // A schema without --model, and --model without a schema, are usage errors.
     let code = |args: &[&str]| zkagg_output(args).status.code();

@@ -145,6 +145,20 @@ impl Group {
         out
     }
 
+    /// [`Group::finish`], and every child must have exited with success
+    /// (else the test fails with the logs' tails); returns how many ran.
+    pub fn finish_ok(&mut self, bound: Duration) -> usize {
+        let statuses = self.finish(bound);
+        for (n, s) in &statuses {
+            assert!(
+                s.is_some_and(|s| s.success()),
+                "{n}: {s:?}\n{}",
+                self.tails(30)
+            );
+        }
+        statuses.len()
+    }
+
     /// The last lines of every log, for a failing test's output.
     pub fn tails(&self, lines: usize) -> String {
         let mut s = String::new();
