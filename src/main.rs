@@ -1,10 +1,27 @@
 //! The `zkagg` command-line tool: one binary, one subcommand per role.
 //!
-//! Exit codes: 0 done (or stopped by SIGTERM/SIGINT within the bound; for
-//! `audit`, the audit passes), 1 other failure, 2 usage, 3 config (or a
-//! provider's data), 4 network, 5 protocol, 6 store, 7 the audit fails (a
-//! party is blamed), 8 a bad bulletin file (unreadable, too large, corrupt,
-//! or for another consortium).
+//! Exit codes (each subcommand's `--help` lists its own):
+//! - 0 done: a service ran every round, or stopped by SIGTERM/SIGINT within
+//!   the bound; `init` wrote the consortium; `audit` and `demo`: the audit
+//!   passes;
+//! - 1 other failure: a runtime that cannot start, a service that did not
+//!   stop within the bound, a demo process that failed or timed out, a file
+//!   that cannot be written (`bulletin`);
+//! - 2 usage: a bad flag, or flags that do not go together;
+//! - 3 config: the consortium file, a member folder, a schema file, a
+//!   provider's data, or a consortium folder `init`/`demo` cannot write;
+//! - 4 network: a peer unreachable past the retry bound, a port that cannot
+//!   be bound, a bulletin the demo cannot follow;
+//! - 5 protocol: a bad entry or a refused post; the demo's exported and
+//!   served bulletins disagree;
+//! - 6 store: a service's SQLite database;
+//! - 7 the audit fails: a party is blamed (`audit`, `demo`);
+//! - 8 a bad bulletin file (unreadable, too large, corrupt, or for another
+//!   consortium; `audit`);
+//! - 9 a bad evidence file (`audit --evidence`: unreadable, corrupt, or not
+//!   two different coordinator-signed entries at one sequence number);
+//! - 86 a provider told to crash by its hidden fault-injection flag
+//!   (`--crash-at`, tests only).
 
 mod cli;
 
@@ -22,13 +39,29 @@ use zkagg_node::service::{self, Role};
 /// How long a service has to stop after SIGTERM.
 const STOP_BOUND: Duration = Duration::from_secs(5);
 
+/// The exit codes of the coordinator and the aggregator (`--help`).
+const SERVICE_EXITS: &str = "Exit codes: 0 every round done, or stopped by SIGTERM/SIGINT \
+within 5 s; 1 did not stop within that bound; 2 bad flags; 3 bad consortium file or member \
+folder (or a folder of another role); 4 network (a peer unreachable past the retry bound, a \
+port that cannot be bound); 5 protocol (a bad entry, a refused post, a state that does not \
+match the stored one); 6 store (its SQLite database).";
+
+/// The exit codes of the provider (`--help`).
+const PROVIDER_EXITS: &str = "Exit codes: 0 every round done, or stopped by SIGTERM/SIGINT \
+within 5 s; 1 did not stop within that bound; 2 bad flags; 3 bad consortium file or member \
+folder, or its data (a bad CSV row, a header that does not match the schema, data that \
+changed since it registered); 4 network (a peer unreachable past the retry bound); 5 protocol \
+(a bad entry, a refused post); 6 store (its SQLite database).";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "zkagg",
     version,
     about = "Privacy-preserving, verifiable federated learning",
-    after_help = "Exit codes: 0 done (audit: passes), 1 other failure, 2 usage, 3 config, \
-4 network, 5 protocol, 6 store, 7 audit failed, 8 bad bulletin file."
+    after_help = "Exit codes: 0 done (audit: passes), 1 other failure, 2 usage, 3 config \
+(or a provider's data), 4 network, 5 protocol, 6 store, 7 audit failed (a party is blamed), \
+8 bad bulletin file, 9 bad evidence file (audit --evidence). `zkagg <COMMAND> --help` lists \
+the codes of each command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -59,6 +92,7 @@ impl CrashAt {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the coordinator: the bulletin and the round schedule.
+    #[command(after_help = SERVICE_EXITS)]
     Coordinator {
         #[command(flatten)]
         run: RunArgs,
@@ -67,6 +101,7 @@ enum Command {
         equivocate_last_close: bool,
     },
     /// Run an aggregator.
+    #[command(after_help = SERVICE_EXITS)]
     Aggregator {
         #[command(flatten)]
         run: RunArgs,
@@ -87,6 +122,7 @@ enum Command {
         stall_after_posting_set: Option<u64>,
     },
     /// Run a provider.
+    #[command(after_help = PROVIDER_EXITS)]
     Provider {
         #[command(flatten)]
         run: RunArgs,
@@ -123,6 +159,7 @@ enum Command {
     /// and each provider's proof of contribution.
     Audit(cli::audit::AuditArgs),
     /// Constraint counts of the range-check circuit, per gadget.
+    #[command(after_help = "Exit codes: 0 printed, 1 the circuit cannot be built, 2 bad flags.")]
     Constraints {
         /// Dimension d.
         #[arg(default_value_t = 1000)]
@@ -206,10 +243,20 @@ enum ProofSystemArg {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    override_usage = "zkagg init [OPTIONS] <DIR>",
+    after_help = "Exit codes: 0 written (prints the consortium file's path), 2 bad flags (a \
+combination that does not make sense, ports past 65535, addresses not one per aggregator, \
+--mpc without exactly 2 aggregators), 3 the schema file cannot be read or parsed, or the \
+folder cannot be written (or already holds a consortium)."
+)]
 struct InitArgs {
     /// The folder to write (created if missing).
-    #[arg(long)]
-    dir: PathBuf,
+    #[arg(value_name = "DIR", required_unless_present = "dir_flag")]
+    dir: Option<PathBuf>,
+    /// The same as DIR (the older spelling, kept for scripts).
+    #[arg(long = "dir", value_name = "DIR", hide = true, conflicts_with = "dir")]
+    dir_flag: Option<PathBuf>,
     /// The proof system providers prove with.
     #[arg(long, value_enum, default_value = "libspartan")]
     proof_system: ProofSystemArg,
@@ -259,8 +306,25 @@ struct InitArgs {
     /// [default: 127.0.0.1 and the base port + 1 + s].
     #[arg(long = "aggregator-addr", value_name = "IP:PORT")]
     aggregator_addrs: Vec<std::net::SocketAddr>,
+    /// Check each update's bound with the two-party computation between
+    /// the two aggregators (garbled circuits and oblivious transfer)
+    /// instead of the providers' proofs: validity mode "mpc2pc" (needs
+    /// --aggregators 2 and both aggregators' shares).
+    #[arg(long)]
+    mpc: bool,
+    /// With --mpc: aggregator s's two-party endpoint (where it listens for
+    /// the other aggregator), given once per aggregator in order
+    /// [default: aggregator s's IP and the port after the last
+    /// aggregator's + s].
+    #[arg(
+        long = "aggregator-peer-addr",
+        value_name = "IP:PORT",
+        requires = "mpc"
+    )]
+    aggregator_peer_addrs: Vec<std::net::SocketAddr>,
     /// Loopback port of the coordinator when no addresses are given;
-    /// aggregator s listens on port + 1 + s.
+    /// aggregator s listens on port + 1 + s (with --mpc, its two-party
+    /// endpoint on port + 1 + S + s).
     #[arg(long, default_value_t = 7400)]
     base_port: u16,
     /// Rounds to run.
@@ -272,6 +336,10 @@ struct InitArgs {
     /// Contribution deadline (ms); the other phases get the same.
     #[arg(long, default_value_t = 3000)]
     deadline_ms: u64,
+    /// How long the coordinator keeps serving (the bulletin, for
+    /// `zkagg bulletin`) after the last round closed, in ms.
+    #[arg(long, default_value_t = 1000)]
+    linger_ms: u64,
 }
 
 /// Why `init` cannot write an R_train consortium.
@@ -363,35 +431,114 @@ fn train_relation(
     )))
 }
 
-fn init(a: InitArgs) -> ExitCode {
+/// Where the members of a consortium `init` writes listen, and its
+/// validity mode.
+struct InitPlacement {
+    coordinator: std::net::SocketAddr,
+    aggregators: Vec<std::net::SocketAddr>,
+    validity: zkagg::aggregation::config::ValidityMode,
+    /// Aggregator s's two-party endpoint (MPC mode only).
+    peers: Vec<std::net::SocketAddr>,
+}
+
+/// The addresses given with `flag` (one per aggregator, in order), or
+/// `default()` when none is.
+fn one_per_aggregator(
+    given: &[std::net::SocketAddr],
+    s: usize,
+    flag: &str,
+    default: impl FnOnce() -> Result<Vec<std::net::SocketAddr>, String>,
+) -> Result<Vec<std::net::SocketAddr>, String> {
+    match given.len() {
+        0 => default(),
+        n if n == s => Ok(given.to_vec()),
+        n => Err(format!(
+            "{n} {flag} given for {s} aggregators: give one per aggregator, in order"
+        )),
+    }
+}
+
+/// The addresses and validity mode `init`'s flags ask for, or a usage
+/// error that says what to fix.
+fn placement(a: &InitArgs) -> Result<InitPlacement, String> {
     use std::net::SocketAddr;
-    use zkagg::aggregation::config::SharingConfig;
-    use zkagg_node::config::{generate, Deadlines, GenerateParams};
-    let addr = |off: usize| {
-        let port = usize::from(a.base_port) + off;
-        u16::try_from(port)
-            .ok()
-            .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+    use zkagg::aggregation::config::ValidityMode;
+    let s = a.aggregators;
+    let port = |base: u16, off: usize| {
+        u16::try_from(usize::from(base) + off).map_err(|_| {
+            format!(
+                "port {base} + {off} is past 65535: use a lower --base-port or give the addresses"
+            )
+        })
     };
-    let Some(mut addrs) = (0..=a.aggregators).map(addr).collect::<Option<Vec<_>>>() else {
-        eprintln!("error: ports past 65535");
+    let loopback = |p: u16| SocketAddr::from(([127, 0, 0, 1], p));
+    let coordinator = match a.coordinator_addr {
+        Some(c) => c,
+        None => loopback(a.base_port),
+    };
+    let aggregators = one_per_aggregator(&a.aggregator_addrs, s, "--aggregator-addr", || {
+        (0..s)
+            .map(|k| port(a.base_port, 1 + k).map(loopback))
+            .collect()
+    })?;
+    if !a.mpc {
+        return Ok(InitPlacement {
+            coordinator,
+            aggregators,
+            validity: ValidityMode::ZkProof,
+            peers: Vec::new(),
+        });
+    }
+    if s != 2 {
+        return Err(format!(
+            "--mpc runs the two-party check between exactly 2 aggregators: use --aggregators 2 (not {s})"
+        ));
+    }
+    if a.threshold.is_some_and(|t| t != 2) {
+        return Err(
+            "--mpc needs both aggregators' shares: drop --threshold (or use --threshold 2)".into(),
+        );
+    }
+    let peers = one_per_aggregator(
+        &a.aggregator_peer_addrs,
+        s,
+        "--aggregator-peer-addr",
+        || {
+            let last = aggregators
+                .iter()
+                .map(SocketAddr::port)
+                .max()
+                .unwrap_or(a.base_port);
+            aggregators
+                .iter()
+                .enumerate()
+                .map(|(k, addr)| port(last, 1 + k).map(|p| SocketAddr::new(addr.ip(), p)))
+                .collect()
+        },
+    )?;
+    Ok(InitPlacement {
+        coordinator,
+        aggregators,
+        validity: ValidityMode::Mpc2pc,
+        peers,
+    })
+}
+
+fn init(a: InitArgs) -> ExitCode {
+    use zkagg::aggregation::config::SharingConfig;
+    use zkagg_node::config::{generate_with, Deadlines, GenerateParams};
+    let Some(dir) = a.dir.clone().or_else(|| a.dir_flag.clone()) else {
+        // clap requires one; kept so that nothing here can panic.
+        eprintln!("error: name the folder to write: zkagg init DIR [OPTIONS]");
         return ExitCode::from(2);
     };
-    if let Some(c) = a.coordinator_addr {
-        addrs[0] = c;
-    }
-    if !a.aggregator_addrs.is_empty() {
-        if a.aggregator_addrs.len() != a.aggregators {
-            eprintln!(
-                "error: {} --aggregator-addr given for {} aggregators: give one per aggregator, in order",
-                a.aggregator_addrs.len(),
-                a.aggregators
-            );
+    let place = match placement(&a) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        addrs.truncate(1);
-        addrs.extend(&a.aggregator_addrs);
-    }
+    };
     let (dim, relation, data) = match train_relation(&a) {
         Ok(Some((relation, data))) => (
             match &relation {
@@ -424,19 +571,19 @@ fn init(a: InitArgs) -> ExitCode {
             ProofSystemArg::HyraxSpartan => zkagg::zk::proof_system::Backend::HyraxSpartan,
         },
         min_batch: a.min_batch,
-        coordinator: addrs[0],
-        aggregator_addrs: addrs[1..].to_vec(),
+        coordinator: place.coordinator,
+        aggregator_addrs: place.aggregators,
         deadlines: Deadlines {
             start_ms: 30_000,
             contributions_ms: a.deadline_ms,
             accepted_sets_ms: a.deadline_ms,
             partial_sums_ms: a.deadline_ms,
-            linger_ms: 1000,
+            linger_ms: a.linger_ms,
         },
         rounds: a.rounds,
         seed: a.seed,
     };
-    match generate(&a.dir, &params) {
+    match generate_with(&dir, &params, place.validity, place.peers) {
         Ok(g) => {
             println!("{}", g.config_file.display());
             ExitCode::SUCCESS
@@ -449,6 +596,12 @@ fn init(a: InitArgs) -> ExitCode {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 the run finished and its audit passes, 1 a member process \
+failed or the run did not finish within its bound, 2 bad flags, 3 the consortium or its \
+folder could not be written, 4 the bulletin could not be followed or did not verify, 5 the \
+coordinator's exported bulletin and the served one disagree, 7 the audit fails."
+)]
 struct DemoArgs {
     /// The bundled data set: breast-cancer (logistic regression, scored by
     /// test accuracy) or diabetes (linear regression, scored by test R^2).

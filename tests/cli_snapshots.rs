@@ -102,7 +102,6 @@ fn a_bad_csv_row_names_its_line_and_column() {
     let dir = temp_dir("bad-csv");
     let out = zkagg(&[
         "init",
-        "--dir",
         s(&dir),
         "--dataset",
         "breast-cancer",
@@ -135,5 +134,24 @@ fn a_bad_csv_row_names_its_line_and_column() {
     let err = text(&out.stderr).replace(s(&dir), "<DIR>");
     let last = err.lines().last().unwrap_or_default().to_owned();
     snapshot("error-bad-csv-row", &format!("{last}\n"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn init_takes_its_folder_once_positional_or_by_the_old_flag() {
+    let dir = temp_dir("init-folder");
+    let out = zkagg(&["init", "--dim", "4"]);
+    assert_eq!(out.status.code(), Some(2));
+    snapshot("error-init-no-folder", &text(&out.stderr));
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let out = zkagg(&["init", s(&a), "--dir", s(&b)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr).replace(s(&dir), "<DIR>");
+    snapshot("error-init-two-folders", &err);
+    assert!(!a.exists() && !b.exists());
+    // The older spelling still works.
+    let out = zkagg(&["init", "--dir", s(&a)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(a.join("consortium.toml").exists());
     let _ = std::fs::remove_dir_all(dir);
 }

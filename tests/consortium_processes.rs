@@ -257,6 +257,10 @@ struct Scenario<'a> {
     /// Once round 0 is open, `zkagg status` asks each service as several
     /// members.
     probe_status: bool,
+    /// Write the consortium with `zkagg init` (the binary) instead of
+    /// `generate_with`: two aggregators, additive sharing, every round
+    /// deadline 3 s (with `mpc`: `zkagg init --mpc`).
+    via_init: bool,
 }
 
 struct Run {
@@ -299,6 +303,83 @@ fn wait_for_log(path: &Path, needle: &str, times: usize, bound: Duration) {
     }
 }
 
+/// Writes a bounded-vector consortium of `providers` with `zkagg init`
+/// (the test's D, BITS, SEED and ROUNDS; with `peers`, `--mpc` and those
+/// two-party endpoints), the coordinator and the aggregators at `addrs`;
+/// checks that the file says what the flags asked for.
+fn init_generated(
+    dir: &Path,
+    providers: usize,
+    addrs: &[SocketAddr],
+    peers: Option<&[SocketAddr]>,
+) -> zkagg_node::config::Generated {
+    let owned: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+    let peer_args: Vec<String> = peers
+        .unwrap_or_default()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let (n, d, bits, seed, rounds) = (
+        providers.to_string(),
+        D.to_string(),
+        BITS.to_string(),
+        SEED.to_string(),
+        ROUNDS.to_string(),
+    );
+    let mut flags = vec![
+        "--providers",
+        &n,
+        "--aggregators",
+        "2",
+        "--dim",
+        &d,
+        "--bits",
+        &bits,
+        "--seed",
+        &seed,
+        "--rounds",
+        &rounds,
+        "--min-batch",
+        "2",
+        "--deadline-ms",
+        "3000",
+        "--coordinator-addr",
+        &owned[0],
+    ];
+    for a in &owned[1..] {
+        flags.extend(["--aggregator-addr", a.as_str()]);
+    }
+    if peers.is_some() {
+        flags.push("--mpc");
+    }
+    for p in &peer_args {
+        flags.extend(["--aggregator-peer-addr", p.as_str()]);
+    }
+    let config = init_ok(dir, &flags);
+    let ops = &config.operations;
+    assert_eq!(ops.coordinator, addrs[0]);
+    assert_eq!(ops.aggregators, addrs[1..]);
+    assert_eq!(ops.aggregator_peers, peers.unwrap_or_default());
+    let validity = if peers.is_some() {
+        ValidityMode::Mpc2pc
+    } else {
+        ValidityMode::ZkProof
+    };
+    assert_eq!(config.consortium.validity, validity);
+    let members = dir.join("members");
+    zkagg_node::config::Generated {
+        config_file: dir.join("consortium.toml"),
+        coordinator: members.join("coordinator"),
+        aggregators: (0..2)
+            .map(|s| members.join(format!("aggregator-{s}")))
+            .collect(),
+        providers: (0..providers)
+            .map(|i| members.join(format!("provider-{i}")))
+            .collect(),
+        config,
+    }
+}
+
 /// One consortium at a time: the machine is small and deadlines are short.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -321,46 +402,56 @@ fn run_consortium(name: &str, providers: usize, sc: Scenario<'_>) -> Run {
     } else {
         (ValidityMode::ZkProof, Vec::new())
     };
-    let g = generate_with(
-        &dir,
-        &GenerateParams {
-            name: name.into(),
-            aggregators: nagg,
+    let g = if sc.via_init {
+        assert_eq!((nagg, sharing), (2, SharingConfig::Additive));
+        init_generated(
+            &dir,
             providers,
-            dim: D as u32,
-            relation: RelationConfig::BoundedVector { bits: BITS },
-            data: None,
-            initial_model: None,
-            sharing,
-            backend: zkagg::zk::proof_system::Backend::Libspartan,
-            min_batch: sc.min_batch.unwrap_or(2),
-            coordinator: addrs[0],
-            aggregator_addrs: addrs[1..1 + nagg].to_vec(),
-            deadlines: Deadlines {
-                start_ms: 20_000,
-                contributions_ms: sc.contributions_ms.unwrap_or(2_500),
-                accepted_sets_ms: if sc.kill_aggregator_after_decide
-                    || sc.kill_in_twopc
-                    || sc.kill_aggregator_while_receiving
-                {
-                    8_000
-                } else {
-                    3_000
+            &addrs[..1 + nagg],
+            sc.mpc.then_some(&peers[..]),
+        )
+    } else {
+        generate_with(
+            &dir,
+            &GenerateParams {
+                name: name.into(),
+                aggregators: nagg,
+                providers,
+                dim: D as u32,
+                relation: RelationConfig::BoundedVector { bits: BITS },
+                data: None,
+                initial_model: None,
+                sharing,
+                backend: zkagg::zk::proof_system::Backend::Libspartan,
+                min_batch: sc.min_batch.unwrap_or(2),
+                coordinator: addrs[0],
+                aggregator_addrs: addrs[1..1 + nagg].to_vec(),
+                deadlines: Deadlines {
+                    start_ms: 20_000,
+                    contributions_ms: sc.contributions_ms.unwrap_or(2_500),
+                    accepted_sets_ms: if sc.kill_aggregator_after_decide
+                        || sc.kill_in_twopc
+                        || sc.kill_aggregator_while_receiving
+                    {
+                        8_000
+                    } else {
+                        3_000
+                    },
+                    partial_sums_ms: if sc.kill_aggregator_after_posting_set {
+                        8_000
+                    } else {
+                        3_000
+                    },
+                    linger_ms: 500,
                 },
-                partial_sums_ms: if sc.kill_aggregator_after_posting_set {
-                    8_000
-                } else {
-                    3_000
-                },
-                linger_ms: 500,
+                rounds: ROUNDS,
+                seed: SEED,
             },
-            rounds: ROUNDS,
-            seed: SEED,
-        },
-        validity,
-        peers.clone(),
-    )
-    .unwrap();
+            validity,
+            peers.clone(),
+        )
+        .unwrap()
+    };
     let cfg = g.config_file.to_str().unwrap().to_owned();
     let mut kids = Children(Vec::new());
     let start = Instant::now();
@@ -1287,10 +1378,10 @@ fn zkagg_output(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Runs `zkagg init --dir DIR FLAGS...`, which must succeed, and loads
+/// Runs `zkagg init DIR FLAGS...`, which must succeed, and loads
 /// the consortium it wrote.
 fn init_ok(dir: &Path, flags: &[&str]) -> zkagg_node::config::NodeConfig {
-    let mut args = vec!["init", "--dir", dir.to_str().unwrap()];
+    let mut args = vec!["init", dir.to_str().unwrap()];
     args.extend_from_slice(flags);
     let out = zkagg_output(&args);
     assert!(
@@ -1346,21 +1437,10 @@ fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
 fn rtrain_shards(
     cfg: &zkagg_node::config::NodeConfig,
 ) -> (Vec<zkagg::zk::model::Dataset>, Vec<String>) {
-    use zkagg::data::{bundled, shard, to_csv, train_test_split, ShardSizes};
-    let schema = cfg.consortium.data.as_ref().unwrap();
-    let data = zkagg::data::Bundled::BreastCancer.load();
-    let seed = cfg.operations.seed;
-    let shards = common::procs::bundled_shards(cfg);
-    let k = shards[0].num_samples();
-    let (train_raw, _) = train_test_split(&data, bundled::TEST_FRACTION, seed).unwrap();
-    let raw = shard(
-        &train_raw,
-        &ShardSizes::Sizes(vec![k; RT_PROVIDERS]),
-        seed + 1,
+    (
+        common::procs::bundled_shards(cfg),
+        common::procs::bundled_shard_csvs(cfg),
     )
-    .unwrap();
-    let csv = raw.iter().map(|r| to_csv(r, &schema.label.name)).collect();
-    (shards, csv)
 }
 
 /// Seconds since midnight of each `message` line's timestamp in a JSON log.
@@ -1637,44 +1717,93 @@ fn init_writes_train_and_bounded_consortia_as_the_readme_shows() {
     );
     assert_eq!(cfg.consortium.data, None);
 
-    // Across machines: every member's address, as the README shows.
-    let across = dir.join("across");
-    let cfg = init_ok(
-        &across,
-        &[
-            "--dataset",
-            "breast-cancer",
-            "--providers",
-            "3",
-            "--aggregators",
-            "2",
-            "--coordinator-addr",
-            "10.0.0.1:7400",
-            "--aggregator-addr",
-            "10.0.0.2:7401",
-            "--aggregator-addr",
-            "10.0.0.3:7402",
-        ],
-    );
-    let ops = &cfg.operations;
-    assert_eq!(ops.coordinator, "10.0.0.1:7400".parse().unwrap());
-    assert_eq!(
-        ops.aggregators,
-        [
-            "10.0.0.2:7401".parse().unwrap(),
-            "10.0.0.3:7402".parse().unwrap()
-        ]
-    );
+    // Across machines: tests/readme_commands.rs runs the README's line.
 
     // A schema without --model, and --model without a schema, are usage errors.
     let code = |args: &[&str]| zkagg_output(args).status.code();
     let d = dir.join("x");
     let d = d.to_str().unwrap();
     assert_eq!(
-        code(&["init", "--dir", d, "--schema", schema.to_str().unwrap()]),
+        code(&["init", d, "--schema", schema.to_str().unwrap()]),
         Some(2)
     );
-    assert_eq!(code(&["init", "--dir", d, "--model", "logistic"]), Some(2));
+    assert_eq!(code(&["init", d, "--model", "logistic"]), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn init_mpc_writes_the_validity_mode_and_the_two_party_endpoints() {
+    let dir = temp_dir("init-mpc");
+    let sock = |a: &str| a.parse::<SocketAddr>().unwrap();
+    // On loopback: the endpoints follow the aggregators' ports.
+    let cfg = init_ok(&dir.join("loopback"), &["--mpc", "--base-port", "7500"]);
+    assert_eq!(cfg.consortium.validity, ValidityMode::Mpc2pc);
+    assert_eq!(
+        cfg.operations.aggregators,
+        [sock("127.0.0.1:7501"), sock("127.0.0.1:7502")]
+    );
+    assert_eq!(
+        cfg.operations.aggregator_peers,
+        [sock("127.0.0.1:7503"), sock("127.0.0.1:7504")]
+    );
+    let across = [
+        "--coordinator-addr",
+        "10.0.0.1:7400",
+        "--aggregator-addr",
+        "10.0.0.2:7401",
+        "--aggregator-addr",
+        "10.0.0.3:7402",
+    ];
+    // Across machines: on each aggregator's own IP, after the ports...
+    let mut flags = vec!["--mpc"];
+    flags.extend(across);
+    let cfg = init_ok(&dir.join("across"), &flags);
+    assert_eq!(
+        cfg.operations.aggregator_peers,
+        [sock("10.0.0.2:7403"), sock("10.0.0.3:7404")]
+    );
+    // ...or where the operator says.
+    flags.extend([
+        "--aggregator-peer-addr",
+        "10.0.0.2:9000",
+        "--aggregator-peer-addr",
+        "10.0.0.3:9001",
+    ]);
+    let cfg = init_ok(&dir.join("given"), &flags);
+    assert_eq!(cfg.consortium.validity, ValidityMode::Mpc2pc);
+    assert_eq!(
+        cfg.operations.aggregator_peers,
+        [sock("10.0.0.2:9000"), sock("10.0.0.3:9001")]
+    );
+    // Without --mpc: the proofs, and no endpoints.
+    let cfg = init_ok(&dir.join("zk"), &across);
+    assert_eq!(cfg.consortium.validity, ValidityMode::ZkProof);
+    assert!(cfg.operations.aggregator_peers.is_empty());
+    // What does not fit is a usage error that says what to fix, and
+    // writes nothing.
+    let bad = dir.join("bad");
+    let b = bad.to_str().unwrap();
+    for (flags, says) in [
+        (
+            &["--mpc", "--aggregators", "3"][..],
+            "use --aggregators 2 (not 3)",
+        ),
+        (&["--mpc", "--threshold", "1"][..], "drop --threshold"),
+        (
+            &["--mpc", "--aggregator-peer-addr", "127.0.0.1:9000"][..],
+            "1 --aggregator-peer-addr given for 2 aggregators",
+        ),
+        (&["--aggregator-peer-addr", "127.0.0.1:9000"][..], "--mpc"),
+        (&["--mpc", "--base-port", "65532"][..], "past 65535"),
+    ] {
+        let mut args = vec!["init", b];
+        args.extend_from_slice(flags);
+        let out = zkagg_output(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(err.contains(says), "{flags:?}: {err}");
+        assert!(!bad.join("consortium.toml").exists(), "{flags:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1693,7 +1822,14 @@ fn mpc_run(name: &str, sc: Scenario<'_>) -> Run {
 
 #[test]
 fn mpc_mode_across_processes_releases_the_sim_models_and_audit() {
-    let run = mpc_run("mpc", Scenario::default());
+    // Set up as an operator would: `zkagg init --mpc`.
+    let run = mpc_run(
+        "mpc",
+        Scenario {
+            via_init: true,
+            ..Default::default()
+        },
+    );
     // The two-party endpoint refused a provider's and the coordinator's
     // certificates: nothing was answered.
     assert_eq!(run.peer_probes.len(), 2);

@@ -46,9 +46,9 @@ use zkagg_node::service::provider::ProviderFaults;
 use zkagg_node::service::{service_limits, spawn_follower, Context, View};
 use zkagg_node::transport::Client;
 
-/// Runs `zkagg init --dir DIR ARGS`, which must succeed, and loads the file.
+/// Runs `zkagg init DIR ARGS`, which must succeed, and loads the file.
 fn init(dir: &Path, args: &[&str]) -> (PathBuf, NodeConfig) {
-    let mut all = vec!["init", "--dir", dir.to_str().unwrap()];
+    let mut all = vec!["init", dir.to_str().unwrap()];
     all.extend_from_slice(args);
     let out = common::zkagg(&all);
     assert!(out.status.success(), "{}", common::text(&out.stderr));
@@ -546,14 +546,7 @@ fn hundred_providers_rtrain_breast_cancer() {
         plan: &plan,
         group: &mut group,
     });
-    let statuses = group.finish(Duration::from_secs(120));
-    for (n, s) in &statuses {
-        assert!(
-            s.is_some_and(|s| s.success()),
-            "{n}: {s:?}\n{}",
-            group.tails(30)
-        );
-    }
+    group.finish_ok(Duration::from_secs(120));
     let net_wall = wall.elapsed();
     // The same rounds through the in-process driver, in this run.
     let mut sim_cfg = cfg.clone();
@@ -805,14 +798,7 @@ fn soak_fifty_rounds_small_d() {
         plan: &plan,
         group: &mut group,
     });
-    let statuses = group.finish(Duration::from_secs(60));
-    for (n, s) in &statuses {
-        assert!(
-            s.is_some_and(|s| s.success()),
-            "{n}: {s:?}\n{}",
-            group.tails(30)
-        );
-    }
+    group.finish_ok(Duration::from_secs(60));
     assert_eq!(
         common::procs::audit(&cfg.consortium, &seen.bulletin.to_bytes()),
         Ok(rounds as usize)

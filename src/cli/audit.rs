@@ -63,7 +63,7 @@ const PRINT_WEIGHTS: usize = 16;
 #[derive(Args, Debug)]
 #[command(
     after_help = "Exit codes: 0 the audit passes, 7 it fails (a party is blamed), \
-3 bad consortium file, 8 bad bulletin file (unreadable, larger than 1 GiB, corrupt, or for \
+1 the JSON cannot be written, 2 bad flags, 3 bad consortium file, 8 bad bulletin file (unreadable, larger than 1 GiB, corrupt, or for \
 another consortium), 9 bad evidence file (unreadable, corrupt, or not two different coordinator-signed entries at one sequence number)."
 )]
 pub struct AuditArgs {

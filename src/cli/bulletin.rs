@@ -11,9 +11,9 @@ use std::time::Duration;
 /// `zkagg bulletin` flags.
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Exit codes: 0 written, 3 bad consortium file or member folder \
-(or the coordinator's own folder), 4 the coordinator is unreachable or too slow, 5 the \
-coordinator served an entry that does not verify, 1 the file cannot be written."
+    after_help = "Exit codes: 0 written, 1 the file cannot be written, 2 bad flags, 3 bad \
+consortium file or member folder (or the coordinator's own folder), 4 the coordinator is \
+unreachable or too slow, 5 the coordinator served an entry that does not verify."
 )]
 pub struct BulletinArgs {
     /// The consortium file (TOML).

@@ -28,7 +28,13 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 /// Runs the `zkagg` binary with `args`, stdin closed.
 pub fn zkagg(args: &[&str]) -> Output {
+    zkagg_in(Path::new("."), args)
+}
+
+/// Runs the `zkagg` binary with `args` in the folder `cwd`, stdin closed.
+pub fn zkagg_in(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkagg"))
+        .current_dir(cwd)
         .args(args)
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())

@@ -22,6 +22,7 @@ pub struct Group {
     dir: PathBuf,
     children: Vec<(String, Child)>,
     filter: String,
+    cwd: Option<PathBuf>,
 }
 
 impl Group {
@@ -31,7 +32,15 @@ impl Group {
             dir: dir.to_path_buf(),
             children: Vec::new(),
             filter: "info,zkagg_node=debug".into(),
+            cwd: None,
         }
+    }
+
+    /// The same group with the children started from now on running in
+    /// `cwd` (relative paths in their arguments are from there).
+    pub fn in_dir(mut self, cwd: &Path) -> Group {
+        self.cwd = Some(cwd.to_path_buf());
+        self
     }
 
     /// The same group with the log filter `filter` (`RUST_LOG`) for the
@@ -45,7 +54,11 @@ impl Group {
     /// [`Group::with_filter`] says otherwise).
     pub fn start(&mut self, name: &str, args: &[&str]) {
         let log = std::fs::File::create(self.log_path(name)).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_zkagg"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zkagg"));
+        if let Some(cwd) = &self.cwd {
+            command.current_dir(cwd);
+        }
+        let child = command
             .args(args)
             .env("RUST_LOG", &self.filter)
             .stdin(Stdio::null())
@@ -54,6 +67,17 @@ impl Group {
             .spawn()
             .unwrap();
         self.children.push((name.to_owned(), child));
+    }
+
+    /// Sends SIGTERM to `name` (it stays in the group, to be reaped by
+    /// [`Group::finish`]).
+    pub fn terminate(&self, name: &str) {
+        let (_, child) = self.children.iter().find(|(n, _)| n == name).unwrap();
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -TERM {name}");
     }
 
     /// Where `name` logs.
@@ -121,6 +145,20 @@ impl Group {
         out
     }
 
+    /// [`Group::finish`], and every child must have exited with success
+    /// (else the test fails with the logs' tails); returns how many ran.
+    pub fn finish_ok(&mut self, bound: Duration) -> usize {
+        let statuses = self.finish(bound);
+        for (n, s) in &statuses {
+            assert!(
+                s.is_some_and(|s| s.success()),
+                "{n}: {s:?}\n{}",
+                self.tails(30)
+            );
+        }
+        statuses.len()
+    }
+
     /// The last lines of every log, for a failing test's output.
     pub fn tails(&self, lines: usize) -> String {
         let mut s = String::new();
@@ -152,6 +190,25 @@ pub fn loopback_ports(n: usize) -> Vec<SocketAddr> {
         .map(|_| std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap())
         .collect();
     held.iter().map(|l| l.local_addr().unwrap()).collect()
+}
+
+/// A loopback port p such that p, p + 1, ..., p + n - 1 were all free a
+/// moment ago (for `zkagg init --base-port`).
+pub fn loopback_base_port(n: u16) -> u16 {
+    for _ in 0..100 {
+        let first = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let p = first.local_addr().unwrap().port();
+        if p.checked_add(n).is_none() {
+            continue;
+        }
+        let rest: Result<Vec<_>, _> = (1..n)
+            .map(|k| std::net::TcpListener::bind(("127.0.0.1", p + k)))
+            .collect();
+        if rest.is_ok() {
+            return p;
+        }
+    }
+    panic!("no {n} consecutive free loopback ports");
 }
 
 /// The models released on a bulletin, round by round (`None` for an
@@ -238,6 +295,22 @@ pub fn bundled_shards(cfg: &zkagg_node::config::NodeConfig) -> Vec<zkagg::zk::mo
     )
     .unwrap()
     .shards
+}
+
+/// Each provider's shard of Breast Cancer under the bundled-data rule
+/// ([`bundled_shards`]) as the raw rows of a CSV file with the schema's
+/// header: what a provider's own `--data FILE.csv` holds to train on the
+/// same rows.
+pub fn bundled_shard_csvs(cfg: &zkagg_node::config::NodeConfig) -> Vec<String> {
+    use zkagg::data::{bundled, shard, to_csv, train_test_split, ShardSizes};
+    let schema = cfg.consortium.data.as_ref().unwrap();
+    let data = zkagg::data::Bundled::BreastCancer.load();
+    let seed = cfg.operations.seed;
+    let rows = bundled_shards(cfg)[0].num_samples();
+    let (train_raw, _) = train_test_split(&data, bundled::TEST_FRACTION, seed).unwrap();
+    let sizes = ShardSizes::Sizes(vec![rows; cfg.consortium.num_providers()]);
+    let raw = shard(&train_raw, &sizes, seed + 1).unwrap();
+    raw.iter().map(|r| to_csv(r, &schema.label.name)).collect()
 }
 
 /// The models the in-process driver (`aggregation::sim`) releases for an
