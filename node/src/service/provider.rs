@@ -12,10 +12,10 @@ use rand_chacha::ChaCha20Rng;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::time::Instant;
+use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::msgs::{
     decode_delivery, decode_public, Contribution, PublicMessage, RoundHeader, ShareDelivery,
 };
-use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::provider::Provider;
 use zkagg_aggregation::relation::UpdateRelation;
 use zkagg_aggregation::setup::{Setup, SharingScheme};
@@ -520,7 +520,11 @@ mod tests {
             let share = setup.sharing().decode_share(s, &d.share, len).unwrap();
             let v = setup.sharing().expand(s, &share, len).unwrap();
             let pedersen = &setup.gens().pedersen;
-            opens.push(pedersen.verify_opening(&c.share_commitments[s], &v, &d.blind).is_ok());
+            opens.push(
+                pedersen
+                    .verify_opening(&c.share_commitments[s], &v, &d.blind)
+                    .is_ok(),
+            );
             sum.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
         }
         sum.truncate(D);
