@@ -46,10 +46,10 @@ struct Run {
     bulletin: Bulletin,
 }
 
-/// `zkagg init --dir DIR FLAGS` with the services moved to free ports and
-/// `deadlines`; then every member as a process (providers with `data`,
-/// the cheater also with `--cheat KIND --cheat-round ROUND`), each of
-/// which must exit 0 within `bound`.
+/// `zkagg init --dir DIR --providers 4 --rounds 2 FLAGS` with the
+/// services moved to free ports and `deadlines`; then every member as a
+/// process (providers with `data`, the cheater also with `--cheat KIND
+/// --cheat-round ROUND`), each of which must exit 0 within `bound`.
 fn run(
     name: &str,
     flags: &[&str],
@@ -60,7 +60,10 @@ fn run(
 ) -> Run {
     let dir = temp_dir(name);
     let file = dir.join("consortium.toml");
-    let cfg = on_free_ports(&file, init_ok(&dir, flags), deadlines);
+    let (providers, rounds) = (PROVIDERS.to_string(), ROUNDS.to_string());
+    let sizes = ["--providers", &providers, "--rounds", &rounds];
+    let cfg = init_ok(&dir, &[&sizes[..], flags].concat());
+    let cfg = on_free_ports(&file, cfg, deadlines);
     let member = |m: &str| dir.join("members").join(m);
     let mut group = Group::new(&dir);
     let conf = s(&file);
@@ -259,19 +262,9 @@ fn bounded_run(name: &str, kind: &str, round: u64, want: &[Option<RejectReason>]
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let flags = [
-        "--providers",
-        "4",
-        "--dim",
-        "4",
-        "--bits",
-        "16",
-        "--rounds",
-        "2",
-    ];
     let r = run(
         name,
-        &flags,
+        &["--dim", "4", "--bits", "16"],
         bounded_deadlines(),
         &[],
         (kind, round),
@@ -318,23 +311,14 @@ fn an_rtrain_provider_posting_the_negated_update_with_the_honest_proof_is_reject
     let _one = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let flags = [
-        "--dataset",
-        "breast-cancer",
-        "--providers",
-        "4",
-        "--max-samples",
-        "6",
-        "--rounds",
-        "2",
-    ];
+    let bc = ["--dataset", "breast-cancer"];
     let r = run(
         "cheat-rtrain",
-        &flags,
+        &[&bc[..], &["--max-samples", "6"]].concat(),
         rtrain_deadlines(),
-        &["--dataset", "breast-cancer"],
+        &bc,
         ("negated-update", 0),
-        Duration::from_secs(240),
+        Duration::from_secs(120),
     );
     let shards = bundled_shards(&r.cfg);
     let (models, _) = rtrain_sim_without(&r.cfg, &shards, &|t, i| t == 0 && i == CHEATER.index());
