@@ -33,7 +33,7 @@ use std::time::Duration;
 use zkagg::aggregation::config::RelationConfig;
 use zkagg_node::service::aggregator::AggregatorFaults;
 use zkagg_node::service::coordinator::CoordinatorFaults;
-use zkagg_node::service::provider::{CrashPoint, ProviderFaults};
+use zkagg_node::service::provider::{Cheat, CrashPoint, ProviderFaults};
 use zkagg_node::service::{self, Role};
 
 /// How long a service has to stop after SIGTERM.
@@ -89,6 +89,27 @@ impl CrashAt {
     }
 }
 
+/// How a provider told to cheat does it (fault injection).
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum CheatArg {
+    /// The negated update, posted with the honest update's pi_zk.
+    NegatedUpdate,
+    /// One bit of pi_zk flipped.
+    CorruptProof,
+    /// Aggregator 0's share does not open its commitment.
+    BadShare,
+}
+
+impl CheatArg {
+    fn cheat(self) -> Cheat {
+        match self {
+            CheatArg::NegatedUpdate => Cheat::NegatedUpdate,
+            CheatArg::CorruptProof => Cheat::CorruptProof,
+            CheatArg::BadShare => Cheat::BadShare,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the coordinator: the bulletin and the round schedule.
@@ -137,6 +158,12 @@ enum Command {
         /// The round of `--crash-at`.
         #[arg(long, hide = true, value_name = "N", default_value_t = 0)]
         crash_round: u64,
+        /// Cheat this way in round `--cheat-round` (fault injection).
+        #[arg(long, hide = true, value_enum, value_name = "KIND")]
+        cheat: Option<CheatArg>,
+        /// The round of `--cheat`.
+        #[arg(long, hide = true, value_name = "N", default_value_t = 0)]
+        cheat_round: u64,
     },
     /// Write a consortium (config file, CA, one folder per member) into a folder.
     Init(InitArgs),
@@ -909,10 +936,13 @@ fn main() -> ExitCode {
             withhold_shares,
             crash_at,
             crash_round,
+            cheat,
+            cheat_round,
         } => run_role_with_data(
             Role::Provider(ProviderFaults {
                 withhold_shares,
                 crash: crash_at.map(|p| (p.point(), crash_round)),
+                cheat: cheat.map(|k| (k.cheat(), cheat_round)),
             }),
             run,
             data.source(),

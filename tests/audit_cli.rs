@@ -31,15 +31,6 @@ impl Tamper for WrongPartialSum {
     }
 }
 
-fn audit(cfg: &std::path::Path, b: &std::path::Path, json: bool) -> (Option<i32>, String, String) {
-    let mut args = vec!["audit", "--config", s(cfg), "--bulletin", s(b)];
-    if json {
-        args.push("--json");
-    }
-    let out = zkagg(&args);
-    (out.status.code(), text(&out.stdout), text(&out.stderr))
-}
-
 fn json(stdout: &str) -> Value {
     serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }

@@ -24,6 +24,7 @@ use zkagg_node::config::{
 use zkagg_node::store::Store;
 
 mod common;
+use common::procs::init_ok;
 
 const D: usize = 6;
 const BITS: u32 = 16;
@@ -1378,27 +1379,12 @@ fn zkagg_output(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Runs `zkagg init DIR FLAGS...`, which must succeed, and loads
-/// the consortium it wrote.
-fn init_ok(dir: &Path, flags: &[&str]) -> zkagg_node::config::NodeConfig {
-    let mut args = vec!["init", dir.to_str().unwrap()];
-    args.extend_from_slice(flags);
-    let out = zkagg_output(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    zkagg_node::config::NodeConfig::load(&dir.join("consortium.toml")).unwrap()
-}
-
 /// `zkagg init` of an R_train consortium on Breast Cancer (as the README
 /// shows it), then its operations moved to free ports and test deadlines:
 /// the config id does not change, the file round-trips.
 fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
-    use zkagg_node::config::NodeConfig;
     let file = dir.join("consortium.toml");
-    let mut cfg = init_ok(
+    let cfg = init_ok(
         dir,
         &[
             "--dataset",
@@ -1413,22 +1399,8 @@ fn rtrain_init(dir: &Path) -> (PathBuf, zkagg_node::config::NodeConfig) {
             "2",
         ],
     );
-    let id = cfg.consortium.id();
-    let addrs = free_addrs(3);
-    cfg.operations.coordinator = addrs[0];
-    cfg.operations.aggregators = addrs[1..].to_vec();
-    // Generous: an aggregator decides as soon as every share is in.
-    cfg.operations.deadlines = Deadlines {
-        start_ms: 60_000,
-        contributions_ms: 120_000,
-        accepted_sets_ms: 30_000,
-        partial_sums_ms: 30_000,
-        linger_ms: 500,
-    };
-    std::fs::write(&file, cfg.to_toml()).unwrap();
-    let back = NodeConfig::load(&file).unwrap();
-    assert_eq!(back.consortium, cfg.consortium);
-    assert_eq!(back.consortium.id(), id);
+    let deadlines = common::procs::rtrain_deadlines();
+    let back = common::procs::on_free_ports(&file, cfg, deadlines);
     (file, back)
 }
 

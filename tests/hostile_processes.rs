@@ -5,11 +5,14 @@
 //! the coordinator and an aggregator a malformed frame of every type, posts
 //! and deliveries that are wrong in every way the services check, a 2^32 - 1
 //! length prefix, a flood of oversize frames and 500 idle half-open TCP
-//! connections each. Every refusal the protocol answers is compared with
-//! `==`; where it answers none the connection must be closed; each service
-//! stays up, names every rejection in its log, keeps its peak memory
-//! bounded, and the consortium releases the models of the in-process
-//! simulation (the attacker absent) with a bulletin that passes the audit.
+//! connections each; aggregator 1 and the coordinator, whose certificates
+//! the aggregator admits for the status answer, each try to deliver a
+//! share in a provider's name. Every refusal the protocol answers is
+//! compared with `==`; where it answers none the connection must be
+//! closed; each service stays up, names every rejection in its log, keeps
+//! its peak memory bounded, and the consortium releases the models of the
+//! in-process simulation (the attacker absent) with a bulletin that passes
+//! the audit.
 
 mod common;
 
@@ -25,7 +28,9 @@ use tokio::net::TcpStream;
 use zkagg::aggregation::bulletin::{Bulletin, Entry};
 use zkagg::aggregation::config::SharingConfig;
 use zkagg::aggregation::error::Fault;
-use zkagg::aggregation::msgs::{PublicMessage, RoundHeader, ShareDelivery, ValidityMessage};
+use zkagg::aggregation::msgs::{
+    decode_delivery, PublicMessage, RoundHeader, ShareDelivery, ValidityMessage,
+};
 use zkagg::aggregation::provider::Provider;
 use zkagg::aggregation::{AggregatorId, PartyId, ProviderId};
 use zkagg::mpc::sharing::additive::Additive;
@@ -138,12 +143,17 @@ impl Attacker {
         if end {
             let _ = raw.shutdown().await;
         }
-        match conn.recv().await {
-            Ok(None) => {}
-            Err(TransportError::Timeout) => panic!("{to} kept a bad connection open"),
-            Err(_) => {}
-            Ok(Some(m)) => panic!("{to} answered a bad frame with {m:?}"),
-        }
+        closed_without_answer(conn, to).await;
+    }
+}
+
+/// Checks that `to` closes `conn` without answering what was sent on it.
+async fn closed_without_answer(mut conn: ClientConn, to: PartyId) {
+    match conn.recv().await {
+        Ok(None) => {}
+        Err(TransportError::Timeout) => panic!("{to} kept a bad connection open"),
+        Err(_) => {}
+        Ok(Some(m)) => panic!("{to} answered with {m:?}"),
     }
 }
 
@@ -419,9 +429,37 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
     let mut in_p0_name = to_agg0(&deliveries1);
     in_p0_name.provider = ProviderId(0);
     assert_eq!(
-        a.ask(AGG0, &delivery(in_p0_name)).await,
+        a.ask(AGG0, &delivery(in_p0_name.clone())).await,
         refused(Fault::SenderMismatch)
     );
+    // The endpoint admits every member (each may ask for the status), but
+    // only providers deliver: the same share in provider 0's name, for
+    // round 1 (before provider 0 can send its own), sent with aggregator
+    // 1's and with the coordinator's certificate, gets no answer and the
+    // connection is closed. Nothing is stored: provider 0's own round-1
+    // share is (checked after the run), and the rounds release the
+    // simulation's models, provider 0 counted.
+    let member_client = |folder: &std::path::Path| {
+        let m = Member::load(folder, consortium).unwrap();
+        Client::new(consortium, m.ca.clone(), m.identity.clone(), limits(), caps)
+    };
+    for folder in [&g.aggregators[1], &g.coordinator] {
+        let client = member_client(folder);
+        let mut conn = client.connect(a.aggregator, AGG0).await.unwrap();
+        conn.send(&WireMessage::Control(Control::Status))
+            .await
+            .unwrap();
+        assert!(
+            matches!(
+                conn.recv().await,
+                Ok(Some(WireMessage::Control(Control::StatusReport(_))))
+            ),
+            "no status for {}",
+            folder.display()
+        );
+        conn.send(&delivery(in_p0_name.clone())).await.unwrap();
+        closed_without_answer(conn, AGG0).await;
+    }
     let mine = delivery(to_agg0(&deliveries1));
     assert_eq!(a.ask(AGG0, &mine).await, Control::Stored);
     assert_eq!(a.ask(AGG0, &mine).await, Control::AlreadyStored);
@@ -485,14 +523,7 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
     // round header with another model under the real signature. It is
     // refused by name (the signature does not verify) and answered with
     // aggregator 0's own entry; nothing is stored.
-    let agg1 = Member::load(&g.aggregators[1], consortium).unwrap();
-    let peer = Client::new(
-        consortium,
-        agg1.ca.clone(),
-        agg1.identity.clone(),
-        limits(),
-        caps,
-    );
+    let peer = member_client(&g.aggregators[1]);
     let header = a
         .view
         .entries()
@@ -540,6 +571,12 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
         .await
         .unwrap();
     assert!(store.evidence().await.unwrap().is_empty());
+    // Provider 0's round-1 share is its own, not the one the aggregator and
+    // the coordinator tried to deliver in its name.
+    let stored = store.received(1, ProviderId(0), "share").await.unwrap();
+    let stored = decode_delivery(&stored.expect("provider 0's round-1 share")).unwrap();
+    assert_eq!(stored.provider, ProviderId(0));
+    assert_ne!(stored, in_p0_name);
     store.close().await;
 
     // Every rejection is named in the log of the service that made it.
@@ -558,6 +595,8 @@ async fn hostile_input_is_refused_by_name_and_the_rounds_release_the_sim_models(
         &["connection refused", "HandshakeTimeout"],
     ];
     let deliveries: &[&[&str]] = &[
+        &["delivery refused: only providers deliver", "aggregator 1"],
+        &["delivery refused: only providers deliver", "coordinator"],
         &["delivery refused", "WrongRound"],
         &["delivery refused", "WrongRecipient"],
         &["delivery refused", "SenderMismatch"],

@@ -89,8 +89,26 @@ impl<'a, Rel: UpdateRelation, S: SharingScheme> ProviderAwaitingUpdate<'a, Rel, 
         input: &'a Rel::ProverInput,
         rng: &mut R,
     ) -> Result<ProviderCommitted<'a, Rel, S>, AggError> {
+        let delta = self
+            .provider
+            .setup
+            .relation()
+            .compute_update(&self.header.model, input)?;
+        self.commit_to(input, delta, rng)
+    }
+
+    /// Fault injection: [`commit`](Self::commit) to `delta` instead of the
+    /// update `input` gives, so that h, the shares, their commitments, y
+    /// and pi_link describe `delta`. An honest provider never calls it; a
+    /// cheating one posts it with another statement's pi_zk
+    /// ([`ProviderCommitted::prove_with`]), which every verifier refuses.
+    pub fn commit_to<R: RngCore + CryptoRng>(
+        self,
+        input: &'a Rel::ProverInput,
+        delta: Vec<i64>,
+        rng: &mut R,
+    ) -> Result<ProviderCommitted<'a, Rel, S>, AggError> {
         let setup = &self.provider.setup;
-        let delta = setup.relation().compute_update(&self.header.model, input)?;
         if delta.len() != setup.relation().dim() {
             return Err(Misuse::UpdateDimension {
                 expected: setup.relation().dim(),
@@ -184,6 +202,25 @@ impl<Rel: UpdateRelation, S: SharingScheme> ProviderCommitted<'_, Rel, S> {
         self,
         rng: &mut R,
     ) -> Result<(Contribution, Vec<ShareDelivery>), AggError> {
+        self.finish(None, rng)
+    }
+
+    /// Fault injection: [`prove`](Self::prove) with `proof` as pi_zk
+    /// instead of a proof of this statement (pi_link is proved as usual).
+    pub fn prove_with<R: RngCore + CryptoRng>(
+        self,
+        proof: Vec<u8>,
+        rng: &mut R,
+    ) -> Result<(Contribution, Vec<ShareDelivery>), AggError> {
+        self.finish(Some(proof), rng)
+    }
+
+    /// Proves (pi_zk unless `given`, then pi_link) and builds the messages.
+    fn finish<R: RngCore + CryptoRng>(
+        self,
+        given: Option<Vec<u8>>,
+        rng: &mut R,
+    ) -> Result<(Contribution, Vec<ShareDelivery>), AggError> {
         let setup = &self.provider.setup;
         let ctx = ProofContext {
             config_id: setup.config_id(),
@@ -199,8 +236,9 @@ impl<Rel: UpdateRelation, S: SharingScheme> ProviderCommitted<'_, Rel, S> {
         let statement = UpdateStatement::new(&ctx, y);
         // In the MPC validity mode the aggregators check the bound on their
         // shares; the provider sends no pi_zk.
-        let proof = match setup.config().validity {
-            crate::config::ValidityMode::ZkProof => setup.relation().prove(
+        let proof = match (given, setup.config().validity) {
+            (Some(proof), _) => proof,
+            (None, crate::config::ValidityMode::ZkProof) => setup.relation().prove(
                 &statement,
                 &UpdateWitness {
                     input: self.input,
@@ -209,7 +247,7 @@ impl<Rel: UpdateRelation, S: SharingScheme> ProviderCommitted<'_, Rel, S> {
                     salt: self.salt,
                 },
             )?,
-            crate::config::ValidityMode::Mpc2pc => Vec::new(),
+            (None, crate::config::ValidityMode::Mpc2pc) => Vec::new(),
         };
         let c_sum = setup
             .combine_commitments(&self.commitments)

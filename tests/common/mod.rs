@@ -46,6 +46,17 @@ pub fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// `zkagg audit --config CFG --bulletin B [--json]`: its exit code,
+/// standard output and standard error.
+pub fn audit(cfg: &Path, b: &Path, json: bool) -> (Option<i32>, String, String) {
+    let mut args = vec!["audit", "--config", s(cfg), "--bulletin", s(b)];
+    if json {
+        args.push("--json");
+    }
+    let out = zkagg(&args);
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
 pub type Sim = Consortium<BoundedVectorRelation, Additive>;
 
 /// `rounds` rounds of a three-provider, two-aggregator simulation (every

@@ -247,13 +247,76 @@ pub fn audit(config: &ConsortiumConfig, bytes: &[u8]) -> Result<usize, String> {
     }
 }
 
+/// Runs `zkagg init DIR FLAGS...`, which must succeed, and loads
+/// the consortium it wrote.
+pub fn init_ok(dir: &Path, flags: &[&str]) -> zkagg_node::config::NodeConfig {
+    let mut args = vec!["init", dir.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    let out = super::zkagg(&args);
+    assert!(out.status.success(), "{}", super::text(&out.stderr));
+    zkagg_node::config::NodeConfig::load(&dir.join("consortium.toml")).unwrap()
+}
+
+/// Deadlines for R_train runs in the debug profile: generous, as an
+/// aggregator decides as soon as every share is in (bounds, not waits).
+pub fn rtrain_deadlines() -> zkagg_node::config::Deadlines {
+    zkagg_node::config::Deadlines {
+        start_ms: 60_000,
+        contributions_ms: 120_000,
+        accepted_sets_ms: 30_000,
+        partial_sums_ms: 30_000,
+        linger_ms: 500,
+    }
+}
+
+/// The consortium file `file` of `cfg` rewritten with its services on free
+/// loopback ports and `deadlines`: the config id does not change, the file
+/// round-trips. Returns the reloaded config.
+pub fn on_free_ports(
+    file: &Path,
+    mut cfg: zkagg_node::config::NodeConfig,
+    deadlines: zkagg_node::config::Deadlines,
+) -> zkagg_node::config::NodeConfig {
+    let id = cfg.consortium.id();
+    let ops = &mut cfg.operations;
+    let (nagg, npeers) = (ops.aggregators.len(), ops.aggregator_peers.len());
+    let addrs = loopback_ports(1 + nagg + npeers);
+    ops.coordinator = addrs[0];
+    ops.aggregators = addrs[1..=nagg].to_vec();
+    ops.aggregator_peers = addrs[1 + nagg..].to_vec();
+    ops.deadlines = deadlines;
+    std::fs::write(file, cfg.to_toml()).unwrap();
+    let back = zkagg_node::config::NodeConfig::load(file).unwrap();
+    assert_eq!(back.consortium, cfg.consortium);
+    assert_eq!(back.consortium.id(), id);
+    back
+}
+
 /// What the in-process simulation releases in `rounds` rounds when the
 /// providers not in `absent` send the services' demo updates.
 pub fn simulated_release<S: SharingScheme>(
     sharing: S,
-    (d, bits, seed): (usize, u32, u64),
+    params: (usize, u32, u64),
     providers: u32,
     absent: &[u32],
+    rounds: u64,
+) -> Vec<Option<Vec<i64>>> {
+    simulated_release_without(
+        sharing,
+        params,
+        providers,
+        &|_, i| absent.contains(&i),
+        rounds,
+    )
+}
+
+/// [`simulated_release`] with provider i sending nothing in round t when
+/// `absent(t, i)`.
+pub fn simulated_release_without<S: SharingScheme>(
+    sharing: S,
+    (d, bits, seed): (usize, u32, u64),
+    providers: u32,
+    absent: &dyn Fn(u64, u32) -> bool,
     rounds: u64,
 ) -> Vec<Option<Vec<i64>>> {
     let rel = BoundedVectorRelation::new(d, bits as usize).unwrap();
@@ -266,7 +329,7 @@ pub fn simulated_release<S: SharingScheme>(
     let mut out = Vec::new();
     for t in 0..rounds {
         let ups: Vec<Option<Vec<i64>>> = (0..providers)
-            .map(|i| (!absent.contains(&i)).then(|| demo_update(seed, ProviderId(i), t, d, bits)))
+            .map(|i| (!absent(t, i)).then(|| demo_update(seed, ProviderId(i), t, d, bits)))
             .collect();
         let inputs: Vec<Option<&Vec<i64>>> = ups.iter().map(Option::as_ref).collect();
         let report = sim.run_round(&inputs, &mut Honest, &mut rng).unwrap();
@@ -320,6 +383,16 @@ pub fn rtrain_sim(
     cfg: &zkagg_node::config::NodeConfig,
     shards: &[zkagg::zk::model::Dataset],
 ) -> (Vec<Vec<i64>>, Vec<Duration>) {
+    rtrain_sim_without(cfg, shards, &|_, _| false)
+}
+
+/// [`rtrain_sim`] with provider i (registered) sending nothing in round t
+/// when `absent(t, i)`.
+pub fn rtrain_sim_without(
+    cfg: &zkagg_node::config::NodeConfig,
+    shards: &[zkagg::zk::model::Dataset],
+    absent: &dyn Fn(u64, usize) -> bool,
+) -> (Vec<Vec<i64>>, Vec<Duration>) {
     use rand::SeedableRng;
     use zkagg::aggregation::config::RelationConfig;
     use zkagg::zk::model::{DataOpening, LogisticRegression};
@@ -343,9 +416,11 @@ pub fn rtrain_sim(
         .map(|s| DataOpening::new(s.clone(), &mut rng))
         .collect();
     sim.register(&inputs).unwrap();
-    let present: Vec<Option<&DataOpening>> = inputs.iter().map(Some).collect();
     (0..cfg.operations.rounds)
-        .map(|_| {
+        .map(|round| {
+            let present: Vec<Option<&DataOpening>> = (inputs.iter().enumerate())
+                .map(|(i, x)| (!absent(round, i)).then_some(x))
+                .collect();
             let t = Instant::now();
             let r = sim.run_round(&present, &mut Honest, &mut rng).unwrap();
             let m = r.new_model().expect("the sim releases").to_vec();

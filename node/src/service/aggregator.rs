@@ -109,8 +109,8 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
                 Some(s) => Control::StatusReport(s),
                 None => return,
             },
-            Ok(Some(m @ WireMessage::Delivery(_))) if provider.is_none() => {
-                return super::log_closed(peer, Ok(&m))
+            Ok(Some(WireMessage::Delivery(_))) if provider.is_none() => {
+                return refuse_delivery_from(peer)
             }
             Ok(Some(WireMessage::Delivery(d))) => {
                 let Some(sender) = provider else { return };
@@ -167,6 +167,13 @@ async fn serve_deliveries<T: AsyncRead + AsyncWrite + Unpin>(
             return;
         }
     }
+}
+
+/// A share delivery from a member that is not a provider (the endpoint
+/// admits every member, for the status answer): nothing is stored, the
+/// connection is closed without an answer.
+pub(super) fn refuse_delivery_from(peer: PartyId) {
+    tracing::warn!(%peer, "delivery refused: only providers deliver; connection closed");
 }
 
 /// Test faults an aggregator can be told to commit.

@@ -344,6 +344,9 @@ impl Heads {
                     }
                 }
                 Ok(None) => return,
+                Ok(Some(WireMessage::Delivery(_))) => {
+                    return super::aggregator::refuse_delivery_from(conn.peer())
+                }
                 Ok(Some(m)) => return super::log_closed(conn.peer(), Ok(&m)),
                 Err(e) => return super::log_closed(conn.peer(), Err(&e)),
             };

@@ -12,6 +12,7 @@ use rand_chacha::ChaCha20Rng;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::time::Instant;
+use zkagg_aggregation::config::ValidityMode;
 use zkagg_aggregation::msgs::{
     decode_delivery, decode_public, Contribution, PublicMessage, RoundHeader, ShareDelivery,
 };
@@ -30,6 +31,84 @@ pub struct ProviderFaults {
     /// (no destructor runs, connections are dropped by the system), with
     /// [`CRASH_EXIT`].
     pub crash: Option<(CrashPoint, u64)>,
+    /// Cheat this way in this round (the other rounds are honest). The
+    /// cheating contribution and shares are stored and sent like honest
+    /// ones: a restart sends them again.
+    pub cheat: Option<(Cheat, u64)>,
+}
+
+/// How a provider told to cheat does it. Each is caught by every honest
+/// aggregator (and, where the record shows it, by the auditor), and each
+/// leaves the provider out of the round's accepted set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cheat {
+    /// Commits, shares and links the negation of the round's update (a
+    /// poisoning provider's gradient ascent: for R_train not the training
+    /// step) and posts the pi_zk of the honest update: a valid proof of
+    /// another statement. The shares open their commitments and pi_link
+    /// verifies; pi_zk does not ([`RejectReason::ProofRejected`], which the
+    /// auditor confirms). Needs the ZK validity mode.
+    ///
+    /// [`RejectReason::ProofRejected`]: zkagg_aggregation::msgs::RejectReason::ProofRejected
+    NegatedUpdate,
+    /// One bit of pi_zk flipped, in the middle of its bytes
+    /// ([`RejectReason::ProofRejected`], confirmed by the auditor). Needs
+    /// the ZK validity mode.
+    ///
+    /// [`RejectReason::ProofRejected`]: zkagg_aggregation::msgs::RejectReason::ProofRejected
+    CorruptProof,
+    /// The share for aggregator 0 has its blind off by one, so it does not
+    /// open the posted commitment C_0; the other aggregators get honest
+    /// shares. Aggregator 0 rejects it
+    /// ([`RejectReason::ShareDoesNotOpen`], which only it can see), the
+    /// others accept.
+    ///
+    /// [`RejectReason::ShareDoesNotOpen`]: zkagg_aggregation::msgs::RejectReason::ShareDoesNotOpen
+    BadShare,
+}
+
+impl Cheat {
+    /// Whether the cheat is about pi_zk, which the MPC validity mode has not.
+    fn needs_proof(self) -> bool {
+        matches!(self, Cheat::NegatedUpdate | Cheat::CorruptProof)
+    }
+}
+
+/// The round's contribution and share deliveries: honest, or as `cheat` says.
+fn contribute<Rel: UpdateRelation, S: SharingScheme>(
+    provider: &Provider<Rel, S>,
+    header: &RoundHeader,
+    x: &Rel::ProverInput,
+    cheat: Option<Cheat>,
+    rng: &mut ChaCha20Rng,
+) -> Result<(Contribution, Vec<ShareDelivery>), zkagg_aggregation::AggError> {
+    let honest = provider.start_round(header).commit(x, rng)?;
+    match cheat {
+        None => honest.prove(rng),
+        Some(Cheat::NegatedUpdate) => {
+            let negated: Vec<i64> = honest.delta().iter().map(|v| v.saturating_neg()).collect();
+            let (proved, _) = honest.prove(rng)?;
+            provider
+                .start_round(header)
+                .commit_to(x, negated, rng)?
+                .prove_with(proved.proof, rng)
+        }
+        Some(Cheat::CorruptProof) => {
+            let (mut c, d) = honest.prove(rng)?;
+            let middle = c.proof.len() / 2;
+            if let Some(b) = c.proof.get_mut(middle) {
+                *b ^= 1;
+            }
+            Ok((c, d))
+        }
+        Some(Cheat::BadShare) => {
+            let (c, mut d) = honest.prove(rng)?;
+            if let Some(first) = d.first_mut() {
+                first.blind += zkagg_zk::Fr::ONE;
+            }
+            Ok((c, d))
+        }
+    }
 }
 
 /// Where a provider told to crash exits in its round.
@@ -221,6 +300,13 @@ where
         return Err(ServiceError::WrongRole(ctx.member.party));
     };
     let ops = &ctx.config.operations;
+    if let Some((cheat, _)) = faults.cheat {
+        if cheat.needs_proof() && setup.config().validity == ValidityMode::Mpc2pc {
+            return Err(ServiceError::Protocol(format!(
+                "the {cheat:?} fault needs the ZK validity mode (no pi_zk in the MPC mode)"
+            )));
+        }
+    }
     let provider = Arc::new(Provider::new(me, ctx.member.signing.clone(), setup.clone()));
     let mut view = super::View::new(&setup)?;
     let client = ctx.client();
@@ -240,9 +326,10 @@ where
     // Set when a post moved the view (it catches up on a stale head), so
     // the state is looked at again before waiting for another entry: after
     // a restart the whole bulletin may already be in the view. Set at the
-    // start too: a provider registers before any entry exists (the
-    // coordinator opens round 0 only once every provider has registered,
-    // so waiting for an entry first would wait for its start deadline).
+    // start too: on an empty bulletin no entry comes before the first
+    // round's header, which the coordinator posts only once every provider
+    // has registered (or at `start_ms`), so a provider that waited for an
+    // entry before registering would hold round 0 back until then.
     let mut moved = true;
     loop {
         if !std::mem::take(&mut moved)
@@ -318,12 +405,13 @@ where
                 let mut seed = [0u8; 32];
                 rng.fill_bytes(&mut seed);
                 let (prover, h) = (provider.clone(), header.clone());
+                let cheat = faults.cheat.and_then(|(k, t)| (t == round).then_some(k));
+                if let Some(cheat) = cheat {
+                    tracing::warn!(round, ?cheat, "cheating (fault injection)");
+                }
                 let (c, deliveries) = tokio::task::spawn_blocking(move || {
                     let mut rng = ChaCha20Rng::from_seed(seed);
-                    prover
-                        .start_round(&h)
-                        .commit(&x, &mut rng)
-                        .and_then(|committed| committed.prove(&mut rng))
+                    contribute(&prover, &h, &x, cheat, &mut rng)
                 })
                 .await
                 .map_err(|e| ServiceError::Protocol(format!("the prover task failed: {e}")))??;
@@ -389,5 +477,92 @@ where
             }
         }
         tracing::info!(round, "shares delivered");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkagg_aggregation::relation::BoundedVectorRelation;
+    use zkagg_aggregation::sim::ConsortiumBuilder;
+    use zkagg_mpc::sharing::additive::Additive;
+    use zkagg_mpc::sharing::SecretSharing;
+    use zkagg_zk::field::from_i64;
+    use zkagg_zk::Fr;
+
+    const D: usize = 4;
+
+    /// Provider 0's round-0 contribution in a bounded-vector consortium
+    /// with the update `x`, as `cheat` says; then the first d coordinates
+    /// of what its shares reconstruct, and for each share whether it opens
+    /// its posted commitment.
+    fn contribution(
+        cheat: Option<Cheat>,
+        x: &Vec<i64>,
+        seed: u64,
+    ) -> (Contribution, Vec<Fr>, Vec<bool>) {
+        let rel = BoundedVectorRelation::new(D, 16).unwrap();
+        let sim = ConsortiumBuilder::new(rel, Additive::new(2).unwrap())
+            .providers(2)
+            .build()
+            .unwrap();
+        let setup = sim.setup();
+        let header = RoundHeader {
+            round: 0,
+            model: vec![0; D],
+        };
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let (c, ds) = contribute(&sim.providers()[0], &header, x, cheat, &mut rng).unwrap();
+        let len = setup.vec_len();
+        let mut sum = vec![Fr::ZERO; len];
+        let mut opens = Vec::new();
+        for (s, d) in ds.iter().enumerate() {
+            let share = setup.sharing().decode_share(s, &d.share, len).unwrap();
+            let v = setup.sharing().expand(s, &share, len).unwrap();
+            let pedersen = &setup.gens().pedersen;
+            opens.push(
+                pedersen
+                    .verify_opening(&c.share_commitments[s], &v, &d.blind)
+                    .is_ok(),
+            );
+            sum.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
+        }
+        sum.truncate(D);
+        (c, sum, opens)
+    }
+
+    fn field(x: &[i64]) -> Vec<Fr> {
+        x.iter().map(|v| from_i64(*v)).collect()
+    }
+
+    #[test]
+    fn the_negated_update_is_what_the_shares_carry_and_they_open_their_commitments() {
+        let x = vec![5, -7, 300, 0];
+        let (honest, sum, opens) = contribution(None, &x, 1);
+        assert_eq!((sum, opens), (field(&x), vec![true, true]));
+        let (cheat, sum, opens) = contribution(Some(Cheat::NegatedUpdate), &x, 2);
+        let negated: Vec<i64> = x.iter().map(|v| -v).collect();
+        assert_eq!((sum, opens), (field(&negated), vec![true, true]));
+        // A pi_zk is posted (the honest statement's), with other commitments.
+        assert!(!cheat.proof.is_empty());
+        assert_ne!(cheat.share_commitments, honest.share_commitments);
+    }
+
+    #[test]
+    fn a_bad_share_opens_no_commitment_at_aggregator_0_only() {
+        let x = vec![1, 2, 3, 4];
+        let (_, sum, opens) = contribution(Some(Cheat::BadShare), &x, 3);
+        assert_eq!((sum, opens), (field(&x), vec![false, true]));
+    }
+
+    #[test]
+    fn a_corrupt_proof_still_decodes_and_keeps_the_shares_honest() {
+        let x = vec![1, 2, 3, 4];
+        for seed in 0..8 {
+            let (c, sum, opens) = contribution(Some(Cheat::CorruptProof), &x, seed);
+            assert_eq!((sum, opens), (field(&x), vec![true, true]));
+            let decoded = zkagg_zk::spartan::NizkProof::from_bytes(&c.proof);
+            assert!(decoded.is_ok(), "seed {seed}, {} bytes", c.proof.len());
+        }
     }
 }
