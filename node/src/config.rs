@@ -65,7 +65,7 @@ pub enum ConfigFileError {
         error: std::io::Error,
     },
     /// A file is larger than its cap.
-    #[error("{path}: larger than {cap} bytes")]
+    #[error("{path}: larger than the cap of {cap} bytes")]
     TooLarge {
         /// The file.
         path: PathBuf,
