@@ -474,6 +474,14 @@ fn span_at(text: &str, keys: &[&str]) -> Option<std::ops::Range<usize>> {
     Some(v.span())
 }
 
+/// The first `(key, index, value)` whose value an earlier one has.
+fn first_repeat<'k, T: Ord + Copy>(
+    items: impl Iterator<Item = (&'k str, usize, T)>,
+) -> Option<(&'k str, usize, T)> {
+    let mut seen = std::collections::BTreeSet::new();
+    items.into_iter().find(|&(_, _, v)| !seen.insert(v))
+}
+
 /// A syntax error at a span, naming `key`.
 type SpanError = (std::ops::Range<usize>, String);
 
@@ -867,15 +875,15 @@ impl NodeConfig {
                     .enumerate()
                     .map(|(i, a)| ("aggregator_peers", i, *a)),
             );
-        let mut seen = std::collections::BTreeSet::new();
-        for (key, i, addr) in listeners {
-            if !seen.insert(addr) {
-                let span = at(&["operations", key, &i.to_string()]).or(at(&["operations", key]));
-                return Err(syntax(
-                    span,
-                    format!("address {addr} is given to two services: each needs its own port"),
-                ));
-            }
+        // The span of `operations.<key>[i]` (or of the key).
+        let op_span = |key: &str, i: usize| {
+            at(&["operations", key, &i.to_string()]).or(at(&["operations", key]))
+        };
+        if let Some((key, i, addr)) = first_repeat(listeners) {
+            return Err(syntax(
+                op_span(key, i),
+                format!("address {addr} is given to two services: each needs its own port"),
+            ));
         }
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |p: &mut PathBuf| {
@@ -897,15 +905,14 @@ impl NodeConfig {
                     .map(|(i, p)| ("aggregator_dbs", i, p)),
             )
             .chain(ops.bulletin_file.iter().map(|p| ("bulletin_file", 0, p)));
-        let mut seen = std::collections::BTreeSet::new();
-        for (key, i, file) in files {
-            if !seen.insert(file) {
-                let span = at(&["operations", key, &i.to_string()]).or(at(&["operations", key]));
-                return Err(syntax(
-                    span,
-                    format!("{} is named twice: each database and the bulletin file needs a file of its own", file.display()),
-                ));
-            }
+        if let Some((key, i, file)) = first_repeat(files) {
+            return Err(syntax(
+                op_span(key, i),
+                format!(
+                    "{} is named twice: each database and the bulletin file needs a file of its own",
+                    file.display()
+                ),
+            ));
         }
         Ok(NodeConfig {
             consortium,
