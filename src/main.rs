@@ -437,6 +437,16 @@ fn train_relation(
             ))
         }
     };
+    if let (ModelKind::Logistic, Some(t)) = (model, schema.target()) {
+        return Err(InitError::Schema(format!(
+            "{}: the `target` row `{}` scales the label, but logistic regression's label is 0 or 1 \
+             and is not scaled: drop that row (name the label with --label) or use --model linear",
+            a.schema
+                .as_ref()
+                .map_or_else(|| "the schema".into(), |p| p.display().to_string()),
+            t.name
+        )));
+    }
     let label = a
         .label
         .clone()
@@ -660,6 +670,27 @@ struct DemoArgs {
     seed: u64,
 }
 
+/// Most aggregators `zkagg demo` starts (each is a process of its own).
+const MAX_DEMO_AGGREGATORS: usize = 16;
+
+/// Whether `dir` can take a demo's files without losing any: missing, or
+/// an empty folder.
+fn fresh_folder(dir: &std::path::Path) -> Result<(), String> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(()),
+            Some(_) => Err(
+                "exists and is not empty: give a new or empty folder (the demo writes \
+                 consortium/, logs/ and its plots there)"
+                    .into(),
+            ),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) if dir.exists() => Err("is not a folder: give a new or empty folder".into()),
+        Err(e) => Err(format!("{e}")),
+    }
+}
+
 fn demo_main(a: DemoArgs) -> ExitCode {
     use zkagg::aggregation::config::SharingConfig;
     use zkagg::demo::bundled::{bundled_run, default_rounds};
@@ -668,11 +699,28 @@ fn demo_main(a: DemoArgs) -> ExitCode {
         eprintln!("error: a demo needs at least 1 provider and 2 aggregators");
         return ExitCode::from(2);
     }
+    if a.aggregators > MAX_DEMO_AGGREGATORS {
+        eprintln!(
+            "error: --aggregators {}: a demo runs at most {MAX_DEMO_AGGREGATORS} aggregators on this machine",
+            a.aggregators
+        );
+        return ExitCode::from(2);
+    }
     if a.mpc && a.aggregators != 2 {
         eprintln!(
             "error: --mpc runs the two-party check between exactly 2 aggregators (--aggregators 2)"
         );
         return ExitCode::from(2);
+    }
+    if a.rounds == Some(0) {
+        eprintln!("error: --rounds 0: a demo runs at least 1 round");
+        return ExitCode::from(2);
+    }
+    if let Some(out) = &a.out {
+        if let Err(e) = fresh_folder(out) {
+            eprintln!("error: --out {}: {e}", out.display());
+            return ExitCode::from(2);
+        }
     }
     let dataset = a.dataset.bundled();
     let run = match bundled_run(dataset, a.providers, a.seed) {

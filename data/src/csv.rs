@@ -32,11 +32,30 @@ impl CsvSchema {
     }
 }
 
-/// Splits one CSV line into cells (quotes handled, cells trimmed).
-pub(crate) fn split_line(line: &str) -> Vec<String> {
+/// Longest cell of a CSV line, in bytes (a number or a name is far
+/// shorter; an ignored free-text column may be long, not unbounded).
+pub const MAX_CELL_BYTES: usize = 64 << 10;
+
+/// Why a CSV line does not split into cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SplitError {
+    /// More than the cells allowed: how many the line has.
+    TooWide(usize),
+    /// A quote in the wrong place, or a cell too long: why.
+    Cell(String),
+}
+
+/// Splits one CSV line into at most `max` cells (quotes handled, cells
+/// trimmed), refusing before it stores them a line of more cells (counted,
+/// not stored), a cell longer than [`MAX_CELL_BYTES`], a quote that opens
+/// inside a cell, text after a closing quote and a quote left open (a
+/// quoted field cannot span lines).
+pub(crate) fn split_line(line: &str, max: usize) -> Result<Vec<String>, SplitError> {
     let mut cells = Vec::new();
     let mut cur = String::new();
-    let mut quoted = false;
+    // Inside quotes; and whether this cell's closing quote was seen.
+    let (mut quoted, mut closed) = (false, false);
+    let mut count = 1;
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -44,13 +63,96 @@ pub(crate) fn split_line(line: &str) -> Vec<String> {
                 cur.push('"');
                 chars.next();
             }
-            '"' => quoted = !quoted,
-            ',' if !quoted => cells.push(std::mem::take(&mut cur).trim().to_string()),
-            _ => cur.push(c),
+            '"' if quoted => (quoted, closed) = (false, true),
+            '"' if closed || !cur.trim().is_empty() => {
+                return Err(SplitError::Cell(format!(
+                    "cell {count}: a quote inside an unquoted cell (quote the whole cell and double the quote)"
+                )))
+            }
+            '"' => {
+                cur.clear();
+                quoted = true;
+            }
+            ',' if !quoted => {
+                if count < max {
+                    cells.push(std::mem::take(&mut cur).trim().to_string());
+                } else {
+                    cur.clear();
+                }
+                count += 1;
+                closed = false;
+            }
+            c if closed && !c.is_whitespace() => {
+                return Err(SplitError::Cell(format!(
+                    "cell {count}: text after the closing quote"
+                )))
+            }
+            _ if count > max => {}
+            _ => {
+                if cur.len() >= MAX_CELL_BYTES {
+                    return Err(SplitError::Cell(format!(
+                        "cell {count} is longer than {MAX_CELL_BYTES} bytes"
+                    )));
+                }
+                cur.push(c)
+            }
         }
     }
+    if quoted {
+        return Err(SplitError::Cell(format!(
+            "cell {count}: a quote is not closed (a quoted cell must end on its line)"
+        )));
+    }
+    if count > max {
+        return Err(SplitError::TooWide(count));
+    }
     cells.push(cur.trim().to_string());
-    cells
+    Ok(cells)
+}
+
+/// The error of line `line` (1-based) that did not split into `width` cells.
+fn split_error(line: usize, width: usize, e: SplitError) -> DataError {
+    match e {
+        SplitError::TooWide(got) => DataError::WrongWidth {
+            line,
+            expected: width,
+            got,
+        },
+        SplitError::Cell(reason) => DataError::Quoting { line, reason },
+    }
+}
+
+/// The cells of line `line` (1-based), which must be `width`.
+pub(crate) fn row_cells(line: usize, text: &str, width: usize) -> Result<Vec<String>, DataError> {
+    let cells = split_line(text, width).map_err(|e| split_error(line, width, e))?;
+    if cells.len() != width {
+        return Err(DataError::WrongWidth {
+            line,
+            expected: width,
+            got: cells.len(),
+        });
+    }
+    Ok(cells)
+}
+
+/// A cell as an error shows it: at most 40 characters.
+fn shown(cell: &str) -> String {
+    match cell.char_indices().nth(40) {
+        Some((at, _)) => format!("{}...", &cell[..at]),
+        None => cell.to_string(),
+    }
+}
+
+/// Cell `cell` of line `line`, column `column`, as a finite number.
+pub(crate) fn number(line: usize, column: &str, cell: &str) -> Result<f64, DataError> {
+    cell.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| DataError::NonNumeric {
+            line,
+            column: column.to_string(),
+            cell: shown(cell),
+        })
 }
 
 /// Most columns a CSV header may have (features, the label and extra
@@ -82,7 +184,8 @@ pub fn parse_csv_capped(
     // A byte-order mark (as spreadsheet programs write) is not part of a name.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = data_lines(text);
-    let (_, header) = lines.next().ok_or(DataError::EmptyInput)?;
+    let (header_line, header) = lines.next().ok_or(DataError::EmptyInput)?;
+    // An upper bound (a comma may be quoted): no more cells can be stored.
     let columns = header.matches(',').count() + 1;
     if columns > MAX_CSV_COLUMNS {
         return Err(DataError::TooLarge {
@@ -97,10 +200,13 @@ pub fn parse_csv_capped(
             max: max_rows,
         });
     }
-    let names = split_line(header);
+    let names = split_line(header, columns).map_err(|e| split_error(header_line, columns, e))?;
     for (i, n) in names.iter().enumerate() {
         if names[..i].contains(n) {
-            return Err(DataError::DuplicateColumn { name: n.clone() });
+            return Err(DataError::DuplicateColumn {
+                line: header_line,
+                name: n.clone(),
+            });
         }
     }
     let find = |name: &str| -> Result<usize, DataError> {
@@ -120,24 +226,17 @@ pub fn parse_csv_capped(
     let mut rows = Vec::new();
     let mut labels = Vec::new();
     for (line, text) in lines {
-        let cells = split_line(text);
-        if cells.len() != names.len() {
-            return Err(DataError::WrongWidth {
-                line,
-                expected: names.len(),
-                got: cells.len(),
-            });
-        }
+        let cells = row_cells(line, text, names.len())?;
         let num = |i: usize| -> Result<f64, DataError> {
-            cells[i]
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| DataError::NonNumeric {
+            let (column, cell) = names
+                .get(i)
+                .zip(cells.get(i))
+                .ok_or(DataError::WrongWidth {
                     line,
-                    column: names[i].clone(),
-                    cell: cells[i].clone(),
-                })
+                    expected: names.len(),
+                    got: cells.len(),
+                })?;
+            number(line, column, cell)
         };
         rows.push(
             feat_idx

@@ -19,14 +19,16 @@ pub enum DataError {
     #[error("the CSV input is empty (no header line)")]
     EmptyInput,
     /// A column the schema names is not in the header.
-    #[error("column `{name}` is missing from the header")]
+    #[error("column `{name}` is missing from the header (the schema names it: add the column or rename yours)")]
     MissingColumn {
         /// The missing column.
         name: String,
     },
     /// A column name appears twice in the header.
-    #[error("column `{name}` appears more than once in the header")]
+    #[error("line {line}: column `{name}` appears more than once in the header")]
     DuplicateColumn {
+        /// 1-based line of the header.
+        line: usize,
         /// The repeated column.
         name: String,
     },
@@ -49,6 +51,14 @@ pub enum DataError {
         column: String,
         /// The cell's text.
         cell: String,
+    },
+    /// A line whose quoting is malformed (or with an over-long cell).
+    #[error("line {line}: {reason}")]
+    Quoting {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong, and in which cell.
+        reason: String,
     },
     /// A value does not fit the fixed-point format.
     #[error(
@@ -136,8 +146,8 @@ pub enum DataError {
         scale: f64,
     },
     /// The schema file's header is not `feature,min,max` (optionally
-    /// followed by `,role`).
-    #[error("line {line}: schema header must be `feature,min,max` or `feature,min,max,role`, found `{found}`")]
+    /// followed by `,mean,std`, then optionally by `,role`).
+    #[error("line {line}: schema header must be `feature,min,max`, `feature,min,max,role`, `feature,min,max,mean,std` or `feature,min,max,mean,std,role`, found `{found}`")]
     SchemaHeader {
         /// 1-based line number.
         line: usize,

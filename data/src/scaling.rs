@@ -46,7 +46,7 @@
 //! ([`DataError::SchemaRow`]); the text is capped at [`MAX_SCHEMA_BYTES`]
 //! bytes and [`MAX_SCHEMA_FEATURES`] features ([`DataError::TooLarge`]).
 
-use super::csv::split_line;
+use super::csv::{number, row_cells};
 use super::error::DataError;
 use super::real::RealDataset;
 use serde::{Deserialize, Serialize};
@@ -133,13 +133,22 @@ impl Schema {
                 got: text.len(),
             });
         }
+        // A byte-order mark (as spreadsheet programs write) is not part of the header.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text
             .lines()
             .enumerate()
             .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
             .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
         let (header_line, header) = lines.next().ok_or(DataError::EmptyInput)?;
-        let header = split_line(header);
+        // Six cells at the most (`feature,min,max,mean,std,role`).
+        let header = row_cells(header_line, header, header.matches(',').count() + 1)
+            .ok()
+            .filter(|h| h.len() <= 6)
+            .ok_or_else(|| DataError::SchemaHeader {
+                line: header_line,
+                found: header.chars().take(80).collect(),
+            })?;
         let (with_stats, with_role) = match header.iter().map(String::as_str).collect::<Vec<_>>()[..]
         {
             ["feature", "min", "max"] => (false, false),
@@ -159,14 +168,7 @@ impl Schema {
         let mut seen: Vec<(String, usize)> = Vec::new();
         let mut target_seen = false;
         for (line, row) in lines {
-            let cells = split_line(row);
-            if cells.len() != header.len() {
-                return Err(DataError::WrongWidth {
-                    line,
-                    expected: header.len(),
-                    got: cells.len(),
-                });
-            }
+            let cells = row_cells(line, row, header.len())?;
             let name = cells[0].clone();
             if name.is_empty() {
                 return Err(DataError::SchemaRow {
@@ -190,17 +192,7 @@ impl Schema {
                     name,
                 });
             }
-            let num = |i: usize, column: &str| -> Result<f64, DataError> {
-                cells[i]
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite())
-                    .ok_or_else(|| DataError::NonNumeric {
-                        line,
-                        column: column.into(),
-                        cell: cells[i].clone(),
-                    })
-            };
+            let num = |i: usize, column: &str| number(line, column, &cells[i]);
             let (lo, hi) = (num(1, "min")?, num(2, "max")?);
             let (mut offset, mut scale) =
                 range_coefficients(lo, hi).ok_or_else(|| DataError::BadRange {

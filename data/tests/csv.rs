@@ -57,7 +57,10 @@ fn missing_column() {
 fn duplicate_column() {
     assert_eq!(
         fixed("a,b,a,y\n1,2,3,0\n"),
-        Err(DataError::DuplicateColumn { name: "a".into() })
+        Err(DataError::DuplicateColumn {
+            line: 1,
+            name: "a".into()
+        })
     );
 }
 
@@ -103,6 +106,56 @@ fn wrong_widths() {
             got: 4
         })
     ));
+}
+
+#[test]
+fn a_row_of_many_cells_is_refused_with_its_count_without_storing_them() {
+    // Fifty thousand cells where the header has three: counted, not stored.
+    let text = format!("a,b,y\n1,2,0\n1,2,0{}\n", ",".repeat(50_000));
+    assert_eq!(
+        fixed(&text),
+        Err(DataError::WrongWidth {
+            line: 3,
+            expected: 3,
+            got: 50_003
+        })
+    );
+    // One cell past the cap of a cell's length.
+    let long = "1".repeat(zkagg_data::csv::MAX_CELL_BYTES + 1);
+    assert!(matches!(
+        fixed(&format!("a,b,y\n{long},2,0\n")),
+        Err(DataError::Quoting { line: 2, ref reason }) if reason.contains("longer than")
+    ));
+    // A long bad cell is shown shortened.
+    let long = "x".repeat(1000);
+    match fixed(&format!("a,b,y\n{long},2,0\n")) {
+        Err(e @ DataError::NonNumeric { .. }) => assert!(e.to_string().len() < 200, "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn malformed_quotes_are_refused_with_their_line() {
+    for (row, what) in [
+        ("\"1,2,0", "not closed"),
+        ("1\"5,2,0", "inside an unquoted cell"),
+        ("\"1\"5,2,0", "after the closing quote"),
+        ("\"1\" \"\",2,0", "inside an unquoted cell"),
+    ] {
+        match fixed(&format!("a,b,y\n1,2,0\n{row}\n")) {
+            Err(DataError::Quoting { line: 3, reason }) => {
+                assert!(reason.contains(what), "{row}: {reason}")
+            }
+            other => panic!("{row}: {other:?}"),
+        }
+    }
+    // Well-formed quoting: a quoted comma, a doubled quote, spaces around.
+    let d = parse_csv(
+        "\"a,1\", \"b\"\"\" ,y\n \"1\" ,2,0\n",
+        &CsvSchema::new(&["a,1", "b\""], "y"),
+    )
+    .unwrap();
+    assert_eq!(d.rows, vec![vec![1.0, 2.0]]);
 }
 
 #[test]
@@ -296,8 +349,11 @@ mod provider_csv {
             DataError::MissingColumn { name: "b".into() }
         );
         assert_eq!(
-            load("a,b,b,y\n1,2,3,0\n", 10).unwrap_err(),
-            DataError::DuplicateColumn { name: "b".into() }
+            load("\na,b,b,y\n1,2,3,0\n", 10).unwrap_err(),
+            DataError::DuplicateColumn {
+                line: 2,
+                name: "b".into()
+            }
         );
         assert_eq!(load("", 10).unwrap_err(), DataError::EmptyInput);
         assert_eq!(load("a,b,y\n", 10).unwrap_err(), DataError::NoRows);

@@ -194,6 +194,24 @@ fn schema_csv_mean_std_columns_scale_by_two_std() {
 #[test]
 fn schema_csv_errors_are_typed_and_line_numbered() {
     let err = |t: &str| Scaling::from_schema_csv(t).unwrap_err();
+    // A byte-order mark before the header is not part of it.
+    assert!(Scaling::from_schema_csv("\u{feff}feature,min,max\na,0,1\n").is_ok());
+    // The header's message lists every accepted form.
+    let e = err("feature,lo,hi\na,0,1\n").to_string();
+    assert!(e.contains("`feature,min,max,mean,std,role`"), "{e}");
+    // A row of far too many cells, and a quote left open.
+    assert!(matches!(
+        err(&format!("feature,min,max\na,0,1{}\n", ",".repeat(100_000))),
+        DataError::WrongWidth {
+            line: 2,
+            expected: 3,
+            got: 100_003
+        }
+    ));
+    assert!(matches!(
+        err("feature,min,max\n\"a,0,1\n"),
+        DataError::Quoting { line: 2, .. }
+    ));
     assert_eq!(err(""), DataError::EmptyInput);
     assert_eq!(err("# only a comment\n"), DataError::EmptyInput);
     assert!(matches!(

@@ -15,7 +15,10 @@
 //! Every file is read with a size cap; errors name the file and, for the
 //! TOML file, the line and column.
 
-use crate::pki::{cert_from_pem, peer_party, ConsortiumCa, Identity, PkiError, Validity};
+use crate::pki::{
+    cert_from_pem, check_identity, key_from_pem, peer_party, ConsortiumCa, Identity, PkiError,
+    Validity,
+};
 use ed25519_dalek::SigningKey;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
@@ -62,12 +65,22 @@ pub enum ConfigFileError {
         error: std::io::Error,
     },
     /// A file is larger than its cap.
-    #[error("{path}: larger than {cap} bytes")]
+    #[error("{path}: larger than the cap of {cap} bytes")]
     TooLarge {
         /// The file.
         path: PathBuf,
         /// The cap.
         cap: u64,
+    },
+    /// A text file is not UTF-8 (its first bad byte at a line and column).
+    #[error("{path}:{line}:{column}: not UTF-8 text (save the file as UTF-8)")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the first bad byte.
+        line: usize,
+        /// 1-based column (in bytes) of the first bad byte.
+        column: usize,
     },
     /// The TOML file does not parse or has a bad value, at a line.
     #[error("{path}:{line}:{column}: {message}")]
@@ -115,23 +128,53 @@ pub enum ConfigFileError {
     },
 }
 
-/// Reads a file of at most `cap` bytes as text.
-pub fn read_capped(path: &Path, cap: u64) -> Result<String, ConfigFileError> {
+/// Reads a file of at most `cap` bytes: a larger file is refused by its
+/// size before anything is read (and again while reading, should it grow).
+pub fn read_capped_bytes(path: &Path, cap: u64) -> Result<Vec<u8>, ConfigFileError> {
     use std::io::Read;
     let io = |error| ConfigFileError::Io {
         path: path.to_path_buf(),
         error,
     };
+    let too_large = || ConfigFileError::TooLarge {
+        path: path.to_path_buf(),
+        cap,
+    };
     let f = std::fs::File::open(path).map_err(io)?;
-    let mut text = String::new();
-    f.take(cap + 1).read_to_string(&mut text).map_err(io)?;
-    if text.len() as u64 > cap {
-        return Err(ConfigFileError::TooLarge {
-            path: path.to_path_buf(),
-            cap,
-        });
+    let len = f.metadata().map_err(io)?.len();
+    if len > cap {
+        return Err(too_large());
     }
-    Ok(text)
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    f.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Reads a file of at most `cap` bytes as UTF-8 text (a leading byte-order
+/// mark, as some editors write, is dropped). Text that is not UTF-8 is
+/// [`ConfigFileError::NotUtf8`] at the line and column of its first bad
+/// byte.
+pub fn read_capped(path: &Path, cap: u64) -> Result<String, ConfigFileError> {
+    let bytes = read_capped_bytes(path, cap)?;
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => {
+            let good = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            let good = std::str::from_utf8(good).unwrap_or_default();
+            let (line, column) = line_col(good, good.len());
+            Err(ConfigFileError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+                column,
+            })
+        }
+    }
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), ConfigFileError> {
@@ -382,14 +425,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// 32 bytes from exactly 64 hex digits (`u8::from_str_radix` alone would
+/// also take a `+` sign, a second spelling of the same key).
 fn unhex32(s: &str) -> Option<[u8; 32]> {
     let s = s.trim();
-    if s.len() != 64 || !s.is_ascii() {
+    if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
+    for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks(2)) {
+        *o = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
     }
     Some(out)
 }
@@ -409,6 +454,32 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
     (!key.is_empty()).then(|| key.to_owned())
+}
+
+/// Longest deadline of the `[operations.deadlines]` table (one hour).
+pub const MAX_DEADLINE_MS: u64 = 3_600_000;
+
+/// The span of the value at `keys` (table keys, or array indices as
+/// decimal) in TOML `text`, if the text parses and has one.
+fn span_at(text: &str, keys: &[&str]) -> Option<std::ops::Range<usize>> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let (first, rest) = keys.split_first()?;
+    let mut v = doc.get_ref().get(*first)?;
+    for k in rest {
+        v = match k.parse::<usize>() {
+            Ok(i) => v.get_ref().get(i)?,
+            Err(_) => v.get_ref().get(*k)?,
+        };
+    }
+    Some(v.span())
+}
+
+/// The first `(key, index, value)` whose value an earlier one has.
+fn first_repeat<'k, T: Ord + Copy>(
+    items: impl Iterator<Item = (&'k str, usize, T)>,
+) -> Option<(&'k str, usize, T)> {
+    let mut seen = std::collections::BTreeSet::new();
+    items.into_iter().find(|&(_, _, v)| !seen.insert(v))
 }
 
 /// A syntax error at a span, naming `key`.
@@ -642,7 +713,9 @@ impl NodeConfig {
         if let (RelationConfig::Train { train, .. }, Some(nf)) =
             (&relation, &c.relation.get_ref().num_features)
         {
-            if train.dim() != *c.dim.get_ref() as usize {
+            // Only for a feature count the model layer takes (a huge one
+            // is refused with its own message, and `dim()` would overflow).
+            if train.widths().is_ok() && train.dim() != *c.dim.get_ref() as usize {
                 return Err(syntax(
                     Some(nf.span()),
                     format!(
@@ -682,12 +755,29 @@ impl NodeConfig {
                 .collect::<Result<_, _>>()?,
             provider_keys: c.provider_keys.iter().map(key).collect::<Result<_, _>>()?,
         };
+        // The span of the value at a dotted path of the file, for the
+        // defects no typed field carries a span for.
+        let at = |keys: &[&str]| span_at(text, keys);
         if let Err(e) = consortium.validate() {
             let rel = c.relation.get_ref();
+            let party_key = |party: &PartyId| match party {
+                PartyId::Coordinator => Some(c.coordinator_key.span()),
+                PartyId::Aggregator(s) => c.aggregator_keys.get(s.index()).map(Spanned::span),
+                PartyId::Provider(i) => c.provider_keys.get(i.index()).map(Spanned::span),
+            };
             // Point at the key a defect is in, where one is.
             let span = match &e {
+                ConfigError::UnsupportedVersion(_) => at(&["consortium", "version"]),
+                ConfigError::TooFewAggregators => at(&["consortium", "aggregator_keys"]),
+                ConfigError::ZeroDimension | ConfigError::RelationMismatch => Some(c.dim.span()),
+                ConfigError::ZeroMinimumBatch => at(&["consortium", "min_batch"]),
+                ConfigError::Threshold { .. } => at(&["consortium", "sharing", "threshold"]),
+                ConfigError::MpcNeedsTwoAggregators => at(&["consortium", "validity"]),
+                ConfigError::MpcNeedsTwoOfTwo => at(&["consortium", "sharing", "kind"]),
+                ConfigError::InvalidKey(p)
+                | ConfigError::WeakKey(p)
+                | ConfigError::DuplicateKey(p) => party_key(p),
                 ConfigError::InitialModel => Some(c.initial_model.span()),
-                ConfigError::RelationMismatch => Some(c.dim.span()),
                 ConfigError::BitWidth(_) => rel.bits.as_ref().map(Spanned::span),
                 ConfigError::Train(ModelError::BadParameter { param, .. }) => rel.span_of(param),
                 ConfigError::DataSchema(d) => c
@@ -705,39 +795,95 @@ impl NodeConfig {
                 },
             });
         }
+        if consortium.proof_system == ProofSystemConfig::LibspartanSnark {
+            return Err(syntax(
+                at(&["consortium", "proof_system"]),
+                "the services do not run libspartan-snark: give \"libspartan\" or \"hyrax-spartan\""
+                    .into(),
+            ));
+        }
+        let p = consortium.num_providers();
+        if p == 0 {
+            return Err(syntax(
+                at(&["consortium", "provider_keys"]),
+                "no providers: a consortium needs at least one provider key".into(),
+            ));
+        }
+        if consortium.min_batch as usize > p {
+            return Err(syntax(
+                at(&["consortium", "min_batch"]),
+                format!(
+                    "minimum batch {} exceeds the {p} providers, so no round could close: \
+                     lower it to at most {p} or add providers",
+                    consortium.min_batch
+                ),
+            ));
+        }
         let mut ops = file.operations;
-        let bad = |message: String| ConfigFileError::Operations {
-            path: path.to_path_buf(),
-            message,
-        };
         let s = consortium.num_aggregators();
-        if ops.aggregators.len() != s {
-            return Err(bad(format!(
-                "{} aggregator addresses for {s} aggregators",
-                ops.aggregators.len()
-            )));
+        let count = |key: &str, got: usize, what: &str| {
+            if got == s {
+                Ok(())
+            } else {
+                Err(syntax(
+                    at(&["operations", key]),
+                    format!("{got} {what} for {s} aggregators: give one per aggregator, in order"),
+                ))
+            }
+        };
+        count("aggregators", ops.aggregators.len(), "addresses")?;
+        count("aggregator_dbs", ops.aggregator_dbs.len(), "databases")?;
+        if consortium.validity == ValidityMode::Mpc2pc {
+            count(
+                "aggregator_peers",
+                ops.aggregator_peers.len(),
+                "two-party endpoints",
+            )?;
         }
-        if ops.aggregator_dbs.len() != s {
-            return Err(bad(format!(
-                "{} aggregator databases for {s} aggregators",
-                ops.aggregator_dbs.len()
-            )));
-        }
-        if consortium.validity == ValidityMode::Mpc2pc && ops.aggregator_peers.len() != s {
-            return Err(bad(format!(
-                "{} two-party endpoints for {s} aggregators in the MPC mode",
-                ops.aggregator_peers.len()
-            )));
+        if ops.rounds == 0 {
+            return Err(syntax(
+                at(&["operations", "rounds"]),
+                "rounds must be at least 1".into(),
+            ));
         }
         let d = ops.deadlines;
-        if [d.contributions_ms, d.accepted_sets_ms, d.partial_sums_ms]
-            .iter()
-            .any(|&v| v == 0 || v > 3_600_000)
-        {
-            return Err(bad("each round deadline must be 1 ms to 1 hour".into()));
+        for (key, v, least) in [
+            ("start_ms", d.start_ms, 0),
+            ("contributions_ms", d.contributions_ms, 1),
+            ("accepted_sets_ms", d.accepted_sets_ms, 1),
+            ("partial_sums_ms", d.partial_sums_ms, 1),
+            ("linger_ms", d.linger_ms, 0),
+        ] {
+            if !(least..=MAX_DEADLINE_MS).contains(&v) {
+                return Err(syntax(
+                    at(&["operations", "deadlines", key]),
+                    format!("{v} ms is not in {least}..={MAX_DEADLINE_MS} (at most 1 hour)"),
+                ));
+            }
         }
-        if d.start_ms > 3_600_000 || d.linger_ms > 3_600_000 {
-            return Err(bad("start and linger must be at most 1 hour".into()));
+        // Two services cannot listen on one address.
+        let listeners = std::iter::once(("coordinator", 0, ops.coordinator))
+            .chain(
+                ops.aggregators
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| ("aggregators", i, *a)),
+            )
+            .chain(
+                ops.aggregator_peers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| ("aggregator_peers", i, *a)),
+            );
+        // The span of `operations.<key>[i]` (or of the key).
+        let op_span = |key: &str, i: usize| {
+            at(&["operations", key, &i.to_string()]).or(at(&["operations", key]))
+        };
+        if let Some((key, i, addr)) = first_repeat(listeners) {
+            return Err(syntax(
+                op_span(key, i),
+                format!("address {addr} is given to two services: each needs its own port"),
+            ));
         }
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |p: &mut PathBuf| {
@@ -749,6 +895,24 @@ impl NodeConfig {
         ops.aggregator_dbs.iter_mut().for_each(resolve);
         if let Some(p) = ops.bulletin_file.as_mut() {
             resolve(p);
+        }
+        // Two services sharing one database file would corrupt each other.
+        let files = std::iter::once(("coordinator_db", 0, &ops.coordinator_db))
+            .chain(
+                ops.aggregator_dbs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| ("aggregator_dbs", i, p)),
+            )
+            .chain(ops.bulletin_file.iter().map(|p| ("bulletin_file", 0, p)));
+        if let Some((key, i, file)) = first_repeat(files) {
+            return Err(syntax(
+                op_span(key, i),
+                format!(
+                    "{} is named twice: each database and the bulletin file needs a file of its own",
+                    file.display()
+                ),
+            ));
         }
         Ok(NodeConfig {
             consortium,
@@ -986,18 +1150,37 @@ impl Member {
         let seed = unhex32(&key_text)
             .ok_or_else(|| member(SIGNING_KEY, "expected 64 hex digits (ed25519 secret key)"))?;
         let signing = SigningKey::from_bytes(&seed);
+        let key_pem = read(TLS_KEY)?;
+        key_from_pem(&key_pem).map_err(|e| pki(TLS_KEY, e))?;
         let identity =
-            Identity::from_pem(&read(TLS_CERT)?, &read(TLS_KEY)?).map_err(|e| pki(TLS_CERT, e))?;
+            Identity::from_pem(&read(TLS_CERT)?, &key_pem).map_err(|e| pki(TLS_CERT, e))?;
         let ca = cert_from_pem(&read(CA_CERT)?).map_err(|e| pki(CA_CERT, e))?;
-        let party = peer_party(&identity.chain, &config.id()).map_err(|e| pki(TLS_CERT, e))?;
+        let party = peer_party(&identity.chain, &config.id()).map_err(|e| match e {
+            PkiError::WrongConfigId => member(
+                TLS_CERT,
+                "is a certificate of another consortium (its name is not this config's id): \
+                 use the member folder written with this consortium file",
+            ),
+            e => pki(TLS_CERT, e),
+        })?;
         if !config.has_party(party) {
-            return Err(member(TLS_CERT, "names a party the config does not have"));
+            return Err(member(
+                TLS_CERT,
+                &format!("names {party}, which this consortium does not have"),
+            ));
         }
+        check_identity(&identity, &ca).map_err(|e| match e {
+            PkiError::KeyMismatch => pki(TLS_KEY, e),
+            e => pki(TLS_CERT, e),
+        })?;
         let expected = config.key_of(party).map(|k| k.to_bytes());
         if expected != Some(signing.verifying_key().to_bytes()) {
             return Err(member(
                 SIGNING_KEY,
-                "is not the config's key for the party the certificate names",
+                &format!(
+                    "is not {party}'s key in the config (tls.crt names {party}): \
+                     use the signing.key of the same member folder"
+                ),
             ));
         }
         Ok(Member {
@@ -1081,7 +1264,6 @@ pub fn generate_with(
             error,
         })
     };
-    mkdir(dir)?;
     let config_file = dir.join("consortium.toml");
     if config_file.exists() {
         return Err(ConfigFileError::Io {
@@ -1129,9 +1311,13 @@ pub fn generate_with(
             aggregator_peers: peers,
         },
     };
+    // Checked before anything is written: parameters the file would be
+    // refused for leave no folder behind.
+    let text = config.to_toml();
+    let loaded = NodeConfig::parse(&config_file, &text)?;
+    mkdir(dir)?;
     mkdir(&dir.join("db"))?;
-    write_file(&config_file, &config.to_toml())?;
-    let loaded = NodeConfig::load(&config_file)?;
+    write_file(&config_file, &text)?;
     let id = loaded.consortium.id();
     let ca_dir = dir.join("ca");
     mkdir(&ca_dir)?;

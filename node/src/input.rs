@@ -134,9 +134,10 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
         let cfg = self.train_config();
         let kind = self.model().label_kind();
         let scaling = scaling_of(schema);
-        let (source, dataset) = match data.ok_or(InputError::NoData)? {
+        // The file or data set, and its rows scaled and quantised (a data
+        // error names the origin, and the line of a file).
+        let (source, parsed) = match data.ok_or(InputError::NoData)? {
             DataSource::Csv(path) => {
-                let source = path.display().to_string();
                 let text = read_capped(path, MAX_DATA_BYTES)?;
                 let parsed = parse_provider_csv(
                     &text,
@@ -145,24 +146,16 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
                     cfg.data_format,
                     kind,
                     cfg.max_samples,
-                );
-                match parsed {
-                    Ok((d, saturated)) => {
-                        if saturated > 0 {
-                            tracing::warn!(saturated, "values beyond the data format winsorised");
-                        }
-                        (source, d)
+                )
+                .map(|(d, saturated)| {
+                    if saturated > 0 {
+                        tracing::warn!(saturated, "values beyond the data format winsorised");
                     }
-                    Err(error) => {
-                        return Err(InputError::Data {
-                            origin: source,
-                            error,
-                        })
-                    }
-                }
+                    Some(d)
+                });
+                (path.display().to_string(), parsed)
             }
             DataSource::Bundled(b) => {
-                let source = b.name().to_owned();
                 let shard = provider_shards(
                     &b.load(),
                     &scaling,
@@ -173,16 +166,17 @@ impl<M: Model + 'static> NodeRelation for TrainRelation<M> {
                     config.operations.seed,
                 )
                 .map(|p| p.shards.into_iter().nth(me.index()));
-                match shard {
-                    Ok(Some(d)) => (source, d),
-                    Ok(None) => return Err(InputError::NoData),
-                    Err(error) => {
-                        return Err(InputError::Data {
-                            origin: source,
-                            error,
-                        })
-                    }
-                }
+                (b.name().to_owned(), shard)
+            }
+        };
+        let dataset = match parsed {
+            Ok(Some(d)) => d,
+            Ok(None) => return Err(InputError::NoData),
+            Err(error) => {
+                return Err(InputError::Data {
+                    origin: source,
+                    error,
+                })
             }
         };
         let rows = dataset.num_samples();

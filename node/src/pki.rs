@@ -54,6 +54,12 @@ pub enum PkiError {
     /// Certificate generation failed.
     #[error("certificate generation: {0}")]
     Generate(String),
+    /// The private key is not the key of the certificate.
+    #[error("the TLS key is not the key of the certificate (tls.key and tls.crt must come from the same member folder)")]
+    KeyMismatch,
+    /// The certificate is not issued by the CA given, or is not valid now.
+    #[error("the certificate does not verify against the CA certificate ca.crt ({0}): both must come from this consortium's `zkagg init`")]
+    NotIssuedByCa(String),
 }
 
 impl From<rcgen::Error> for PkiError {
@@ -206,9 +212,10 @@ impl Identity {
         if chain.is_empty() {
             return Err(PkiError::Pem("no certificate".into()));
         }
-        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-            .map_err(|e| PkiError::Pem(e.to_string()))?;
-        Ok(Identity { chain, key })
+        Ok(Identity {
+            chain,
+            key: key_from_pem(key_pem)?,
+        })
     }
 
     /// The chain as PEM.
@@ -222,9 +229,61 @@ impl Identity {
     }
 }
 
+/// Checks a member's own identity before it is used: its private key is
+/// the key of its certificate ([`PkiError::KeyMismatch`]) and the
+/// certificate chains to `ca` and is valid now ([`PkiError::NotIssuedByCa`]),
+/// as every peer will check it. A folder mixing two members' or two
+/// consortia's files is refused here, by name, rather than by a failed
+/// handshake at the first connection.
+pub fn check_identity(identity: &Identity, ca: &CertificateDer<'static>) -> Result<(), PkiError> {
+    let provider = rustls::crypto::ring::default_provider();
+    let key = provider
+        .key_provider
+        .load_private_key(identity.key.clone_key())
+        .map_err(|e| PkiError::Pem(format!("not a usable TLS private key: {e}")))?;
+    let certified = rustls::sign::CertifiedKey::new(identity.chain.clone(), key);
+    match certified.keys_match() {
+        Ok(()) => {}
+        Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) => {
+            return Err(PkiError::KeyMismatch)
+        }
+        Err(e) => return Err(PkiError::NotIssuedByCa(e.to_string())),
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(ca.clone())
+        .map_err(|e| PkiError::NotIssuedByCa(format!("the CA certificate: {e}")))?;
+    let leaf = identity.chain.first().ok_or(PkiError::NoCertificate)?;
+    let cert =
+        rustls::server::ParsedCertificate::try_from(leaf).map_err(|_| PkiError::Unparsable)?;
+    rustls::client::verify_server_cert_signed_by_trust_anchor(
+        &cert,
+        &roots,
+        identity.chain.get(1..).unwrap_or_default(),
+        rustls_pki_types::UnixTime::now(),
+        provider.signature_verification_algorithms.all,
+    )
+    .map_err(|e| PkiError::NotIssuedByCa(e.to_string()))
+}
+
+/// The error of PEM text that did not decode as a `what`.
+fn pem_error(what: &str, e: rustls_pki_types::pem::Error) -> PkiError {
+    match e {
+        rustls_pki_types::pem::Error::NoItemsFound => PkiError::Pem(format!(
+            "no {what} in it (a PEM block -----BEGIN ...----- was expected)"
+        )),
+        e => PkiError::Pem(e.to_string()),
+    }
+}
+
+/// Reads a private key from PEM.
+pub fn key_from_pem(pem: &str) -> Result<PrivateKeyDer<'static>, PkiError> {
+    PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| pem_error("private key", e))
+}
+
 /// Reads one certificate from PEM (e.g. the CA certificate).
 pub fn cert_from_pem(pem: &str) -> Result<CertificateDer<'static>, PkiError> {
-    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| PkiError::Pem(e.to_string()))
+    CertificateDer::from_pem_slice(pem.as_bytes()).map_err(|e| pem_error("certificate", e))
 }
 
 /// Encodes DER as PEM with the given label.

@@ -123,12 +123,15 @@ fn bad_files_are_refused_with_their_line() {
         Err(ConfigFileError::Syntax { line, .. }) => assert_eq!(line, dim_line),
         other => panic!("{other:?}"),
     }
-    // Valid TOML, invalid consortium (min batch 0).
+    // Valid TOML, invalid consortium (min batch 0): named at its line.
     let bad = text.replacen("min_batch = 2", "min_batch = 0", 1);
-    assert!(matches!(
-        NodeConfig::parse(&g.config_file, &bad),
-        Err(ConfigFileError::Consortium { .. })
-    ));
+    match NodeConfig::parse(&g.config_file, &bad) {
+        Err(ConfigFileError::Syntax { line, message, .. }) => {
+            assert_eq!(line, line_of("min_batch = "), "{message}");
+            assert!(message.contains("min_batch"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
     // Operations that do not fit (one aggregator database missing).
     let bad = text.replacen("\"db/aggregator-2.sqlite\"", "", 1);
     assert!(NodeConfig::parse(&g.config_file, &bad).is_err());
@@ -294,5 +297,202 @@ fn a_bad_train_value_names_its_key_and_line() {
         }
         other => panic!("{other:?}"),
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `text` with `from` replaced by `to` (which must be in it).
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from} not in\n{text}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn every_bad_value_is_refused_at_its_key_and_line() {
+    let dir = temp_dir("bad-values");
+    let g = generate(&dir, &params(SharingConfig::Shamir { threshold: 2 })).unwrap();
+    let text = std::fs::read_to_string(&g.config_file).unwrap();
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|n| n + 1)
+            .unwrap()
+    };
+    let expect = |bad: String, at: &str, words: &str| match NodeConfig::parse(&g.config_file, &bad)
+    {
+        Err(ConfigFileError::Syntax { line, message, .. }) => {
+            assert_eq!(line, line_of(at), "{at}: {message}");
+            assert!(message.contains(words), "{at}: {message}");
+        }
+        other => panic!("{at}: {other:?}"),
+    };
+    let keys = text
+        .lines()
+        .find(|l| l.starts_with("provider_keys"))
+        .unwrap()
+        .to_owned();
+    expect(
+        replaced(&text, "min_batch = 2", "min_batch = 5"),
+        "min_batch = ",
+        "exceeds the 4 providers",
+    );
+    expect(
+        replaced(&text, &keys, "provider_keys = []"),
+        "provider_keys",
+        "at least one provider",
+    );
+    expect(
+        replaced(&text, "threshold = 2", "threshold = 4"),
+        "threshold = ",
+        "threshold 4 not in 1..=3",
+    );
+    expect(
+        replaced(&text, "threshold = 2", "threshold = 0"),
+        "threshold = ",
+        "threshold 0",
+    );
+    expect(
+        replaced(&text, "rounds = 2", "rounds = 0"),
+        "rounds = ",
+        "at least 1",
+    );
+    expect(
+        replaced(&text, "contributions_ms = 1000", "contributions_ms = 0"),
+        "contributions_ms",
+        "not in 1..=3600000",
+    );
+    expect(
+        replaced(&text, "linger_ms = 0", "linger_ms = 99999999999"),
+        "linger_ms",
+        "not in 0..=3600000",
+    );
+    expect(
+        replaced(&text, "127.0.0.1:7002", "127.0.0.1:7000"),
+        "127.0.0.1:7002",
+        "given to two services",
+    );
+    expect(
+        replaced(&text, "db/aggregator-1.sqlite", "db/aggregator-0.sqlite"),
+        "db/aggregator-1.sqlite",
+        "named twice",
+    );
+    let version = text.lines().find(|l| l.starts_with("version = ")).unwrap();
+    expect(
+        replaced(&text, version, "version = 99"),
+        "version = ",
+        "unsupported version 99",
+    );
+    // A key of another party: named at the repeat.
+    let k0 = keys.split('"').nth(1).unwrap().to_owned();
+    let k1 = keys.split('"').nth(3).unwrap().to_owned();
+    expect(
+        replaced(&text, &k1, &k0),
+        "provider_keys",
+        "also listed for another party",
+    );
+    // A `+` is not a hex digit (`from_str_radix` would take it).
+    let plus = format!("+{}", &k0[1..]);
+    expect(
+        replaced(&text, &k0, &plus),
+        "provider_keys",
+        "64 hex digits",
+    );
+    expect(
+        replaced(
+            &text,
+            "proof_system = \"libspartan\"",
+            "proof_system = \"libspartan-snark\"",
+        ),
+        "proof_system",
+        "do not run libspartan-snark",
+    );
+    // A feature count past u64 never overflows: the model layer's message.
+    let t = generate(&dir.join("train"), &train_params()).unwrap();
+    let train = std::fs::read_to_string(&t.config_file).unwrap();
+    let huge = replaced(
+        &train,
+        "num_features = 3",
+        "num_features = 18446744073709551615",
+    );
+    match NodeConfig::parse(&t.config_file, &huge) {
+        Err(ConfigFileError::Syntax { message, .. }) => {
+            assert!(message.contains("not in 1..=4096"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_at_its_first_bad_byte_and_a_bom_is_read() {
+    let dir = temp_dir("utf8");
+    let g = generate(&dir, &params(SharingConfig::Additive)).unwrap();
+    let text = std::fs::read_to_string(&g.config_file).unwrap();
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    std::fs::write(&g.config_file, &bytes).unwrap();
+    assert_eq!(
+        NodeConfig::load(&g.config_file).unwrap().consortium,
+        g.config.consortium
+    );
+    let mut bytes = b"[consortium]\nname = \"ab".to_vec();
+    bytes.extend_from_slice(b"\xff\xfe\"\n");
+    std::fs::write(&g.config_file, &bytes).unwrap();
+    match NodeConfig::load(&g.config_file) {
+        Err(
+            e @ ConfigFileError::NotUtf8 {
+                line: 2,
+                column: 11,
+                ..
+            },
+        ) => {
+            assert!(e.to_string().contains("save the file as UTF-8"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_member_folder_mixing_members_or_consortia_is_refused_by_file() {
+    let dir = temp_dir("mixed");
+    let g = generate(&dir.join("a"), &params(SharingConfig::Additive)).unwrap();
+    let other = generate(&dir.join("b"), &params(SharingConfig::Additive)).unwrap();
+    let cfg = &g.config.consortium;
+    let folder = dir.join("member");
+    // Provider 0's folder with one file taken from elsewhere.
+    let with = |file: &str, from: &std::path::Path| {
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        for f in ["signing.key", "tls.key", "tls.crt", "ca.crt"] {
+            std::fs::copy(g.providers[0].join(f), folder.join(f)).unwrap();
+        }
+        std::fs::copy(from.join(file), folder.join(file)).unwrap();
+        Member::load(&folder, cfg).unwrap_err().to_string()
+    };
+    let e = with("tls.key", &g.providers[1]);
+    assert!(
+        e.contains("tls.key") && e.contains("not the key of the certificate"),
+        "{e}"
+    );
+    let e = with("tls.crt", &g.providers[1]);
+    assert!(
+        e.contains("tls.key") && e.contains("not the key of the certificate"),
+        "{e}"
+    );
+    let e = with("ca.crt", &other.providers[0]);
+    assert!(
+        e.contains("tls.crt") && e.contains("does not verify against the CA"),
+        "{e}"
+    );
+    let e = with("tls.crt", &other.providers[0]);
+    assert!(
+        e.contains("tls.crt") && e.contains("another consortium"),
+        "{e}"
+    );
+    let e = with("signing.key", &g.providers[1]);
+    assert!(
+        e.contains("signing.key") && e.contains("is not provider 0's key"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -28,7 +28,6 @@
 
 use clap::Args;
 use serde::Serialize;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -87,23 +86,7 @@ pub struct AuditArgs {
 
 /// Reads a file of at most `cap` bytes, checking the size before reading.
 fn read_capped(path: &Path, cap: usize) -> Result<Vec<u8>, String> {
-    let err = |e: std::io::Error| format!("{}: {e}", path.display());
-    let f = std::fs::File::open(path).map_err(err)?;
-    let len = f.metadata().map_err(err)?.len();
-    if len > cap as u64 {
-        return Err(format!(
-            "{}: {len} bytes, larger than the cap of {cap}",
-            path.display()
-        ));
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    f.take(cap as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(err)?;
-    if bytes.len() > cap {
-        return Err(format!("{}: larger than the cap of {cap}", path.display()));
-    }
-    Ok(bytes)
+    zkagg_node::config::read_capped_bytes(path, cap as u64).map_err(|e| e.to_string())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -59,9 +59,11 @@ pub fn bundled_run(b: Bundled, providers: usize, seed: u64) -> Result<BundledRun
     let n_test = (TEST_FRACTION * rows.len() as f64).round() as usize;
     let k = rows.len().saturating_sub(n_test) / providers.max(1);
     if k == 0 {
-        return Err(DemoError::Setup(format!(
-            "{} has too few rows for {providers} providers",
-            b.name()
+        return Err(DemoError::Usage(format!(
+            "--providers {providers}: {} has {} training rows, enough for at most {} providers",
+            b.name(),
+            rows.len().saturating_sub(n_test),
+            rows.len().saturating_sub(n_test)
         )));
     }
     let (model, base) = match b {

@@ -7,7 +7,7 @@
 //! on a machine with no fonts installed; the SVG names the family
 //! `sans-serif` and is laid out with the same metrics.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -75,6 +75,39 @@ fn register_font() -> Result<(), PlotError> {
     .clone()
 }
 
+/// A chart on `root` with the caption and the margins every plot uses.
+fn chart_on<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(caption, (FAMILY, 24))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64);
+    b
+}
+
+/// The legend's key of a line series: a short stroke in `style`.
+fn line_key(style: ShapeStyle) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style)
+}
+
+/// Draws the legend of every labelled series at `position`.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, 14))
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
+}
+
 /// Draws the metric per round onto `root`.
 pub fn draw_metric<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -97,11 +130,7 @@ pub fn draw_metric<DB: DrawingBackend>(
     } else {
         (0.0, 1.0)
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(format!("{} per round", s.label), (FAMILY, 24))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = chart_on(root, &format!("{} per round", s.label))
         .build_cartesian_2d(0u64..last + 1, lo..hi)
         .map_err(err)?;
     chart
@@ -120,7 +149,7 @@ pub fn draw_metric<DB: DrawingBackend>(
         ))
         .map_err(err)?
         .label("zkagg (released models)")
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line.stroke_width(2)));
+        .legend(line_key(line.stroke_width(2)));
     chart
         .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, line.filled())))
         .map_err(err)?;
@@ -133,18 +162,9 @@ pub fn draw_metric<DB: DrawingBackend>(
             ))
             .map_err(err)?
             .label(label.as_str())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], base.stroke_width(1))
-            });
+            .legend(line_key(base.stroke_width(1)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font((FAMILY, 14))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(err)?;
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(err)
 }
 
@@ -169,11 +189,7 @@ pub fn draw_phases<DB: DrawingBackend>(
         .fold(0.0f64, f64::max);
     let top = if top > 0.0 { top * 1.1 } else { 1.0 };
     let last = rounds.iter().map(|r| r.round).max().unwrap_or(0);
-    let mut chart = ChartBuilder::on(root)
-        .caption("time per phase per round", (FAMILY, 24))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = chart_on(root, "time per phase per round")
         .build_cartesian_2d((0u64..last).into_segmented(), 0.0..top)
         .map_err(err)?;
     chart
@@ -215,14 +231,7 @@ pub fn draw_phases<DB: DrawingBackend>(
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FAMILY, 14))
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(err)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     root.present().map_err(err)
 }
 

@@ -32,6 +32,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DemoError {
+    /// Flags the run cannot honour (exit 2, as a usage error).
+    #[error("{0}")]
+    Usage(String),
     /// Writing the consortium failed.
     #[error("set-up: {0}")]
     Setup(String),
@@ -53,6 +56,7 @@ impl DemoError {
     /// The exit code (see the binary's header).
     pub fn exit_code(&self) -> u8 {
         match self {
+            DemoError::Usage(_) => 2,
             DemoError::Setup(_) => 3,
             DemoError::Process(_) | DemoError::Timeout(_) => 1,
             DemoError::Bulletin(_) => 4,

@@ -57,7 +57,7 @@ pub enum ServiceError {
     #[error("data: {0}")]
     Data(#[from] InputError),
     /// The member folder is for another role.
-    #[error("the member folder is for {0}, not this role")]
+    #[error("the member folder is {0}'s, not one of this role: give --member the folder of a member of this role, or run {0}'s role with it")]
     WrongRole(PartyId),
     /// The network: a peer unreachable past the retry bound, a listener
     /// that cannot bind.
