@@ -569,6 +569,30 @@ fn init(a: InitArgs) -> ExitCode {
         eprintln!("error: name the folder to write: zkagg init DIR [OPTIONS]");
         return ExitCode::from(2);
     };
+    // Flag-level checks first, named by their flags (the config's own
+    // checks would name keys of a file not written yet).
+    let counts = [
+        (
+            a.aggregators < 2,
+            "--aggregators: at least 2 (the sharing needs two aggregators)",
+        ),
+        (a.providers == 0, "--providers: at least 1"),
+        (a.min_batch == 0, "--min-batch: at least 1"),
+        (
+            a.min_batch as usize > a.providers,
+            "--min-batch: at most --providers (a round could never release)",
+        ),
+        (a.rounds == 0, "--rounds: at least 1"),
+        (
+            a.threshold
+                .is_some_and(|t| t == 0 || t as usize > a.aggregators),
+            "--threshold: between 1 and --aggregators",
+        ),
+    ];
+    if let Some((_, msg)) = counts.iter().find(|(bad, _)| *bad) {
+        eprintln!("error: {msg}");
+        return ExitCode::from(2);
+    }
     let place = match placement(&a) {
         Ok(p) => p,
         Err(e) => {

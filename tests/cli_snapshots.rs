@@ -320,6 +320,20 @@ fn bad_inputs_say_what_is_wrong_where_and_exit_with_their_code() {
         report += &outcome(&format!("schema, {case}"), &out, &dir);
     }
 
+    // `zkagg init` counts at their edges: refused by flag, nothing written.
+    for (case, args) in [
+        ("--aggregators 1", vec!["--aggregators", "1"]),
+        ("--providers 0", vec!["--providers", "0"]),
+        ("--min-batch 0", vec!["--min-batch", "0"]),
+        ("--min-batch 4 of 3", vec!["--min-batch", "4"]),
+        ("--rounds 0", vec!["--rounds", "0"]),
+        ("--threshold 3 of 2", vec!["--threshold", "3"]),
+    ] {
+        let out = zkagg(&[&["init", s(&dir.join("d"))][..], &args].concat());
+        report += &outcome(&format!("init {case}"), &out, &dir);
+        assert!(!dir.join("d").exists(), "{case}");
+    }
+
     // `zkagg demo` flags at their edges (refused before anything runs).
     std::fs::write(dir.join("a/keep.txt"), "mine").unwrap();
     for (case, args) in [

@@ -187,7 +187,9 @@ pub fn draw_phases<DB: DrawingBackend>(
         .iter()
         .map(|r| r.phases.iter().map(|p| p.1.max(0.0)).sum::<f64>())
         .fold(0.0f64, f64::max);
-    let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+    // Headroom above the tallest bar for the legend (four rows in the
+    // upper right), so that it never covers a bar.
+    let top = if top > 0.0 { top * 1.4 } else { 1.0 };
     let last = rounds.iter().map(|r| r.round).max().unwrap_or(0);
     let mut chart = chart_on(root, "time per phase per round")
         .build_cartesian_2d((0u64..last).into_segmented(), 0.0..top)
