@@ -330,81 +330,81 @@ fn every_bad_value_is_refused_at_its_key_and_line() {
         .find(|l| l.starts_with("provider_keys"))
         .unwrap()
         .to_owned();
-    expect(
-        replaced(&text, "min_batch = 2", "min_batch = 5"),
-        "min_batch = ",
-        "exceeds the 4 providers",
-    );
-    expect(
-        replaced(&text, &keys, "provider_keys = []"),
-        "provider_keys",
-        "at least one provider",
-    );
-    expect(
-        replaced(&text, "threshold = 2", "threshold = 4"),
-        "threshold = ",
-        "threshold 4 not in 1..=3",
-    );
-    expect(
-        replaced(&text, "threshold = 2", "threshold = 0"),
-        "threshold = ",
-        "threshold 0",
-    );
-    expect(
-        replaced(&text, "rounds = 2", "rounds = 0"),
-        "rounds = ",
-        "at least 1",
-    );
-    expect(
-        replaced(&text, "contributions_ms = 1000", "contributions_ms = 0"),
-        "contributions_ms",
-        "not in 1..=3600000",
-    );
-    expect(
-        replaced(&text, "linger_ms = 0", "linger_ms = 99999999999"),
-        "linger_ms",
-        "not in 0..=3600000",
-    );
-    expect(
-        replaced(&text, "127.0.0.1:7002", "127.0.0.1:7000"),
-        "127.0.0.1:7002",
-        "given to two services",
-    );
-    expect(
-        replaced(&text, "db/aggregator-1.sqlite", "db/aggregator-0.sqlite"),
-        "db/aggregator-1.sqlite",
-        "named twice",
-    );
     let version = text.lines().find(|l| l.starts_with("version = ")).unwrap();
-    expect(
-        replaced(&text, version, "version = 99"),
-        "version = ",
-        "unsupported version 99",
-    );
-    // A key of another party: named at the repeat.
+    // A key of another party: named at the repeat; a `+` is not a hex
+    // digit (`from_str_radix` would take it).
     let k0 = keys.split('"').nth(1).unwrap().to_owned();
     let k1 = keys.split('"').nth(3).unwrap().to_owned();
-    expect(
-        replaced(&text, &k1, &k0),
-        "provider_keys",
-        "also listed for another party",
-    );
-    // A `+` is not a hex digit (`from_str_radix` would take it).
     let plus = format!("+{}", &k0[1..]);
-    expect(
-        replaced(&text, &k0, &plus),
-        "provider_keys",
-        "64 hex digits",
-    );
-    expect(
-        replaced(
-            &text,
+    // (what is replaced, by what, the line named, words of the message)
+    let cases: [(&str, &str, &str, &str); 13] = [
+        (
+            "min_batch = 2",
+            "min_batch = 5",
+            "min_batch = ",
+            "exceeds the 4 providers",
+        ),
+        (
+            &keys,
+            "provider_keys = []",
+            "provider_keys",
+            "at least one provider",
+        ),
+        (
+            "threshold = 2",
+            "threshold = 4",
+            "threshold = ",
+            "threshold 4 not in 1..=3",
+        ),
+        (
+            "threshold = 2",
+            "threshold = 0",
+            "threshold = ",
+            "threshold 0",
+        ),
+        ("rounds = 2", "rounds = 0", "rounds = ", "at least 1"),
+        (
+            "contributions_ms = 1000",
+            "contributions_ms = 0",
+            "contributions_ms",
+            "not in 1..=3600000",
+        ),
+        (
+            "linger_ms = 0",
+            "linger_ms = 99999999999",
+            "linger_ms",
+            "not in 0..=3600000",
+        ),
+        (
+            "127.0.0.1:7002",
+            "127.0.0.1:7000",
+            "127.0.0.1:7002",
+            "given to two services",
+        ),
+        (
+            "db/aggregator-1.sqlite",
+            "db/aggregator-0.sqlite",
+            "db/aggregator-1.sqlite",
+            "named twice",
+        ),
+        (
+            version,
+            "version = 99",
+            "version = ",
+            "unsupported version 99",
+        ),
+        (&k1, &k0, "provider_keys", "also listed for another party"),
+        (&k0, &plus, "provider_keys", "64 hex digits"),
+        (
             "proof_system = \"libspartan\"",
             "proof_system = \"libspartan-snark\"",
+            "proof_system",
+            "do not run libspartan-snark",
         ),
-        "proof_system",
-        "do not run libspartan-snark",
-    );
+    ];
+    for (from, to, at, words) in cases {
+        expect(replaced(&text, from, to), at, words);
+    }
     // A feature count past u64 never overflows: the model layer's message.
     let t = generate(&dir.join("train"), &train_params()).unwrap();
     let train = std::fs::read_to_string(&t.config_file).unwrap();
